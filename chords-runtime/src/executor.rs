@@ -1,0 +1,158 @@
+//! Where asynchronous chords run: a process-wide cached thread pool.
+//!
+//! A chord with no synchronous term never runs on the thread whose message
+//! completed it; it is queued here as a job. The pool never lets a job wait
+//! behind a body that blocks: every queued job has a worker of its own, idle
+//! or newly started, so a body may block on a synchronous call (even one that
+//! only another asynchronous body can answer) without deadlocking the pool.
+//! Workers that stay idle for [`KEEP_ALIVE`] exit, so an idle program holds
+//! no threads. Under loom each job runs on a thread of its own.
+//!
+//! A panic in an asynchronous body is caught; the worker reports it through
+//! the handler set with [`set_panic_handler`] and goes on.
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::RwLock;
+
+use crate::join::Join;
+
+/// How long an idle worker waits for a job before it exits.
+pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5);
+
+type Handler = dyn Fn(&str, &(dyn Any + Send)) + Send + Sync;
+
+static PANIC_HANDLER: RwLock<Option<Box<Handler>>> = RwLock::new(None);
+
+/// Sets the process-wide handler for panics in asynchronous chord bodies.
+///
+/// It receives the chord's name and the panic payload. The default prints
+/// the chord's name and the panic message to stderr (after the standard
+/// panic hook has reported the panic, as for any thread).
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+///
+/// let seen = Arc::new(AtomicUsize::new(0));
+/// let s = seen.clone();
+/// chords_runtime::set_panic_handler(move |chord, _payload| {
+///     assert_eq!(chord, "boom");
+///     s.fetch_add(1, Ordering::SeqCst);
+/// });
+/// # let mut b = chords_runtime::Join::builder();
+/// # let fire = b.asynchronous::<()>("fire");
+/// # b.when(fire).named("boom").then(|((),)| panic!("in a body"));
+/// # let join = b.build().unwrap();
+/// # join.send(fire, ());
+/// # while seen.load(Ordering::SeqCst) == 0 { std::thread::yield_now(); }
+/// ```
+pub fn set_panic_handler(handler: impl Fn(&str, &(dyn Any + Send)) + Send + Sync + 'static) {
+    *PANIC_HANDLER.write().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(handler));
+}
+
+fn report(chord: &str, payload: &(dyn Any + Send)) {
+    let handler = PANIC_HANDLER.read().unwrap_or_else(|e| e.into_inner());
+    match &*handler {
+        Some(handler) => handler(chord, payload),
+        None => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("Box<dyn Any>");
+            eprintln!("chords: asynchronous chord `{chord}` panicked: {message}");
+        }
+    }
+}
+
+/// Runs `chord`'s body, which needs no caller, and reports a panic in it.
+fn run(join: Join, chord: usize) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| join.run(chord, None))) {
+        report(&join.inner.chords[chord].name, &*payload);
+    }
+}
+
+/// Queues an asynchronous firing of `chord`.
+#[cfg(loom)]
+pub(crate) fn execute(join: Join, chord: usize) {
+    loom::thread::spawn(move || run(join, chord));
+}
+
+/// Queues an asynchronous firing of `chord`.
+#[cfg(not(loom))]
+pub(crate) fn execute(join: Join, chord: usize) {
+    pool::POOL.execute(join, chord);
+}
+
+#[cfg(not(loom))]
+mod pool {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::LazyLock;
+
+    use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+    use super::{run, KEEP_ALIVE};
+    use crate::join::Join;
+
+    type Job = (Join, usize);
+
+    /// Invariant: the workers in `recv` are at least the queued jobs plus
+    /// `idle`. A job is either given a worker counted in `idle` (which the
+    /// submitter uncounts) or a new worker; a worker joins `idle` only when it
+    /// is back in `recv`, and leaves the pool only by uncounting itself.
+    pub(super) struct Pool {
+        jobs: Sender<Job>,
+        queue: Receiver<Job>,
+        idle: AtomicUsize,
+    }
+
+    pub(super) static POOL: LazyLock<Pool> = LazyLock::new(|| {
+        let (jobs, queue) = crossbeam_channel::unbounded();
+        Pool {
+            jobs,
+            queue,
+            idle: AtomicUsize::new(0),
+        }
+    });
+
+    impl Pool {
+        pub(super) fn execute(&'static self, join: Join, chord: usize) {
+            self.jobs
+                .send((join, chord))
+                .expect("the pool holds its receiver");
+            if self
+                .idle
+                .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+                .is_err()
+            {
+                std::thread::Builder::new()
+                    .name("chords-executor".into())
+                    .spawn(move || self.work())
+                    .expect("failed to start a chords executor thread");
+            }
+        }
+
+        fn work(&self) {
+            loop {
+                match self.queue.recv_timeout(KEEP_ALIVE) {
+                    Ok((join, chord)) => {
+                        run(join, chord);
+                        self.idle.fetch_add(1, SeqCst);
+                    }
+                    Err(RecvTimeoutError::Timeout) => {
+                        if self
+                            .idle
+                            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+                            .is_ok()
+                        {
+                            return;
+                        }
+                        // Every idle worker is promised to a job: wait for it.
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The matcher: how a chord's messages are reserved, all at once or not at all.
+//!
+//! # Protocol
+//!
+//! Each channel has one counter word ([`Count`]), on its own cache line, with two
+//! halves: `available`, the messages queued and not reserved by any match, and
+//! `claimed`, those a match in progress holds. Payloads wait in the channel's FIFO
+//! ([`crate::queue`]); synchronous calls wait there as [`crate::waiter`] entries.
+//!
+//! - **Send.** A sender pushes its message, *then* increments `available`, then
+//!   resolves: it looks, in declaration order, at the chords that hold its channel
+//!   and fires the first whose every channel has enough `available` messages.
+//! - **Reserve.** To fire a chord, a resolver moves the messages it needs from
+//!   `available` to `claimed`, channel by channel in channel-index order (a CAS
+//!   that fails only if `available` fell short). The last channel is consumed
+//!   directly. If any channel falls short, the claims made so far go back to
+//!   `available` (roll back). Otherwise the claims are committed: `claimed` drops,
+//!   and the firing owns that many messages of each channel.
+//! - **Fire.** The owner of a reservation pops that many elements from each FIFO:
+//!   the oldest ones. An asynchronous-only chord goes to the executor; a chord with
+//!   a synchronous term is handed to the oldest caller of its first synchronous
+//!   term (its `Waiter` is CAS'd `WAITING -> TAKEN`, then told `FIRED`), which pops
+//!   the rest and runs the body on its own thread.
+//! - **Lazy queuing.** A synchronous caller first tries to fire a chord with its
+//!   own call plus messages already there, without queuing anything (the fast
+//!   path of a `get` when a `put` is waiting, or of `acquire` on a free lock).
+//! - **Withdraw.** A caller that times out takes one unit back from `available`
+//!   and then CASes its waiter `WAITING -> IDLE`. If a firing took the call in
+//!   between, the unit stands for another call: it is put back and resolved.
+//!
+//! # Invariants
+//!
+//! 1. For each channel, the live entries of its FIFO number `available +
+//!    claimed +` the reservations committed and not yet popped `+` the withdrawals
+//!    between their two steps. Hence every pop under a reservation finds a message
+//!    (entries of withdrawn calls are tombstones: they fail the `TAKEN` CAS and
+//!    the popper takes the next).
+//! 2. A message is consumed only through a committed reservation, and a
+//!    reservation is committed at most once: no message is consumed twice, and
+//!    none is lost, since it stays counted in `available` until then.
+//! 3. *Eagerness.* Every chord that the `available` counts enable is the
+//!    business of some resolver still running: a sender that incremented a
+//!    counter scans its channel's chords afterwards; a resolver that rolled claims
+//!    back rescans every chord afterwards (others may have passed a chord over
+//!    because of its claims); and of two senders that each needed the other's
+//!    message, the `SeqCst` order of their increments and loads lets at least one
+//!    see both. So no resolver waits for another's claims: none spins on a lock.
+//! 4. *Priority.* A resolver tries chords in declaration order and restarts from
+//!    the first after a conflict, so the first chord an arrival enables fires.
+
+use std::sync::atomic::Ordering::SeqCst;
+
+use crate::executor;
+use crate::join::{Chord, Join, Queue};
+use crate::sync::{AtomicU64, Backoff};
+use crate::waiter::Lease;
+
+const CLAIM: u64 = 1 << 32;
+
+/// A channel's counter: `available` in the low half, `claimed` in the high half.
+pub(crate) struct Count(AtomicU64);
+
+fn available(word: u64) -> u32 {
+    word as u32
+}
+
+impl Count {
+    pub(crate) fn new() -> Self {
+        Count(AtomicU64::new(0))
+    }
+
+    pub(crate) fn available(&self) -> u32 {
+        available(self.0.load(SeqCst))
+    }
+
+    /// Counts one more queued message (after it was pushed).
+    pub(crate) fn add_one(&self) {
+        let before = self.0.fetch_add(1, SeqCst);
+        assert!(
+            available(before) < u32::MAX,
+            "more than u32::MAX messages queued on one channel"
+        );
+    }
+
+    /// Puts back one message taken by `take_one`.
+    fn put_back(&self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+
+    /// Takes `n` available messages: claims them (`claim`) or consumes them.
+    fn take(&self, n: u32, claim: bool) -> bool {
+        let mut word = self.0.load(SeqCst);
+        let backoff = Backoff::new();
+        loop {
+            if available(word) < n {
+                return false;
+            }
+            let new = word - n as u64 + if claim { n as u64 * CLAIM } else { 0 };
+            match self.0.compare_exchange_weak(word, new, SeqCst, SeqCst) {
+                Ok(_) => return true,
+                Err(now) => word = now,
+            }
+            backoff.spin();
+        }
+    }
+
+    /// Consumes claimed messages.
+    fn commit(&self, n: u32) {
+        self.0.fetch_sub(n as u64 * CLAIM, SeqCst);
+    }
+
+    /// Returns claimed messages to `available`.
+    fn roll_back(&self, n: u32) {
+        self.0
+            .fetch_add((n as u64).wrapping_sub(n as u64 * CLAIM), SeqCst);
+    }
+}
+
+/// What became of an attempt to reserve a chord's messages.
+enum Reserve {
+    Done,
+    NotReady,
+    /// Another match took a message between our look and our claim; our
+    /// claims were rolled back.
+    Conflict,
+}
+
+impl Join {
+    /// Reserves every message `chord` needs, except one of `own` (a caller
+    /// that brings its own call).
+    fn reserve(&self, chord: &Chord, own: Option<u32>) -> Reserve {
+        let channels = &self.inner.channels;
+        let needs = || {
+            chord
+                .needs
+                .iter()
+                .map(move |&(c, n)| (c, n - u32::from(own == Some(c))))
+                .filter(|&(_, n)| n > 0)
+        };
+        if !needs().all(|(c, n)| channels[c as usize].count.available() >= n) {
+            return Reserve::NotReady;
+        }
+        let last = needs().count();
+        for (i, (c, n)) in needs().enumerate() {
+            if !channels[c as usize].count.take(n, i + 1 < last) {
+                for (c, n) in needs().take(i) {
+                    channels[c as usize].count.roll_back(n);
+                }
+                return Reserve::Conflict;
+            }
+        }
+        for (c, n) in needs().take(last.saturating_sub(1)) {
+            channels[c as usize].count.commit(n);
+        }
+        Reserve::Done
+    }
+
+    /// A message of `channel` was counted: fire the first chord it enabled.
+    ///
+    /// One arrival enables at most one firing, unless claims were rolled back
+    /// meanwhile; then every chord is rescanned.
+    pub(crate) fn resolve(&self, channel: u32) {
+        let inner = &self.inner;
+        for &c in inner.channels[channel as usize].chords.iter() {
+            match self.reserve(&inner.chords[c as usize], None) {
+                Reserve::Done => return self.dispatch(c as usize),
+                Reserve::NotReady => {}
+                Reserve::Conflict => return self.resolve_all(),
+            }
+        }
+    }
+
+    /// Fires enabled chords, first declared first, until none is enabled.
+    fn resolve_all(&self) {
+        let chords = &self.inner.chords;
+        let backoff = Backoff::new();
+        'scan: loop {
+            for (c, chord) in chords.iter().enumerate() {
+                match self.reserve(chord, None) {
+                    Reserve::Done => {
+                        self.dispatch(c);
+                        continue 'scan;
+                    }
+                    Reserve::NotReady => {}
+                    Reserve::Conflict => {
+                        backoff.spin();
+                        continue 'scan;
+                    }
+                }
+            }
+            return;
+        }
+    }
+
+    /// Fires a reserved chord with queued messages only.
+    fn dispatch(&self, chord: usize) {
+        let inner = &self.inner;
+        match inner.chords[chord].runner {
+            None => executor::execute(self.clone(), chord),
+            Some(channel) => {
+                let Queue::Sync(fifo) = &inner.channels[channel as usize].queue else {
+                    unreachable!()
+                };
+                loop {
+                    if let Some(call) = fifo.pop_reserved().take() {
+                        call.fire(chord);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tries to fire a chord that holds `channel` with a call of it that is not
+    /// queued. Returns the chord and the call's position among its messages of
+    /// `channel` (the newest).
+    pub(crate) fn fire_direct(&self, channel: u32) -> Option<(usize, u32)> {
+        let inner = &self.inner;
+        let backoff = Backoff::new();
+        loop {
+            let mut conflict = false;
+            for &c in inner.channels[channel as usize].chords.iter() {
+                let chord = &inner.chords[c as usize];
+                match self.reserve(chord, Some(channel)) {
+                    Reserve::Done => {
+                        let total = chord
+                            .needs
+                            .iter()
+                            .find(|n| n.0 == channel)
+                            .map_or(1, |n| n.1);
+                        return Some((c as usize, total - 1));
+                    }
+                    Reserve::NotReady => {}
+                    Reserve::Conflict => {
+                        conflict = true;
+                        break;
+                    }
+                }
+            }
+            if !conflict {
+                return None;
+            }
+            // Our claims may have turned others away.
+            self.resolve_all();
+            backoff.spin();
+        }
+    }
+
+    /// Withdraws the queued call `gen` of `lease` from `channel`. `false` if a
+    /// firing took it first.
+    pub(crate) fn withdraw(&self, channel: u32, lease: &Lease, gen: u64) -> bool {
+        let count = &self.inner.channels[channel as usize].count;
+        let backoff = Backoff::new();
+        loop {
+            if count.take(1, false) {
+                if lease.waiter().withdraw(gen) {
+                    return true;
+                }
+                // Taken meanwhile: the unit we took is another call's.
+                count.put_back();
+                self.resolve(channel);
+                return false;
+            }
+            if !lease.waiter().is_waiting(gen) {
+                return false;
+            }
+            // Every queued call is reserved by a firing that will pop one:
+            // wait to see whether it is ours.
+            backoff.snooze();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The one place that chooses between `std` and `loom`.
+//!
+//! Under `--cfg loom` every atomic, `Arc`, thread, park and `UnsafeCell` the
+//! engine touches comes from loom, so the model checker sees every
+//! interleaving of the matcher. Nothing else in the crate names `std::sync`.
+
+#[cfg(loom)]
+pub(crate) use loom::{
+    sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering},
+    sync::Arc,
+    thread,
+};
+#[cfg(not(loom))]
+pub(crate) use std::{
+    sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering},
+    sync::Arc,
+    thread,
+};
+
+/// An `UnsafeCell` with loom's closure API, so loom can check every access.
+#[cfg(loom)]
+pub(crate) use loom::cell::UnsafeCell;
+
+/// An `UnsafeCell` with loom's closure API, so loom can check every access.
+#[cfg(not(loom))]
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(std::cell::UnsafeCell::new(value))
+    }
+
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+/// Waits a little before looking again at a word another thread will change.
+///
+/// Spins, then yields; under loom it always yields so the other thread runs.
+pub(crate) struct Backoff {
+    #[cfg(not(loom))]
+    inner: crossbeam_utils::Backoff,
+}
+
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Backoff {
+            #[cfg(not(loom))]
+            inner: crossbeam_utils::Backoff::new(),
+        }
+    }
+
+    /// Backs off after a lost race (a failed CAS).
+    pub(crate) fn spin(&self) {
+        #[cfg(not(loom))]
+        self.inner.spin();
+        #[cfg(loom)]
+        thread::yield_now();
+    }
+
+    /// Backs off while waiting for another thread to make progress.
+    pub(crate) fn snooze(&self) {
+        #[cfg(not(loom))]
+        self.inner.snooze();
+        #[cfg(loom)]
+        thread::yield_now();
+    }
+
+    /// Whether spinning has stopped paying and the caller should park.
+    pub(crate) fn is_completed(&self) -> bool {
+        #[cfg(not(loom))]
+        return self.inner.is_completed();
+        #[cfg(loom)]
+        return true;
+    }
+}

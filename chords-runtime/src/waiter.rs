@@ -1,0 +1,369 @@
+//! Synchronous callers: the word each one waits on, and the replies sent to it.
+//!
+//! A caller's argument and result live on its own stack, in a [`CallSlot`]. What
+//! other threads see is its [`Waiter`]: a status word tagged with a generation,
+//! the addresses of the slot, and the thread to unpark. A waiter is reused call
+//! after call by its thread (no allocation per call); the generation makes every
+//! stale queue entry or reply for an earlier call harmless.
+//!
+//! Status of a waiter (who moves it):
+//! - `WAITING`: queued in its channel and counted there (the owner publishes it).
+//! - `TAKEN`: a firing owns the call (a popper wins it by CAS from `WAITING`; the
+//!   owner sets it directly when it fires a chord itself).
+//! - `FIRED`: the popper hands the owner a chord to run on its own thread.
+//! - `DONE`: the reply is in the slot (the holder of the [`Reply`]).
+//! - `PANICKED` / `NO_REPLY`: the firing's body panicked, or dropped the reply.
+//! - `IDLE`: not in a call, or withdrawn by its owner (CAS from `WAITING`).
+//!
+//! Only the winner of `WAITING -> TAKEN` (or the owner in `TAKEN`) touches the
+//! slot, and the owner does not return while its call is `TAKEN` or `FIRED`, so
+//! the slot outlives every access to it.
+
+use std::marker::PhantomData;
+use std::time::Instant;
+
+use crate::sync::{thread, Arc, AtomicPtr, AtomicU32, AtomicU64, Backoff, Ordering, UnsafeCell};
+
+const STATUS_BITS: u32 = 3;
+const STATUS_MASK: u64 = (1 << STATUS_BITS) - 1;
+
+const IDLE: u64 = 0;
+const WAITING: u64 = 1;
+const TAKEN: u64 = 2;
+const FIRED: u64 = 3;
+const DONE: u64 = 5;
+const PANICKED: u64 = 6;
+const NO_REPLY: u64 = 7;
+
+/// A synchronous call's argument and result, on the caller's stack.
+pub(crate) struct CallSlot<A, R> {
+    arg: UnsafeCell<Option<A>>,
+    result: UnsafeCell<Option<R>>,
+}
+
+impl<A, R> CallSlot<A, R> {
+    pub(crate) fn new(arg: A) -> Self {
+        CallSlot {
+            arg: UnsafeCell::new(Some(arg)),
+            result: UnsafeCell::new(None),
+        }
+    }
+
+    /// Takes the argument back. Only the owner calls this, while no firing
+    /// owns the call (before publishing, or after a withdrawal).
+    pub(crate) fn take_arg(&self) -> A {
+        // SAFETY: the owner is the only thread that may touch its slot while
+        // the call is not `TAKEN`/`FIRED`; the caller guarantees that.
+        self.arg
+            .with_mut(|arg| unsafe { (*arg).take() })
+            .expect("the argument was taken twice")
+    }
+
+    /// Takes the result. Only the owner calls this, after it saw `DONE`.
+    fn take_result(&self) -> R {
+        // SAFETY: `DONE` was stored (Release) after the only write of the
+        // result and read by the owner (Acquire); nobody writes it after that.
+        self.result
+            .with_mut(|result| unsafe { (*result).take() })
+            .expect("DONE without a result")
+    }
+}
+
+/// The shared part of a synchronous caller.
+pub(crate) struct Waiter {
+    state: AtomicU64,
+    chord: AtomicU32,
+    arg: AtomicPtr<()>,
+    result: AtomicPtr<()>,
+    thread: thread::Thread,
+}
+
+/// What the owner of a call found when it woke.
+pub(crate) enum Wake {
+    /// A chord was fired for this call and must run on the owner's thread.
+    Fired(usize),
+    /// The reply is in the slot.
+    Done,
+    /// The body of this chord panicked on another thread.
+    Panicked(usize),
+    /// The body of this chord dropped the reply without sending it.
+    NoReply(usize),
+    /// The deadline passed while the call was still queued.
+    TimedOut,
+}
+
+impl Waiter {
+    fn new() -> Self {
+        Waiter {
+            state: AtomicU64::new(IDLE),
+            chord: AtomicU32::new(0),
+            arg: AtomicPtr::new(std::ptr::null_mut()),
+            result: AtomicPtr::new(std::ptr::null_mut()),
+            thread: thread::current(),
+        }
+    }
+
+    /// Starts a new call on this waiter: points it at `slot` and enters
+    /// `status` (`WAITING` to be queued, `TAKEN` when the owner fires a chord
+    /// itself). Returns the call's generation.
+    fn begin<A, R>(&self, slot: &CallSlot<A, R>, status: u64) -> u64 {
+        self.arg
+            .store(&slot.arg as *const _ as *mut (), Ordering::Relaxed);
+        self.result
+            .store(&slot.result as *const _ as *mut (), Ordering::Relaxed);
+        let gen = (self.state.load(Ordering::Relaxed) >> STATUS_BITS) + 1;
+        self.state
+            .store(gen << STATUS_BITS | status, Ordering::Release);
+        gen
+    }
+
+    /// Publishes `word` (a status with its generation) and wakes the owner.
+    fn signal(&self, word: u64) {
+        self.state.store(word, Ordering::Release);
+        self.thread.unpark();
+    }
+
+    /// Waits for the call of generation `gen` to move on. With a deadline,
+    /// returns [`Wake::TimedOut`] once it has passed and the call is still queued.
+    pub(crate) fn wait(&self, gen: u64, deadline: Option<Instant>) -> Wake {
+        let backoff = Backoff::new();
+        loop {
+            let word = self.state.load(Ordering::Acquire);
+            debug_assert_eq!(word >> STATUS_BITS, gen);
+            let chord = || self.chord.load(Ordering::Relaxed) as usize;
+            match word & STATUS_MASK {
+                FIRED => return Wake::Fired(chord()),
+                DONE => return Wake::Done,
+                PANICKED => return Wake::Panicked(chord()),
+                NO_REPLY => return Wake::NoReply(chord()),
+                status => {
+                    if !backoff.is_completed() {
+                        backoff.snooze();
+                        continue;
+                    }
+                    match deadline {
+                        // A queued call may give up at its deadline; one that a
+                        // firing owns waits for its reply, which always comes.
+                        Some(deadline) if status == WAITING => {
+                            let now = Instant::now();
+                            if cfg!(loom) || now >= deadline {
+                                return Wake::TimedOut;
+                            }
+                            park_until(now, deadline);
+                        }
+                        _ => thread::park(),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Withdraws a queued call: `WAITING -> IDLE`. Fails if a firing took it.
+    pub(crate) fn withdraw(&self, gen: u64) -> bool {
+        self.state
+            .compare_exchange(
+                gen << STATUS_BITS | WAITING,
+                gen << STATUS_BITS | IDLE,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
+    /// Whether the call of generation `gen` is still queued.
+    pub(crate) fn is_waiting(&self, gen: u64) -> bool {
+        self.state.load(Ordering::Acquire) == gen << STATUS_BITS | WAITING
+    }
+}
+
+#[cfg(not(loom))]
+fn park_until(now: Instant, deadline: Instant) {
+    thread::park_timeout(deadline.saturating_duration_since(now));
+}
+
+#[cfg(loom)]
+fn park_until(_now: Instant, _deadline: Instant) {
+    // loom has no clock: `wait` times out at its first look instead.
+    unreachable!()
+}
+
+/// A thread's waiter, lent for one call and given back after it.
+pub(crate) struct Lease {
+    waiter: Option<Arc<Waiter>>,
+}
+
+#[cfg(not(loom))]
+thread_local! {
+    static SPARE: std::cell::Cell<Option<Arc<Waiter>>> = const { std::cell::Cell::new(None) };
+}
+
+impl Lease {
+    /// Borrows this thread's waiter (a new one when a call is nested in a body).
+    pub(crate) fn new() -> Self {
+        #[cfg(not(loom))]
+        let spare = SPARE.try_with(|spare| spare.take()).ok().flatten();
+        #[cfg(loom)]
+        let spare = None;
+        Lease {
+            waiter: Some(spare.unwrap_or_else(|| Arc::new(Waiter::new()))),
+        }
+    }
+
+    pub(crate) fn waiter(&self) -> &Arc<Waiter> {
+        self.waiter.as_ref().expect("lease in use")
+    }
+
+    /// Starts a queued call; returns the entry to push and its generation.
+    pub(crate) fn publish<A, R>(&self, slot: &CallSlot<A, R>) -> (Entry, u64) {
+        let waiter = self.waiter();
+        let gen = waiter.begin(slot, WAITING);
+        let entry = Entry {
+            waiter: Arc::clone(waiter),
+            gen,
+        };
+        (entry, gen)
+    }
+
+    /// Starts a call that this thread fires itself; returns its own participant.
+    pub(crate) fn own<A, R>(&self, slot: &CallSlot<A, R>) -> (Taken, u64) {
+        let waiter = self.waiter();
+        let gen = waiter.begin(slot, TAKEN);
+        let taken = Taken {
+            waiter: Arc::clone(waiter),
+            gen,
+        };
+        (taken, gen)
+    }
+
+    /// The owner's side after `Wake::Fired`: it now runs the chord itself.
+    pub(crate) fn take_fired(&self, gen: u64) -> Taken {
+        let waiter = self.waiter();
+        waiter
+            .state
+            .store(gen << STATUS_BITS | TAKEN, Ordering::Relaxed);
+        Taken {
+            waiter: Arc::clone(waiter),
+            gen,
+        }
+    }
+
+    /// Takes the result of a call that ended `DONE`.
+    pub(crate) fn result<A, R>(&self, slot: &CallSlot<A, R>) -> R {
+        slot.take_result()
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        #[cfg(not(loom))]
+        if let Some(waiter) = self.waiter.take() {
+            let _ = SPARE.try_with(|spare| spare.set(Some(waiter)));
+        }
+    }
+}
+
+/// A queued synchronous call, as its channel's queue holds it.
+pub(crate) struct Entry {
+    waiter: Arc<Waiter>,
+    gen: u64,
+}
+
+impl Entry {
+    /// Claims the call for a firing. `None` if it was withdrawn (or belongs
+    /// to an older call of a reused waiter): the entry is then a tombstone.
+    pub(crate) fn take(self) -> Option<Taken> {
+        let gen = self.gen;
+        self.waiter
+            .state
+            .compare_exchange(
+                gen << STATUS_BITS | WAITING,
+                gen << STATUS_BITS | TAKEN,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
+            .ok()
+            .map(|_| Taken {
+                waiter: self.waiter,
+                gen,
+            })
+    }
+}
+
+/// A synchronous call owned by a firing.
+pub(crate) struct Taken {
+    waiter: Arc<Waiter>,
+    gen: u64,
+}
+
+impl Taken {
+    /// Hands the call's owner `chord` to run on its own thread.
+    pub(crate) fn fire(self, chord: usize) {
+        self.waiter.chord.store(chord as u32, Ordering::Relaxed);
+        self.waiter.signal(self.gen << STATUS_BITS | FIRED);
+    }
+
+    /// Moves the argument out and returns the handle that will carry the reply.
+    ///
+    /// # Safety
+    /// `A` and `R` must be the argument and result types of the call's channel.
+    pub(crate) unsafe fn split<A, R>(self, chord: usize) -> (A, Reply<R>) {
+        let arg = self.waiter.arg.load(Ordering::Relaxed) as *const UnsafeCell<Option<A>>;
+        // SAFETY: the call is `TAKEN` by this firing, so its owner is parked on
+        // it and its slot is alive; the caller vouches for the type; nobody else
+        // touches the argument of a taken call.
+        let arg = unsafe { (*arg).with_mut(|arg| (*arg).take()) }.expect("argument taken twice");
+        let reply = Reply {
+            taken: Some(self),
+            chord: chord as u32,
+            _result: PhantomData,
+        };
+        (arg, reply)
+    }
+}
+
+/// Carries the result of a synchronous call back to its caller.
+///
+/// A chord's body gets one `Reply` for each synchronous message it consumed and
+/// must [`send`](Reply::send) it once. A reply that is dropped unsent wakes the
+/// caller with a panic that names the chord (the chord panicked, or forgot to
+/// reply); a reply may also be sent later, from another thread.
+pub struct Reply<R> {
+    taken: Option<Taken>,
+    chord: u32,
+    _result: PhantomData<fn(R)>,
+}
+
+impl<R> Reply<R> {
+    /// Sends `value` to the waiting caller, which returns it from its call.
+    pub fn send(mut self, value: R) {
+        let taken = self.taken.take().expect("a reply is sent once");
+        let result = taken.waiter.result.load(Ordering::Relaxed) as *const UnsafeCell<Option<R>>;
+        // SAFETY: the call is still `TAKEN` (only this reply ends it), so the
+        // owner waits and its slot is alive; `R` is the channel's result type
+        // (`Taken::split`'s contract); the owner reads it only after `DONE`.
+        unsafe { (*result).with_mut(|result| *result = Some(value)) };
+        taken.waiter.signal(taken.gen << STATUS_BITS | DONE);
+    }
+}
+
+impl<R> Drop for Reply<R> {
+    fn drop(&mut self) {
+        if let Some(taken) = self.taken.take() {
+            let status = if std::thread::panicking() {
+                PANICKED
+            } else {
+                NO_REPLY
+            };
+            taken.waiter.chord.store(self.chord, Ordering::Relaxed);
+            taken.waiter.signal(taken.gen << STATUS_BITS | status);
+        }
+    }
+}
+
+impl<R> std::fmt::Debug for Reply<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("sent", &self.taken.is_none())
+            .finish()
+    }
+}
