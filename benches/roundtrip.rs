@@ -3,22 +3,50 @@
 //! crossbeam-channel and std's mpsc, and an uncontended lock's acquire+release
 //! against parking_lot's and std's `Mutex`.
 //!
-//! `cargo bench --bench roundtrip` prints ns/op (median of several runs) and
-//! the ratio chords/peer.
+//! `cargo bench --bench roundtrip` prints ns/op (median of several runs), the
+//! ratio chords/peer, and allocations per operation (a counting allocator).
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use chords::Join;
 
+/// Counts allocations, so each line can say how many an operation makes.
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
 const OPS: u32 = 1_000_000;
 const RUNS: usize = 7;
 
+/// A measurement: median ns per operation, and allocations per operation.
+type Cost = (f64, f64);
+
 /// Median ns per operation of `op` over `RUNS` runs of `OPS` operations.
-fn measure(mut op: impl FnMut(u32)) -> f64 {
+fn measure(mut op: impl FnMut(u32)) -> Cost {
     for i in 0..OPS / 10 {
         op(i);
     }
+    let allocs = ALLOCS.load(Ordering::Relaxed);
     let mut runs: Vec<f64> = (0..RUNS)
         .map(|_| {
             let start = Instant::now();
@@ -28,15 +56,21 @@ fn measure(mut op: impl FnMut(u32)) -> f64 {
             start.elapsed().as_nanos() as f64 / f64::from(OPS)
         })
         .collect();
+    let allocs = (ALLOCS.load(Ordering::Relaxed) - allocs) as f64 / (RUNS as f64 * f64::from(OPS));
     runs.sort_by(f64::total_cmp);
-    runs[RUNS / 2]
+    (runs[RUNS / 2], allocs)
 }
 
-fn report(title: &str, chords: f64, peers: &[(&str, f64)]) {
+fn report(title: &str, chords: Cost, peers: &[(&str, Cost)]) {
     println!("{title}");
-    println!("  {:<24} {chords:>8.1} ns/op", "chords");
-    for (name, ns) in peers {
-        println!("  {name:<24} {ns:>8.1} ns/op   chords/peer = {:.2}", chords / ns);
+    let line = |name: &str, (ns, allocs): Cost| {
+        print!("  {name:<30} {ns:>7.1} ns/op {allocs:>7.3} allocs/op");
+    };
+    line("chords", chords);
+    println!();
+    for &(name, cost) in peers {
+        line(name, cost);
+        println!("   chords/peer = {:.2}", chords.0 / cost.0);
     }
 }
 
