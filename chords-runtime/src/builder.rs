@@ -169,6 +169,19 @@ impl JoinBuilder {
 }
 
 /// A chord being declared: its pattern so far. Made by [`JoinBuilder::when`].
+///
+/// ```
+/// let mut b = chords_runtime::Join::builder();
+/// let a = b.asynchronous::<u8>("a");
+/// let c = b.asynchronous::<u8>("c");
+/// let sum = b.synchronous::<(), u8>("sum");
+/// b.when(sum).and(a).and(c).named("add").then(|(((), r), x, y)| r.send(x + y));
+/// let join = b.build().unwrap();
+/// join.send(a, 2);
+/// join.send(c, 3);
+/// assert_eq!(join.call(sum, ()), 5);
+/// assert_eq!(format!("{join:?}"), r#"Join { channels: {"a": 0, "c": 0, "sum": 0}, chords: ["add"] }"#);
+/// ```
 #[must_use = "a chord is added only by `then` or `then_with`"]
 pub struct When<'b, P> {
     builder: &'b mut JoinBuilder,
@@ -212,7 +225,22 @@ impl<'b, P: Pattern> When<'b, P> {
     }
 }
 
-/// A chord's pattern: a tuple of [`Term`]s.
+/// A chord's pattern: a tuple of 1 to 12 [`Term`]s.
+///
+/// Its `Args` is the tuple of the terms' bindings, which the body receives.
+///
+/// ```
+/// use chords_runtime::{Pattern, AsyncChannel, SyncChannel, Repeat, Reply};
+///
+/// fn args_of<P: Pattern>(_: &P) -> std::marker::PhantomData<P::Args> {
+///     std::marker::PhantomData
+/// }
+/// let mut b = chords_runtime::Join::builder();
+/// let ask = b.synchronous::<u8, bool>("ask");
+/// let ticket = b.asynchronous::<u32>("ticket");
+/// let _: std::marker::PhantomData<((u8, Reply<bool>), [u32; 2])> =
+///     args_of(&(ask, ticket.times::<2>()));
+/// ```
 pub trait Pattern: Send + Sync + 'static {
     /// The body's bindings: one per term, in order.
     type Args;
@@ -222,7 +250,17 @@ pub trait Pattern: Send + Sync + 'static {
     fn take(&self, firing: &mut Firing<'_>) -> Self::Args;
 }
 
-/// A pattern that can take one more term.
+/// A pattern that can take one more term: what [`When::and`] uses.
+///
+/// ```
+/// use chords_runtime::Append;
+///
+/// let mut b = chords_runtime::Join::builder();
+/// let x = b.asynchronous::<()>("x");
+/// let y = b.asynchronous::<i8>("y");
+/// fn longer<P: Append<T>, T>(_: P, _: T) {}
+/// longer((x,), y);
+/// ```
 pub trait Append<T> {
     /// The longer pattern.
     type Output: Pattern;

@@ -106,6 +106,21 @@ handle_impls!(AsyncChannel<T>, _message);
 handle_impls!(SyncChannel<A, R>, _call);
 
 /// Any channel handle: what [`Join::waiting`](crate::Join::waiting) takes.
+///
+/// ```
+/// use chords_runtime::{Channel, Join};
+///
+/// fn total(join: &Join, channels: &[&dyn Fn(&Join) -> usize]) -> usize {
+///     channels.iter().map(|c| c(join)).sum()
+/// }
+/// let mut b = Join::builder();
+/// let a = b.asynchronous::<()>("a");
+/// let s = b.synchronous::<(), ()>("s");
+/// b.when(s).and(a).then(|(((), r), ())| r.send(()));
+/// let join = b.build().unwrap();
+/// join.send(a, ());
+/// assert_eq!(total(&join, &[&|j| j.waiting(a), &|j| j.waiting(s)]), 1);
+/// ```
 pub trait Channel: Copy {
     #[doc(hidden)]
     fn join_id(&self) -> u64;
@@ -115,7 +130,22 @@ pub trait Channel: Copy {
 
 /// One term of a pattern: a channel, or a channel [`Repeat`]ed.
 ///
-/// `Binding` is what the chord's body receives for it.
+/// `Binding` is what the chord's body receives for it: `T` for an
+/// [`AsyncChannel<T>`], `(A, Reply<R>)` for a [`SyncChannel<A, R>`], and arrays
+/// of those for a [`Repeat`].
+///
+/// ```
+/// use chords_runtime::{Reply, Term};
+///
+/// fn binding<T: Term>(_: T) -> std::marker::PhantomData<T::Binding> {
+///     std::marker::PhantomData
+/// }
+/// let mut b = chords_runtime::Join::builder();
+/// let put = b.asynchronous::<String>("put");
+/// let get = b.synchronous::<(), String>("get");
+/// let _: std::marker::PhantomData<String> = binding(put);
+/// let _: std::marker::PhantomData<[((), Reply<String>); 2]> = binding(get.times::<2>());
+/// ```
 pub trait Term: Send + Sync + 'static {
     /// The value the body receives for this term.
     type Binding;

@@ -17,7 +17,11 @@ use std::sync::RwLock;
 
 use crate::join::Join;
 
-/// How long an idle worker waits for a job before it exits.
+/// How long an idle executor worker waits for a job before it exits.
+///
+/// ```
+/// assert!(chords_runtime::KEEP_ALIVE >= std::time::Duration::from_secs(1));
+/// ```
 pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5);
 
 type Handler = dyn Fn(&str, &(dyn Any + Send)) + Send + Sync;

@@ -327,6 +327,22 @@ impl Taken {
 /// must [`send`](Reply::send) it once. A reply that is dropped unsent wakes the
 /// caller with a panic that names the chord (the chord panicked, or forgot to
 /// reply); a reply may also be sent later, from another thread.
+///
+/// ```
+/// // A rendezvous: two callers meet, and the body answers each with the other's value.
+/// let mut b = chords_runtime::Join::builder();
+/// let left = b.synchronous::<&str, &str>("left");
+/// let right = b.synchronous::<&str, &str>("right");
+/// b.when(left).and(right).then(|((l, to_left), (r, to_right))| {
+///     to_left.send(r);
+///     to_right.send(l);
+/// });
+/// let join = b.build().unwrap();
+/// let j = join.clone();
+/// let t = std::thread::spawn(move || j.call(left, "from left"));
+/// assert_eq!(join.call(right, "from right"), "from left");
+/// assert_eq!(t.join().unwrap(), "from right");
+/// ```
 pub struct Reply<R> {
     taken: Option<Taken>,
     chord: u32,
