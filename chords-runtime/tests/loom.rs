@@ -1,0 +1,431 @@
+#![cfg(loom)]
+//! Loom models of the matcher: every interleaving (up to the preemption bound)
+//! of a few sends and calls, checking that messages are consumed exactly once
+//! and that callers get their own results.
+//!
+//! Run with
+//! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p chords-runtime --release --target-dir target/loom --test loom`.
+//!
+//! Each model uses at most three threads, main included. Only synchronous
+//! chords are used (an asynchronous firing would spawn one more loom thread).
+//!
+//! The matcher relies on the `SeqCst` order of a counter's increment and the
+//! loads of the other counters that follow it (two senders that each need the
+//! other's message: at least one sees both). Loom treats `SeqCst` accesses as
+//! `AcqRel` and models that order only through `fence(SeqCst)`, so the runtime
+//! must issue such a fence under `cfg(loom)` for these models to pass.
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::Duration;
+
+use chords_runtime::{Join, TimeoutError, TryCallError};
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use loom::sync::Arc;
+use loom::thread;
+
+/// Two chords `a & x` and `b & x` share one message `x`: exactly one of two
+/// concurrent `try_call`s gets it, the other gets its argument back, and the
+/// message is gone.
+#[test]
+fn loom_two_chords_race_for_one_message() {
+    loom::model(|| {
+        let fired = Arc::new(AtomicUsize::new(0));
+        let mut b = Join::builder();
+        let x = b.asynchronous::<u32>("x");
+        let a = b.synchronous::<u32, u32>("a");
+        let bb = b.synchronous::<u32, u32>("b");
+        let f = fired.clone();
+        b.when(a).and(x).named("ax").then(move |((arg, r), x)| {
+            f.fetch_add(1, SeqCst);
+            r.send(arg + x)
+        });
+        let f = fired.clone();
+        b.when(bb).and(x).named("bx").then(move |((arg, r), x)| {
+            f.fetch_add(1, SeqCst);
+            r.send(arg + x)
+        });
+        let join = b.build().unwrap();
+        join.send(x, 7);
+
+        let j = join.clone();
+        let ta = thread::spawn(move || j.try_call(a, 10));
+        let j = join.clone();
+        let tb = thread::spawn(move || j.try_call(bb, 20));
+        let ra = ta.join().unwrap();
+        let rb = tb.join().unwrap();
+
+        match (ra, rb) {
+            (Ok(va), Err(TryCallError(eb))) => {
+                assert_eq!(va, 17);
+                assert_eq!(eb, 20);
+            }
+            (Err(TryCallError(ea)), Ok(vb)) => {
+                assert_eq!(ea, 10);
+                assert_eq!(vb, 27);
+            }
+            (ra, rb) => panic!("expected exactly one firing, got {ra:?} and {rb:?}"),
+        }
+        assert_eq!(fired.load(SeqCst), 1);
+        assert_eq!(join.waiting(x), 0);
+        assert_eq!(join.waiting(a), 0);
+        assert_eq!(join.waiting(bb), 0);
+    });
+}
+
+/// The same two chords, with `x` sent while `a` and `b` are called with a
+/// zero timeout: the message is consumed at most once, and if no call got it,
+/// it is still queued (fired + waiting(x) == 1).
+#[test]
+fn loom_two_chords_race_for_one_message_sent_concurrently() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let x = b.asynchronous::<u32>("x");
+        let a = b.synchronous::<u32, u32>("a");
+        let bb = b.synchronous::<u32, u32>("b");
+        b.when(a)
+            .and(x)
+            .named("ax")
+            .then(|((arg, r), x)| r.send(arg + x));
+        b.when(bb)
+            .and(x)
+            .named("bx")
+            .then(|((arg, r), x)| r.send(arg + x));
+        let join = b.build().unwrap();
+
+        let j = join.clone();
+        let ta = thread::spawn(move || j.call_timeout(a, 10, Duration::ZERO));
+        let j = join.clone();
+        let tb = thread::spawn(move || j.try_call(bb, 20));
+        join.send(x, 7);
+        let ra = ta.join().unwrap();
+        let rb = tb.join().unwrap();
+
+        let mut fired = 0;
+        match ra {
+            Ok(v) => {
+                assert_eq!(v, 17);
+                fired += 1;
+            }
+            Err(TimeoutError(arg)) => assert_eq!(arg, 10),
+        }
+        match rb {
+            Ok(v) => {
+                assert_eq!(v, 27);
+                fired += 1;
+            }
+            Err(TryCallError(arg)) => assert_eq!(arg, 20),
+        }
+        assert_eq!(fired + join.waiting(x), 1, "x consumed {fired} times");
+        assert_eq!(join.waiting(a), 0);
+        assert_eq!(join.waiting(bb), 0);
+    });
+}
+
+/// The same two chords with two `x` messages and two blocking callers: each
+/// caller gets one message, and each message goes to exactly one caller.
+#[test]
+fn loom_two_chords_share_two_messages() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let x = b.asynchronous::<u32>("x");
+        let a = b.synchronous::<u32, u32>("a");
+        let bb = b.synchronous::<u32, u32>("b");
+        b.when(a)
+            .and(x)
+            .named("ax")
+            .then(|((arg, r), x)| r.send(arg + x));
+        b.when(bb)
+            .and(x)
+            .named("bx")
+            .then(|((arg, r), x)| r.send(arg + x));
+        let join = b.build().unwrap();
+
+        let j = join.clone();
+        let ta = thread::spawn(move || j.call(a, 10));
+        let j = join.clone();
+        let tb = thread::spawn(move || j.call(bb, 20));
+        join.send(x, 1);
+        join.send(x, 2);
+        let mut got = [ta.join().unwrap() - 10, tb.join().unwrap() - 20];
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+        assert_eq!(join.waiting(x), 0);
+        assert_eq!(join.waiting(a), 0);
+        assert_eq!(join.waiting(bb), 0);
+    });
+}
+
+/// A caller of `get` (parked or not) gets the value a concurrent `put` sends.
+#[test]
+fn loom_async_send_completes_parked_caller() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let put = b.asynchronous::<u32>("put");
+        let get = b.synchronous::<(), u32>("get");
+        b.when(get)
+            .and(put)
+            .named("deliver")
+            .then(|(((), r), v)| r.send(v));
+        let join = b.build().unwrap();
+
+        let j = join.clone();
+        let getter = thread::spawn(move || j.call(get, ()));
+        join.send(put, 42);
+        assert_eq!(getter.join().unwrap(), 42);
+        assert_eq!(join.waiting(put), 0);
+        assert_eq!(join.waiting(get), 0);
+    });
+}
+
+/// One thread calls `get` twice while another sends two puts: the calls get
+/// the puts in the order they were sent.
+#[test]
+fn loom_async_sends_complete_caller_in_order() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let put = b.asynchronous::<u32>("put");
+        let get = b.synchronous::<(), u32>("get");
+        b.when(get)
+            .and(put)
+            .named("deliver")
+            .then(|(((), r), v)| r.send(v));
+        let join = b.build().unwrap();
+
+        let j = join.clone();
+        let getter = thread::spawn(move || [j.call(get, ()), j.call(get, ())]);
+        join.send(put, 1);
+        join.send(put, 2);
+        assert_eq!(getter.join().unwrap(), [1, 2]);
+        assert_eq!(join.waiting(put), 0);
+        assert_eq!(join.waiting(get), 0);
+    });
+}
+
+/// A call that times out (under loom: at its first look) races the send that
+/// would complete it: either the call gets the value and the put is consumed,
+/// or the call gets its argument back and the put stays queued.
+#[test]
+fn loom_timeout_races_firing() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let put = b.asynchronous::<u32>("put");
+        let get = b.synchronous::<u32, u32>("get");
+        b.when(get)
+            .and(put)
+            .named("deliver")
+            .then(|((arg, r), v)| r.send(arg * 100 + v));
+        let join = b.build().unwrap();
+
+        let j = join.clone();
+        let sender = thread::spawn(move || j.send(put, 9));
+        let result = join.call_timeout(get, 5, Duration::ZERO);
+        sender.join().unwrap();
+
+        match result {
+            Ok(v) => {
+                assert_eq!(v, 509);
+                assert_eq!(join.waiting(put), 0);
+            }
+            Err(e) => {
+                assert_eq!(e.into_inner(), 5);
+                assert_eq!(join.waiting(put), 1);
+                // The withdrawn call left no trace: the put still fires.
+                assert_eq!(join.try_call(get, 1), Ok(109));
+                assert_eq!(join.waiting(put), 0);
+            }
+        }
+        assert_eq!(join.waiting(get), 0);
+    });
+}
+
+/// A call that times out races a firing while another caller of the same
+/// channel waits: when the firing takes the timed-out call first, the unit the
+/// withdrawal took stands for the other call and must not be lost. Every put
+/// goes to exactly one call (or stays queued), and the waiting caller is served.
+#[test]
+fn loom_timeout_races_another_caller() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let put = b.asynchronous::<u32>("put");
+        let get = b.synchronous::<u32, u32>("get");
+        b.when(get)
+            .and(put)
+            .named("deliver")
+            .then(|((arg, r), v)| r.send(arg * 100 + v));
+        let join = b.build().unwrap();
+
+        let j = join.clone();
+        let impatient = thread::spawn(move || j.call_timeout(get, 1, Duration::ZERO));
+        let j = join.clone();
+        let patient = thread::spawn(move || j.call(get, 2));
+        join.send(put, 7);
+        join.send(put, 8);
+
+        let mut values = Vec::new();
+        let p = patient.join().unwrap();
+        assert_eq!(p / 100, 2, "{p}");
+        values.push(p % 100);
+        match impatient.join().unwrap() {
+            Ok(v) => {
+                assert_eq!(v / 100, 1, "{v}");
+                values.push(v % 100);
+                assert_eq!(join.waiting(put), 0);
+            }
+            Err(e) => {
+                assert_eq!(e.into_inner(), 1);
+                assert_eq!(join.waiting(put), 1);
+                values.push(join.try_call(get, 0).expect("the put left queued"));
+            }
+        }
+        values.sort_unstable();
+        assert_eq!(values, [7, 8]);
+        assert_eq!(join.waiting(get), 0);
+        assert_eq!(join.waiting(put), 0);
+    });
+}
+
+/// Two synchronous channels in one chord: the callers swap their arguments.
+#[test]
+fn loom_rendezvous_of_two_callers() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let left = b.synchronous::<u32, u32>("left");
+        let right = b.synchronous::<u32, u32>("right");
+        b.when(left)
+            .and(right)
+            .named("swap")
+            .then(|((l, rl), (r, rr))| {
+                rl.send(r);
+                rr.send(l);
+            });
+        let join = b.build().unwrap();
+
+        let j = join.clone();
+        let t = thread::spawn(move || j.call(left, 1));
+        assert_eq!(join.call(right, 2), 1);
+        assert_eq!(t.join().unwrap(), 2);
+        assert_eq!(join.waiting(left), 0);
+        assert_eq!(join.waiting(right), 0);
+    });
+}
+
+/// `[x; 2] & get`: the getter receives both puts, each once. When one send
+/// finished before the other began, the array is in send order.
+#[test]
+fn loom_repeated_term() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let x = b.asynchronous::<u32>("x");
+        let get = b.synchronous::<(), [u32; 2]>("get");
+        b.when(x.times::<2>())
+            .and(get)
+            .named("pair")
+            .then(|(xs, ((), r))| r.send(xs));
+        let join = b.build().unwrap();
+
+        let done = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+        let sender = |me: usize, value: u32| {
+            let j = join.clone();
+            let done = done.clone();
+            thread::spawn(move || {
+                // Whether the other send had finished before this one began.
+                let after_other = done[1 - me].load(SeqCst);
+                j.send(x, value);
+                done[me].store(true, SeqCst);
+                after_other
+            })
+        };
+        let t1 = sender(0, 1);
+        let t2 = sender(1, 2);
+        let got = join.call(get, ());
+        let one_after_two = t1.join().unwrap();
+        let two_after_one = t2.join().unwrap();
+
+        let mut sorted = got;
+        sorted.sort_unstable();
+        assert_eq!(sorted, [1, 2], "got {got:?}");
+        if two_after_one {
+            assert_eq!(got, [1, 2]);
+        }
+        if one_after_two {
+            assert_eq!(got, [2, 1]);
+        }
+        assert_eq!(join.waiting(x), 0);
+        assert_eq!(join.waiting(get), 0);
+    });
+}
+
+fn message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+const BODY_PANIC: &str = "loom model: the body of `boom` panics";
+
+/// Keeps the panics this file provokes off stderr; any other panic is
+/// reported by the previous hook.
+fn quiet_expected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let text = message(info.payload());
+            if text != BODY_PANIC && !text.contains("chord `boom`") {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// A rendezvous chord whose body panics: the caller that runs it unwinds with
+/// the body's panic, the other panics with a message naming the chord, and the
+/// join still fires its other chord afterwards.
+#[test]
+fn loom_panic_in_body() {
+    quiet_expected_panics();
+    loom::model(|| {
+        let mut b = Join::builder();
+        let left = b.synchronous::<(), ()>("left");
+        let right = b.synchronous::<(), ()>("right");
+        let put = b.asynchronous::<u32>("put");
+        let get = b.synchronous::<(), u32>("get");
+        b.when(left)
+            .and(right)
+            .named("boom")
+            .then(|_| panic!("{}", BODY_PANIC));
+        b.when(get)
+            .and(put)
+            .named("deliver")
+            .then(|(((), r), v)| r.send(v));
+        let join = b.build().unwrap();
+
+        let j = join.clone();
+        let t = thread::spawn(move || {
+            panic::catch_unwind(AssertUnwindSafe(|| j.call(left, ()))).map_err(|p| message(&*p))
+        });
+        let mine = panic::catch_unwind(AssertUnwindSafe(|| join.call(right, ())))
+            .map_err(|p| message(&*p));
+        let theirs = t.join().unwrap();
+
+        let (Err(mine), Err(theirs)) = (mine, theirs) else {
+            panic!("both callers of `boom` must panic");
+        };
+        let mut messages = [mine, theirs];
+        messages.sort_unstable_by_key(|m| m != BODY_PANIC);
+        assert_eq!(messages[0], BODY_PANIC, "{messages:?}");
+        assert!(
+            messages[1].contains("chord `boom`"),
+            "the other caller's panic names the chord: {messages:?}"
+        );
+        assert_eq!(join.waiting(left), 0);
+        assert_eq!(join.waiting(right), 0);
+
+        join.send(put, 3);
+        assert_eq!(join.try_call(get, ()), Ok(3));
+        assert_eq!(join.waiting(put), 0);
+    });
+}
