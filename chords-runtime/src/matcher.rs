@@ -52,7 +52,7 @@ use std::sync::atomic::Ordering::SeqCst;
 
 use crate::executor;
 use crate::join::{Chord, Join, Queue};
-use crate::sync::{AtomicU64, Backoff};
+use crate::sync::{loom_seq_cst, AtomicU64, Backoff};
 use crate::waiter::Lease;
 
 const CLAIM: u64 = 1 << 32;
@@ -70,6 +70,7 @@ impl Count {
     }
 
     pub(crate) fn available(&self) -> u32 {
+        loom_seq_cst();
         available(self.0.load(SeqCst))
     }
 
@@ -89,6 +90,7 @@ impl Count {
 
     /// Takes `n` available messages: claims them (`claim`) or consumes them.
     fn take(&self, n: u32, claim: bool) -> bool {
+        loom_seq_cst();
         let mut word = self.0.load(SeqCst);
         let backoff = Backoff::new();
         loop {

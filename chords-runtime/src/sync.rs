@@ -17,6 +17,17 @@ pub(crate) use std::{
     thread,
 };
 
+/// Orders a counter's loads after the increments that came before them, for
+/// loom. The matcher's Dekker-style handshake (increment one counter, then
+/// load another) needs only `SeqCst` RMWs and loads in the real memory model,
+/// but loom models `SeqCst` accesses as `AcqRel` and only honours `SeqCst`
+/// fences; so under loom this is such a fence, and elsewhere nothing.
+#[inline(always)]
+pub(crate) fn loom_seq_cst() {
+    #[cfg(loom)]
+    loom::sync::atomic::fence(Ordering::SeqCst);
+}
+
 /// An `UnsafeCell` with loom's closure API, so loom can check every access.
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
