@@ -82,7 +82,7 @@ impl JoinBuilder {
         &mut self,
         name: impl Into<String>,
     ) -> SyncChannel<A, R> {
-        let index = self.channel(name.into(), Queue::Sync(Fifo::new()));
+        let index = self.channel(name.into(), Queue::Sync(Box::new(Fifo::new())));
         SyncChannel::new(self.id, index)
     }
 

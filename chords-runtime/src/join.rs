@@ -57,7 +57,7 @@ pub(crate) struct ChannelState {
 
 pub(crate) enum Queue {
     Async(Box<dyn Store>),
-    Sync(Fifo<Entry>),
+    Sync(Box<Fifo<Entry>>),
 }
 
 /// One chord at run time.
