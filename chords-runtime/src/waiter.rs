@@ -201,11 +201,15 @@ impl Lease {
     /// Borrows this thread's waiter (a new one when a call is nested in a body).
     pub(crate) fn new() -> Self {
         #[cfg(not(loom))]
-        let spare = SPARE.try_with(|spare| spare.take()).ok().flatten();
+        let waiter = SPARE
+            .try_with(|spare| spare.take())
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Arc::new(Waiter::new()));
         #[cfg(loom)]
-        let spare = None;
+        let waiter = Arc::new(Waiter::new());
         Lease {
-            waiter: Some(spare.unwrap_or_else(|| Arc::new(Waiter::new()))),
+            waiter: Some(waiter),
         }
     }
 
