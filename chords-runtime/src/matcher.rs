@@ -132,27 +132,39 @@ impl Join {
     /// that brings its own call).
     fn reserve(&self, chord: &Chord, own: Option<u32>) -> Reserve {
         let channels = &self.inner.channels;
-        let needs = || {
-            chord
-                .needs
-                .iter()
-                .map(move |&(c, n)| (c, n - u32::from(own == Some(c))))
-                .filter(|&(_, n)| n > 0)
-        };
-        if !needs().all(|(c, n)| channels[c as usize].count.available() >= n) {
-            return Reserve::NotReady;
+        let need =
+            |&(c, n): &(u32, u32)| (&channels[c as usize].count, n - u32::from(own == Some(c)));
+        // Look first: most attempts end here, without writing anything.
+        let mut last = None;
+        for (i, entry) in chord.needs.iter().enumerate() {
+            let (count, n) = need(entry);
+            if n > 0 {
+                if count.available() < n {
+                    return Reserve::NotReady;
+                }
+                last = Some(i);
+            }
         }
-        let last = needs().count();
-        for (i, (c, n)) in needs().enumerate() {
-            if !channels[c as usize].count.take(n, i + 1 < last) {
-                for (c, n) in needs().take(i) {
-                    channels[c as usize].count.roll_back(n);
+        let Some(last) = last else {
+            return Reserve::Done;
+        };
+        for (i, entry) in chord.needs[..=last].iter().enumerate() {
+            let (count, n) = need(entry);
+            if n > 0 && !count.take(n, i < last) {
+                for entry in &chord.needs[..i] {
+                    let (count, n) = need(entry);
+                    if n > 0 {
+                        count.roll_back(n);
+                    }
                 }
                 return Reserve::Conflict;
             }
         }
-        for (c, n) in needs().take(last.saturating_sub(1)) {
-            channels[c as usize].count.commit(n);
+        for entry in &chord.needs[..last] {
+            let (count, n) = need(entry);
+            if n > 0 {
+                count.commit(n);
+            }
         }
         Reserve::Done
     }
