@@ -31,7 +31,12 @@
 //!   a chord fires; a message waits only while none of its chords can.
 //! - **Priority**: when one arrival enables several chords, the first declared fires.
 //! - **Per-channel order**: a chord takes the oldest messages of each channel
-//!   that no concurrent firing has reserved.
+//!   that no concurrent firing has taken. A firing reserves *how many* messages
+//!   of each channel it consumes atomically, and takes *which* ones as its body
+//!   starts: the oldest still there. So firings that overlap in time may
+//!   interleave their messages (`[x; 2]` firing twice at once may bind `(1, 3)`
+//!   and `(2, 4)`), each firing's messages still in order; firings that do not
+//!   overlap take consecutive messages.
 //! - **Where bodies run**: a chord with no synchronous term runs on the
 //!   [executor](set_panic_handler), never on the sender's thread; a chord with
 //!   synchronous terms runs on the thread of the oldest caller of its first

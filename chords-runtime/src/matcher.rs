@@ -17,7 +17,8 @@
 //!   `available` (roll back). Otherwise the claims are committed: `claimed` drops,
 //!   and the firing owns that many messages of each channel.
 //! - **Fire.** The owner of a reservation pops that many elements from each FIFO:
-//!   the oldest ones. An asynchronous-only chord goes to the executor; a chord with
+//!   the oldest ones still there. (Reservations are fungible counts, so two
+//!   firings popping at once may interleave the messages they take.) An asynchronous-only chord goes to the executor; a chord with
 //!   a synchronous term is handed to the oldest caller of its first synchronous
 //!   term (its `Waiter` is CAS'd `WAITING -> TAKEN`, then told `FIRED`), which pops
 //!   the rest and runs the body on its own thread.
