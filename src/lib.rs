@@ -8,3 +8,74 @@ pub use chords_runtime::*;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+pub use chords_macros::{chord, chords};
+
+/// What the code that `#[chords]` generates calls; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    use core::fmt;
+
+    use chords_runtime::Reply;
+
+    /// Fails to compile, spanned at `T`, unless `T` may be a message or a
+    /// result: `Send + 'static`.
+    pub const fn assert_send_static<T: ?Sized + Send + 'static>() {}
+
+    /// A chord body's result, as its synchronous terms need it.
+    #[diagnostic::on_unimplemented(
+        message = "this chord's body returns `{Self}`, but its synchronous terms expect `{T}`",
+        label = "expected `{T}` for the synchronous terms of this pattern",
+        note = "a chord returns `()` when its pattern has no synchronous term, the result of its \
+                synchronous term when it has one (`[R; N]` for `[s(x); N]`), and a tuple with \
+                one element per synchronous term, in pattern order, when it has several"
+    )]
+    pub trait ChordResult<T> {
+        /// The result itself.
+        fn into_result(self) -> T;
+    }
+
+    impl<T> ChordResult<T> for T {
+        #[inline(always)]
+        fn into_result(self) -> T {
+            self
+        }
+    }
+
+    /// The result a chord's body returned, checked against what its
+    /// synchronous terms expect.
+    #[inline(always)]
+    pub fn chord_result<B: ChordResult<T>, T>(body: B) -> T {
+        body.into_result()
+    }
+
+    /// Answers each caller of a repeated synchronous term with its element.
+    #[inline]
+    pub fn reply_each<R, const N: usize>(replies: [Reply<R>; N], results: [R; N]) {
+        for (reply, result) in replies.into_iter().zip(results) {
+            reply.send(result);
+        }
+    }
+
+    /// `Debug` of a generated chord object: its name, each channel with its
+    /// waiting messages, and its chords.
+    pub fn debug(
+        f: &mut fmt::Formatter<'_>,
+        name: &str,
+        channels: &[(&str, usize)],
+        chords: &[&str],
+    ) -> fmt::Result {
+        struct Channels<'a>(&'a [(&'a str, usize)]);
+        impl fmt::Debug for Channels<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().map(|(name, waiting)| (name, waiting)))
+                    .finish()
+            }
+        }
+        f.debug_struct(name)
+            .field("channels", &Channels(channels))
+            .field("chords", &chords)
+            .finish()
+    }
+}

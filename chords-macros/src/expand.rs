@@ -1,0 +1,661 @@
+//! Code generation: the struct, its channel methods, and a constructor that
+//! declares the channels and chords on the runtime's `JoinBuilder`.
+//!
+//! For `#[chords(pub)] impl<T: Send + 'static> Buffer<T> { .. }` with
+//! `async fn put(&self, item: T)`, `fn get(&self) -> T` and
+//! `#[chord(get() & put(item))] fn deliver(&self) -> T { item }`:
+//!
+//! ```text
+//! pub struct Buffer<T: ..> { __join: Join, __ch_put: AsyncChannel<T>, __ch_get: SyncChannel<(), T>, __marker }
+//! impl<T: ..> Buffer<T> where for<'__chords> T: Send + 'static {
+//!     fn __chords_new() -> Self {
+//!         let mut __builder = Join::builder();
+//!         let __ch_put = __builder.asynchronous::<T>("put");
+//!         let __ch_get = __builder.synchronous::<(), T>("get");
+//!         __builder.when(__ch_get).and(__ch_put).named("deliver").then_with(
+//!             move |__join, ((_, __r0), __b1_0,)| {
+//!                 let __this = Self { __join: __join.clone(), __ch_put, __ch_get, __marker };
+//!                 let __out = chord_result::<_, T>(Self::__chord_deliver(&__this, __b1_0));
+//!                 __r0.send(__out);
+//!             });
+//!         Self { __join: __builder.build()?, __ch_put, __ch_get, __marker }
+//!     }
+//!     pub fn new() -> Self { Self::__chords_new() }
+//!     pub fn put(&self, item: T) { self.__join.send(self.__ch_put, item) }
+//!     pub fn get(&self) -> T { self.__join.call(self.__ch_get, ()) }
+//!     pub fn try_get(&self) -> Result<T, TryCallError<()>> { .. }   // and get_timeout, get_deadline
+//!     fn __chord_deliver(&self, item: T) -> T { item }              // the user's body and spans
+//! }
+//! ```
+//!
+//! The `for<'__chords> Ty: Send + 'static` bounds, one per message and result
+//! type, let that impl type-check even when a type is not `Send + 'static`
+//! (a higher-ranked bound is never "trivially false"), so the only error is
+//! the one that `__chords_check` reports at the type itself.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{GenericParam, Ident, ReturnType};
+
+use crate::ast::{unraw, Binding, Channel, Chord, Input, Kind, Term};
+
+fn field(channel: &Ident) -> Ident {
+    format_ident!("__ch_{}", channel, span = channel.span())
+}
+
+fn string(ident: &Ident) -> syn::LitStr {
+    syn::LitStr::new(&unraw(ident), ident.span())
+}
+
+/// `PhantomData` of the impl's lifetime and type parameters, so that every
+/// parameter is used by the struct, whatever its channels' types.
+fn marker_type(input: &Input) -> TokenStream {
+    let parts = input.generics.params.iter().filter_map(|p| match p {
+        GenericParam::Lifetime(l) => {
+            let l = &l.lifetime;
+            Some(quote!(&#l ()))
+        }
+        GenericParam::Type(t) => {
+            let t = &t.ident;
+            Some(quote!(::core::marker::PhantomData<#t>))
+        }
+        GenericParam::Const(_) => None,
+    });
+    quote!(::core::marker::PhantomData<fn() -> (#(#parts,)*)>)
+}
+
+/// The struct definition (the same for the real expansion and the stub).
+fn struct_def(input: &Input, fields: TokenStream) -> TokenStream {
+    let Input {
+        vis,
+        docs,
+        generics,
+        name,
+        ..
+    } = input;
+    let params = &generics.params;
+    let where_clause = &generics.where_clause;
+    let marker = marker_type(input);
+    quote! {
+        #(#docs)*
+        #vis struct #name <#params> #where_clause {
+            __join: ::chords::Join,
+            #fields
+            __marker: #marker,
+        }
+    }
+}
+
+/// `where` clause of the impl holding the generated code: the user's own,
+/// plus `for<'__chords> Ty: Send + 'static` for each message and result type.
+fn bounded_where(input: &Input) -> TokenStream {
+    let mut seen = HashSet::new();
+    let mut bounds = Vec::new();
+    for channel in &input.channels {
+        let types = channel
+            .params
+            .iter()
+            .map(|p| p.ty.to_token_stream())
+            .chain(channel.ret.as_ref().map(ToTokens::to_token_stream));
+        for ty in types {
+            if seen.insert(ty.to_string()) {
+                bounds.push(quote! {
+                    for<'__chords> #ty: ::core::marker::Send + 'static
+                });
+            }
+        }
+    }
+    let predicates = input
+        .generics
+        .where_clause
+        .as_ref()
+        .map(|w| &w.predicates)
+        .into_iter()
+        .flatten();
+    quote!(where #(#predicates,)* #(#bounds,)*)
+}
+
+/// Compile-time checks that each message and result type is `Send + 'static`,
+/// each spanned at the type.
+fn send_checks(input: &Input) -> TokenStream {
+    let checks = input.channels.iter().flat_map(|channel| {
+        channel
+            .params
+            .iter()
+            .map(|p| &p.ty)
+            .chain(channel.ret.as_ref())
+            .map(|ty| {
+                quote_spanned! {ty.span()=>
+                    ::chords::__private::assert_send_static::<#ty>();
+                }
+            })
+    });
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let name = &input.name;
+    quote! {
+        impl #impl_generics #name #ty_generics #where_clause {
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            fn __chords_check() {
+                #(#checks)*
+            }
+        }
+    }
+}
+
+/// The `Clone`, `Debug` and `Default` impls.
+fn trait_impls(input: &Input, real: bool) -> TokenStream {
+    let name = &input.name;
+    let name_str = string(name);
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let (clone, fmt, default) = if real {
+        let fields: Vec<Ident> = input.channels.iter().map(|c| field(&c.name)).collect();
+        let channels = input.channels.iter().map(|c| {
+            let s = string(&c.name);
+            let f = field(&c.name);
+            quote!((#s, self.__join.waiting(self.#f)))
+        });
+        let chords = input.chords.iter().map(|c| string(&c.name));
+        (
+            quote! {
+                Self {
+                    __join: ::core::clone::Clone::clone(&self.__join),
+                    #(#fields: self.#fields,)*
+                    __marker: self.__marker,
+                }
+            },
+            quote! {
+                ::chords::__private::debug(f, #name_str, &[#(#channels),*], &[#(#chords),*])
+            },
+            quote!(Self::__chords_new()),
+        )
+    } else {
+        let stub = quote!(::core::unreachable!());
+        (stub.clone(), stub.clone(), stub)
+    };
+    let default_where = if real {
+        bounded_where(input)
+    } else {
+        where_clause.to_token_stream()
+    };
+    quote! {
+        impl #impl_generics ::core::clone::Clone for #name #ty_generics #where_clause {
+            fn clone(&self) -> Self {
+                #clone
+            }
+        }
+
+        impl #impl_generics ::core::fmt::Debug for #name #ty_generics #where_clause {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #fmt
+            }
+        }
+
+        impl #impl_generics ::core::default::Default for #name #ty_generics #default_where {
+            /// A new object with empty queues: no message is waiting.
+            fn default() -> Self {
+                #default
+            }
+        }
+    }
+}
+
+/// The name for an extra parameter (`timeout`, `deadline`) that no declared
+/// parameter uses.
+fn fresh(channel: &Channel, wanted: &str) -> Ident {
+    let taken = |name: &str| channel.params.iter().any(|p| unraw(&p.name) == name);
+    let mut name = wanted.to_string();
+    while taken(&name) {
+        name.insert(0, '_');
+    }
+    Ident::new(&name, Span::call_site())
+}
+
+/// The methods of one channel: the declared one, and for a synchronous
+/// channel its `try_`, `_timeout` and `_deadline` forms. With `body: None`,
+/// stubs.
+fn channel_methods(channel: &Channel, real: bool) -> TokenStream {
+    let Channel {
+        attrs,
+        vis,
+        name,
+        params,
+        ..
+    } = channel;
+    let field = field(name);
+    let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
+    let types: Vec<&syn::Type> = params.iter().map(|p| &p.ty).collect();
+    let message = match names.as_slice() {
+        [one] => quote!(#one),
+        names => quote!((#(#names,)*)),
+    };
+    let body = |call: TokenStream| {
+        if real {
+            call
+        } else {
+            quote!(::core::unreachable!())
+        }
+    };
+    let allow = if real {
+        quote!()
+    } else {
+        quote!(#[allow(unused_variables)])
+    };
+    match channel.kind {
+        Kind::Async => {
+            let body = body(quote!(self.__join.send(self.#field, #message)));
+            quote! {
+                #(#attrs)*
+                #allow
+                #vis fn #name(&self, #(#names: #types),*) {
+                    #body
+                }
+            }
+        }
+        Kind::Sync => {
+            let args = channel.message_type();
+            let result = channel.result_type();
+            let name_str = unraw(name);
+            let try_name = format_ident!("try_{}", name, span = name.span());
+            let timeout_name = format_ident!("{}_timeout", name, span = name.span());
+            let deadline_name = format_ident!("{}_deadline", name, span = name.span());
+            let timeout = fresh(channel, "timeout");
+            let deadline = fresh(channel, "deadline");
+            let ret = channel.ret.as_ref().map(|ty| quote!(-> #ty));
+            let call = body(quote!(self.__join.call(self.#field, #message)));
+            let try_call = body(quote!(self.__join.try_call(self.#field, #message)));
+            let timeout_call =
+                body(quote!(self.__join.call_timeout(self.#field, #message, #timeout)));
+            let deadline_call =
+                body(quote!(self.__join.call_deadline(self.#field, #message, #deadline)));
+            let try_doc = format!(
+                " Like [`{name_str}`](Self::{name_str}), but only if a chord can fire at once: \
+                 otherwise nothing is queued and the arguments come back in the error."
+            );
+            let timeout_doc = format!(
+                " Like [`{name_str}`](Self::{name_str}), waiting at most `{timeout}` for a \
+                 chord: on timeout the call is withdrawn and the arguments come back in the \
+                 error. A chord that took the call first gives its result, however long \
+                 its body runs."
+            );
+            let deadline_doc = format!(
+                " Like [`{name_str}`](Self::{name_str}), waiting for a chord until \
+                 `{deadline}`, as [`{name_str}_timeout`](Self::{name_str}_timeout) does."
+            );
+            quote! {
+                #(#attrs)*
+                #allow
+                #vis fn #name(&self, #(#names: #types),*) #ret {
+                    #call
+                }
+
+                #[doc = #try_doc]
+                #[allow(dead_code, unused_variables)]
+                #vis fn #try_name(&self, #(#names: #types),*)
+                    -> ::core::result::Result<#result, ::chords::TryCallError<#args>>
+                {
+                    #try_call
+                }
+
+                #[doc = #timeout_doc]
+                #[allow(dead_code, unused_variables)]
+                #vis fn #timeout_name(&self, #(#names: #types,)* #timeout: ::core::time::Duration)
+                    -> ::core::result::Result<#result, ::chords::TimeoutError<#args>>
+                {
+                    #timeout_call
+                }
+
+                #[doc = #deadline_doc]
+                #[allow(dead_code, unused_variables)]
+                #vis fn #deadline_name(&self, #(#names: #types,)* #deadline: ::std::time::Instant)
+                    -> ::core::result::Result<#result, ::chords::TimeoutError<#args>>
+                {
+                    #deadline_call
+                }
+            }
+        }
+    }
+}
+
+/// The generated `new`, unless the user wrote one.
+fn new_fn(input: &Input, real: bool) -> TokenStream {
+    if input.user_new() {
+        return TokenStream::new();
+    }
+    let vis = &input.vis;
+    let doc = format!(
+        " A new `{}` with empty queues: no message is waiting.",
+        unraw(&input.name)
+    );
+    let body = if real {
+        quote!(Self::__chords_new())
+    } else {
+        quote!(::core::unreachable!())
+    };
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        #vis fn new() -> Self {
+            #body
+        }
+    }
+}
+
+/// The stub emitted when the input has errors: the struct, and methods
+/// with the declared signatures, so that uses of them raise no further error.
+pub fn stub(input: &Input) -> TokenStream {
+    let name = &input.name;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let attrs = &input.attrs;
+    let new = new_fn(input, false);
+    let methods = input.channels.iter().map(|c| channel_methods(c, false));
+    let others = &input.others;
+    let def = struct_def(input, TokenStream::new());
+    let impls = trait_impls(input, false);
+    quote! {
+        #def
+        #impls
+        #(#attrs)*
+        impl #impl_generics #name #ty_generics #where_clause {
+            #new
+            #(#methods)*
+            #(#others)*
+        }
+    }
+}
+
+/// The variables a term's bindings are taken into, and what goes where.
+struct TermCode {
+    /// The closure-parameter pattern of the term's binding.
+    pattern: TokenStream,
+    /// The body's arguments: (binding, type, value), for each named binding.
+    args: Vec<(TokenStream, TokenStream, TokenStream)>,
+    /// For a synchronous term: its replies and its element of the result type.
+    replies: Option<(Replies, TokenStream)>,
+}
+
+enum Replies {
+    One(Ident),
+    Many(Vec<Ident>),
+}
+
+fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
+    let k = channel.params.len();
+    let var = |j: usize| format_ident!("__b{}_{}", t, j);
+    let elem = |j: usize, i: u32| format_ident!("__b{}_{}_{}", t, j, i);
+    let named = |j: usize| matches!(term.bindings.get(j), Some(Binding::Name { .. }));
+    // Pattern of one message: `_`, a variable, or a tuple of them.
+    let message = |name: &dyn Fn(usize) -> Ident| -> TokenStream {
+        let one = |j: usize| {
+            if named(j) {
+                name(j).to_token_stream()
+            } else {
+                quote!(_)
+            }
+        };
+        match k {
+            0 => quote!(_),
+            1 => one(0),
+            _ => {
+                let parts = (0..k).map(one);
+                quote!((#(#parts,)*))
+            }
+        }
+    };
+    let mut args = Vec::new();
+    let mut push_arg = |j: usize, ty: TokenStream, value: TokenStream| {
+        if let Some(Binding::Name { mutability, ident }) = term.bindings.get(j) {
+            args.push((quote!(#mutability #ident), ty, value));
+        }
+    };
+    let is_sync = channel.kind == Kind::Sync;
+    match term.repeat {
+        None => {
+            let msg = message(&var);
+            for (j, p) in channel.params.iter().enumerate() {
+                let v = var(j);
+                push_arg(j, p.ty.to_token_stream(), quote!(#v));
+            }
+            if is_sync {
+                let reply = format_ident!("__r{}", t);
+                TermCode {
+                    pattern: quote!((#msg, #reply)),
+                    args,
+                    replies: Some((Replies::One(reply), channel.result_type())),
+                }
+            } else {
+                TermCode {
+                    pattern: msg,
+                    args,
+                    replies: None,
+                }
+            }
+        }
+        Some((n, _)) => {
+            let count = proc_macro2::Literal::usize_unsuffixed(n as usize);
+            if !is_sync && k == 1 {
+                // The binding is the array itself.
+                let v = var(0);
+                let ty = &channel.params[0].ty;
+                push_arg(0, quote!([#ty; #count]), quote!(#v));
+                return TermCode {
+                    pattern: message(&var),
+                    args,
+                    replies: None,
+                };
+            }
+            let messages: Vec<TokenStream> = (0..n).map(|i| message(&|j| elem(j, i))).collect();
+            for (j, p) in channel.params.iter().enumerate() {
+                let ty = &p.ty;
+                let elems = (0..n).map(|i| elem(j, i));
+                push_arg(j, quote!([#ty; #count]), quote!([#(#elems),*]));
+            }
+            if is_sync {
+                let replies: Vec<Ident> = (0..n).map(|i| format_ident!("__r{}_{}", t, i)).collect();
+                let result = channel.result_type();
+                TermCode {
+                    pattern: quote!([#((#messages, #replies)),*]),
+                    args,
+                    replies: Some((Replies::Many(replies), quote!([#result; #count]))),
+                }
+            } else if k == 0 {
+                TermCode {
+                    pattern: quote!(_),
+                    args,
+                    replies: None,
+                }
+            } else {
+                TermCode {
+                    pattern: quote!([#(#messages),*]),
+                    args,
+                    replies: None,
+                }
+            }
+        }
+    }
+}
+
+/// The chord's registration in the constructor, and its body as a hidden method.
+fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
+    let terms = chord.pattern.as_deref().unwrap_or_default();
+    let mut codes = Vec::new();
+    let mut handles = Vec::new();
+    for (t, term) in terms.iter().enumerate() {
+        let Some(channel) = input.channel(&term.channel) else {
+            continue;
+        };
+        let f = field(&channel.name);
+        handles.push(match term.repeat {
+            Some((n, _)) => {
+                let n = proc_macro2::Literal::usize_unsuffixed(n as usize);
+                quote!(#f.times::<#n>())
+            }
+            None => quote!(#f),
+        });
+        codes.push(term_code(t, term, channel));
+    }
+    let method = format_ident!("__chord_{}", chord.name, span = chord.name.span());
+    let chord_str = string(&chord.name);
+
+    // The hidden method: the user's body, with the bindings as parameters.
+    let params = codes
+        .iter()
+        .flat_map(|c| &c.args)
+        .map(|(binding, ty, _)| quote!(#binding: #ty));
+    let receiver = chord.has_self.then(|| quote!(&self,));
+    let attrs = &chord.attrs;
+    let output = &chord.sig.output;
+    let block = &chord.block;
+    let fn_token = &chord.sig.fn_token;
+    let body_fn = quote! {
+        #(#attrs)*
+        #[doc(hidden)]
+        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+        #fn_token #method(#receiver #(#params),*) #output #block
+    };
+
+    // The registration.
+    let patterns = codes.iter().map(|c| &c.pattern);
+    let values = codes
+        .iter()
+        .flat_map(|c| &c.args)
+        .map(|(_, _, value)| value);
+    let this = if chord.has_self {
+        let fields = input.channels.iter().map(|c| field(&c.name));
+        quote! {
+            let __this = Self {
+                __join: ::core::clone::Clone::clone(__join),
+                #(#fields,)*
+                __marker: ::core::marker::PhantomData,
+            };
+        }
+    } else {
+        TokenStream::new()
+    };
+    let this_arg = chord.has_self.then(|| quote!(&__this,));
+    let sync: Vec<&(Replies, TokenStream)> =
+        codes.iter().filter_map(|c| c.replies.as_ref()).collect();
+    let expected = match sync.as_slice() {
+        [] => quote!(()),
+        [(_, ty)] => ty.clone(),
+        many => {
+            let tys = many.iter().map(|(_, ty)| ty);
+            quote!((#(#tys,)*))
+        }
+    };
+    let send = |replies: &Replies, value: TokenStream| match replies {
+        Replies::One(r) => quote!(#r.send(#value);),
+        Replies::Many(rs) => quote!(::chords::__private::reply_each([#(#rs),*], #value);),
+    };
+    let sends = match sync.as_slice() {
+        [] => TokenStream::new(),
+        [(replies, _)] => send(replies, quote!(__out)),
+        many => {
+            let outs: Vec<Ident> = (0..many.len()).map(|i| format_ident!("__o{}", i)).collect();
+            let each = many
+                .iter()
+                .zip(&outs)
+                .map(|((r, _), o)| send(r, quote!(#o)));
+            quote! {
+                let (#(#outs,)*) = __out;
+                #(#each)*
+            }
+        }
+    };
+    // Spanned at the user's return type (or the body when there is none), so
+    // that a result that does not fit the synchronous terms is reported there.
+    let check_span = match output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => chord.block.brace_token.span.open(),
+    };
+    let result = quote_spanned!(check_span=> ::chords::__private::chord_result::<_, #expected>);
+    let (first, rest) = match handles.split_first() {
+        Some((first, rest)) => (first.clone(), rest.to_vec()),
+        None => (quote!(), Vec::new()),
+    };
+    let register = quote! {
+        __builder.when(#first) #(.and(#rest))* .named(#chord_str).then_with(
+            move |__join: &::chords::Join, (#(#patterns,)*)| {
+                #this
+                let __out: #expected = #result(Self::#method(#this_arg #(#values),*));
+                #sends
+            },
+        );
+    };
+    (register, body_fn)
+}
+
+pub fn expand(input: &Input) -> TokenStream {
+    let name = &input.name;
+    let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
+    let bounded = bounded_where(input);
+    let attrs = &input.attrs;
+
+    let fields = input.channels.iter().map(|c| {
+        let f = field(&c.name);
+        let msg = c.message_type();
+        match c.kind {
+            Kind::Async => quote!(#f: ::chords::AsyncChannel<#msg>,),
+            Kind::Sync => {
+                let result = c.result_type();
+                quote!(#f: ::chords::SyncChannel<#msg, #result>,)
+            }
+        }
+    });
+    let def = struct_def(input, quote!(#(#fields)*));
+    let impls = trait_impls(input, true);
+    let checks = send_checks(input);
+
+    let declare = input.channels.iter().map(|c| {
+        let f = field(&c.name);
+        let s = string(&c.name);
+        let msg = c.message_type();
+        match c.kind {
+            Kind::Async => quote!(let #f = __builder.asynchronous::<#msg>(#s);),
+            Kind::Sync => {
+                let result = c.result_type();
+                quote!(let #f = __builder.synchronous::<#msg, #result>(#s);)
+            }
+        }
+    });
+    let (registers, bodies): (Vec<_>, Vec<_>) =
+        input.chords.iter().map(|c| chord_code(input, c)).unzip();
+    let fields = input.channels.iter().map(|c| field(&c.name));
+    let new = new_fn(input, true);
+    let methods = input.channels.iter().map(|c| channel_methods(c, true));
+    let others = &input.others;
+
+    quote! {
+        #def
+        #impls
+        #checks
+
+        #(#attrs)*
+        impl #impl_generics #name #ty_generics #bounded {
+            /// Declares the channels and chords on the runtime.
+            #[doc(hidden)]
+            fn __chords_new() -> Self {
+                let mut __builder = ::chords::Join::builder();
+                #(#declare)*
+                #(#registers)*
+                let __join = match __builder.build() {
+                    ::core::result::Result::Ok(join) => join,
+                    ::core::result::Result::Err(error) => ::core::panic!("{}", error),
+                };
+                Self {
+                    __join,
+                    #(#fields,)*
+                    __marker: ::core::marker::PhantomData,
+                }
+            }
+
+            #new
+            #(#methods)*
+            #(#bodies)*
+            #(#others)*
+        }
+    }
+}

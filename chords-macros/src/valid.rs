@@ -1,0 +1,285 @@
+//! The checks of DESIGN §2.5 that need the whole model: names, patterns
+//! against their channels, channels in no chord, and chords that can never
+//! fire because an earlier chord's pattern is contained in theirs.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use syn::ImplItem;
+
+use crate::ast::{unraw, Binding, Chord, Input, Kind};
+use crate::{error_range, Errors};
+
+/// The most terms a pattern may have: the runtime's patterns are tuples of 1 to 12.
+pub const MAX_TERMS: usize = 12;
+
+pub fn check(input: &Input, errors: &mut Errors) {
+    names(input, errors);
+    let mut resolved = Vec::new();
+    let mut all_parsed = true;
+    for chord in &input.chords {
+        match pattern(input, chord, errors) {
+            Some(needs) => resolved.push((chord, needs)),
+            None => all_parsed &= chord.pattern.is_some(),
+        }
+    }
+    if all_parsed {
+        coverage(input, errors);
+    }
+    shadowing(&resolved, errors);
+}
+
+/// Channels, the methods they generate, `new`, the user's own methods and
+/// chords must not share a name.
+fn names(input: &Input, errors: &mut Errors) {
+    // Each name taken so far, with what took it.
+    let mut taken: HashMap<String, String> = HashMap::new();
+    if !input.user_new() {
+        taken.insert(
+            "new".into(),
+            "the constructor `new` that `#[chords]` generates (write your own `new` to \
+             replace it)"
+                .into(),
+        );
+    }
+    for channel in &input.channels {
+        let name = unraw(&channel.name);
+        if let Some(what) = taken.get(&name) {
+            errors.push(syn::Error::new_spanned(
+                &channel.name,
+                format!("the channel `{name}` clashes with {what}: rename this channel"),
+            ));
+        } else {
+            taken.insert(name.clone(), format!("the channel `{name}`"));
+        }
+        if channel.kind == Kind::Sync {
+            for generated in [
+                format!("try_{name}"),
+                format!("{name}_timeout"),
+                format!("{name}_deadline"),
+            ] {
+                if let Some(what) = taken.get(&generated) {
+                    errors.push(syn::Error::new_spanned(
+                        &channel.name,
+                        format!(
+                            "the synchronous channel `{name}` generates a method `{generated}`, \
+                             which clashes with {what}: rename one of them"
+                        ),
+                    ));
+                } else {
+                    taken.insert(
+                        generated.clone(),
+                        format!(
+                            "the method `{generated}` generated for the synchronous channel \
+                             `{name}`"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for item in &input.others {
+        let ident = match item {
+            ImplItem::Fn(f) => &f.sig.ident,
+            ImplItem::Const(c) => &c.ident,
+            _ => continue,
+        };
+        let name = unraw(ident);
+        if let Some(what) = taken.get(&name) {
+            errors.push(syn::Error::new_spanned(
+                ident,
+                format!("`{name}` clashes with {what}: rename this item"),
+            ));
+        }
+    }
+    let mut chords: HashSet<String> = HashSet::new();
+    for chord in &input.chords {
+        let name = unraw(&chord.name);
+        if let Some(what) = taken.get(&name) {
+            errors.push(syn::Error::new_spanned(
+                &chord.name,
+                format!(
+                    "the chord `{name}` clashes with {what}: rename the chord (its name \
+                     labels it in `Debug` output and panic messages; it is not a method)"
+                ),
+            ));
+        } else if !chords.insert(name.clone()) {
+            errors.push(syn::Error::new_spanned(
+                &chord.name,
+                format!("a chord named `{name}` is declared above: give each chord its own name"),
+            ));
+        }
+    }
+}
+
+/// Checks one chord's pattern against the channels; returns the messages it
+/// needs of each channel when every term names a channel.
+fn pattern(input: &Input, chord: &Chord, errors: &mut Errors) -> Option<BTreeMap<String, u64>> {
+    let terms = chord.pattern.as_ref()?;
+    let mut resolved = true;
+    if terms.len() > MAX_TERMS {
+        let extra = &terms[MAX_TERMS];
+        errors.push(error_range(
+            extra.span.0,
+            terms[terms.len() - 1].span.1,
+            format!(
+                "a pattern has at most {MAX_TERMS} terms: join the terms of one channel into \
+                 `[chan(x); N]`, or split the state into fewer channels"
+            ),
+        ));
+        resolved = false;
+    }
+    let mut bound: HashSet<String> = HashSet::new();
+    let mut needs: BTreeMap<String, u64> = BTreeMap::new();
+    for term in terms {
+        for binding in &term.bindings {
+            if let Binding::Name { ident, .. } = binding {
+                let name = unraw(ident);
+                if !bound.insert(name.clone()) {
+                    errors.push(syn::Error::new_spanned(
+                        ident,
+                        format!(
+                            "`{name}` is bound twice in this pattern: give each binding its own \
+                             name, or write `_` to drop a value"
+                        ),
+                    ));
+                }
+            }
+        }
+        let Some(channel) = input.channel(&term.channel) else {
+            let declared: Vec<String> = input
+                .channels
+                .iter()
+                .map(|c| format!("`{}`", unraw(&c.name)))
+                .collect();
+            let declared = if declared.is_empty() {
+                "none is declared yet".to_string()
+            } else {
+                format!("the channels are {}", declared.join(", "))
+            };
+            errors.push(syn::Error::new_spanned(
+                &term.channel,
+                format!(
+                    "no channel named `{name}` in this `#[chords]` impl ({declared}): declare it \
+                     as `async fn {name}(&self, ...);` or `fn {name}(&self, ...) -> R;`",
+                    name = unraw(&term.channel)
+                ),
+            ));
+            resolved = false;
+            continue;
+        };
+        *needs.entry(unraw(&channel.name)).or_default() += u64::from(term.count());
+        if channel.ok && term.bindings.len() != channel.params.len() {
+            let n = channel.params.len();
+            let params: Vec<String> = channel
+                .params
+                .iter()
+                .map(|p| {
+                    let ty = &p.ty;
+                    format!("{}: {}", p.name, quote::quote!(#ty))
+                })
+                .collect();
+            let example: Vec<String> = channel.params.iter().map(|p| p.name.to_string()).collect();
+            errors.push(syn::Error::new(
+                term.parens,
+                format!(
+                    "`{name}` has {n} parameter{s}{list}, but this term binds {b}: write one \
+                     binding per parameter, `{name}({example})`, with `_` for a value to drop",
+                    name = unraw(&channel.name),
+                    s = if n == 1 { "" } else { "s" },
+                    list = if n == 0 {
+                        String::new()
+                    } else {
+                        format!(" ({})", params.join(", "))
+                    },
+                    b = term.bindings.len(),
+                    example = example.join(", "),
+                ),
+            ));
+        }
+    }
+    for (name, count) in &needs {
+        if *count > u64::from(u32::MAX) {
+            errors.push(syn::Error::new_spanned(
+                &chord.attr,
+                format!("this pattern needs more than u32::MAX messages of `{name}`"),
+            ));
+            resolved = false;
+        }
+    }
+    resolved.then_some(needs)
+}
+
+/// Every channel must be in some chord's pattern.
+fn coverage(input: &Input, errors: &mut Errors) {
+    let used: HashSet<String> = input
+        .chords
+        .iter()
+        .filter_map(|c| c.pattern.as_ref())
+        .flatten()
+        .map(|t| unraw(&t.channel))
+        .collect();
+    for channel in &input.channels {
+        let name = unraw(&channel.name);
+        if !used.contains(&name) {
+            let why = match channel.kind {
+                Kind::Async => "its messages would never be consumed (they would stay queued until the object is dropped)",
+                Kind::Sync => "its callers would wait forever",
+            };
+            errors.push(syn::Error::new_spanned(
+                &channel.name,
+                format!(
+                    "the channel `{name}` is in no chord's pattern, so {why}: add it to a \
+                     chord, as in `#[chord({name}(..) & ...)]`, or remove it \
+                     (sending to it from a body does not count)"
+                ),
+            ));
+        }
+    }
+}
+
+/// A chord whose pattern contains an earlier chord's pattern (as multisets
+/// of channels) can never fire: the earlier chord takes priority and fires
+/// as soon as its own messages are there.
+fn shadowing(chords: &[(&Chord, BTreeMap<String, u64>)], errors: &mut Errors) {
+    for (j, (later, later_needs)) in chords.iter().enumerate() {
+        let earlier = chords[..j].iter().find(|(_, needs)| {
+            needs
+                .iter()
+                .all(|(channel, n)| later_needs.get(channel).is_some_and(|m| m >= n))
+        });
+        if let Some((earlier, needs)) = earlier {
+            let describe = |needs: &BTreeMap<String, u64>| {
+                needs
+                    .iter()
+                    .map(|(c, n)| {
+                        if *n == 1 {
+                            c.clone()
+                        } else {
+                            format!("{n} × {c}")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" & ")
+            };
+            let what = if needs == later_needs {
+                format!("has the same pattern ({})", describe(needs))
+            } else {
+                format!(
+                    "needs only part of its messages ({} of {})",
+                    describe(needs),
+                    describe(later_needs)
+                )
+            };
+            errors.push(syn::Error::new_spanned(
+                &later.attr,
+                format!(
+                    "the chord `{l}` can never fire: the chord `{e}`, declared before it, \
+                     {what}, and fires first whenever they are there. Declare `{l}` before \
+                     `{e}`, or change one of the patterns",
+                    l = unraw(&later.name),
+                    e = unraw(&earlier.name),
+                ),
+            ));
+        }
+    }
+}
