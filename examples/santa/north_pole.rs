@@ -1,0 +1,596 @@
+//! The North Pole: Santa, nine reindeer and ten elves as one join (Trono's problem).
+//!
+//! Santa sleeps in a synchronous call, `sleep`, that fires only together with
+//! nine reindeer calls or with three elf calls:
+//!
+//! ```text
+//! sleep() & reindeer(id) * 9  =>  Wake::Reindeer   (declared first: reindeer win)
+//! sleep() & elf(id) * 3       =>  Wake::Elves
+//! ```
+//!
+//! Every reindeer and elf is itself a blocked synchronous call. The chord hands
+//! Santa their [`Reply`]s, so a worker is released only when Santa answers it,
+//! after he has finished with its whole team or group. Closing the North Pole
+//! is one more pair of chords: `reindeer(id) & closed` and `elf(id) & closed`
+//! send every worker that is (or will be) waiting home.
+//!
+//! This module is the example's logic and is shared with `tests/santa.rs`:
+//! [`run`] plays the whole story under a [`Config`] (whose delays the tests
+//! set to zero) and returns every [`Event`] with its sequence number.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chords::{AsyncChannel, Join, Reply, SyncChannel};
+
+/// Reindeer in Santa's team.
+pub const REINDEER: usize = 9;
+/// Elves at the North Pole.
+pub const ELVES: usize = 10;
+/// Elves Santa sees at once.
+pub const GROUP: usize = 3;
+
+/// The reindeer, by id.
+pub const REINDEER_NAMES: [&str; REINDEER] = [
+    "Dasher", "Dancer", "Prancer", "Vixen", "Comet", "Cupid", "Donner", "Blitzen", "Rudolph",
+];
+
+/// What a worker's call returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Release {
+    /// Santa has finished with the worker's team or group: wakeup number `k`.
+    Served(u64),
+    /// The North Pole has closed: the worker goes home.
+    Closed,
+}
+
+/// A member of a team or group: its id and the reply that releases it.
+pub type Member = (usize, Reply<Release>);
+
+/// What wakes Santa, members oldest first.
+pub enum Wake {
+    /// All nine reindeer are back; `elves_waiting` elves were queued and not taken.
+    Reindeer {
+        team: [Member; REINDEER],
+        elves_waiting: usize,
+    },
+    /// Three elves need help; `reindeer_waiting` reindeer were back and queued.
+    Elves {
+        group: [Member; GROUP],
+        reindeer_waiting: usize,
+    },
+}
+
+/// The join: Santa's, the reindeer's and the elves' channels and chords.
+#[derive(Clone, Debug)]
+pub struct NorthPole {
+    join: Join,
+    sleep: SyncChannel<(), Wake>,
+    reindeer: SyncChannel<usize, Release>,
+    elf: SyncChannel<usize, Release>,
+    closed: AsyncChannel<()>,
+}
+
+impl Default for NorthPole {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl NorthPole {
+    /// Builds the join.
+    pub fn new() -> Self {
+        let mut b = Join::builder();
+        let sleep = b.synchronous::<(), Wake>("sleep");
+        let reindeer = b.synchronous::<usize, Release>("reindeer");
+        let elf = b.synchronous::<usize, Release>("elf");
+        let closed = b.asynchronous::<()>("closed");
+        // Declared first: when a full team and a full group both wait, the
+        // reindeer are the ones Santa wakes up for.
+        b.when(sleep)
+            .and(reindeer.times::<REINDEER>())
+            .named("harness_team")
+            .then_with(move |join, (((), santa), team)| {
+                let elves_waiting = join.waiting(elf);
+                santa.send(Wake::Reindeer {
+                    team,
+                    elves_waiting,
+                })
+            });
+        b.when(sleep)
+            .and(elf.times::<GROUP>())
+            .named("consult_group")
+            .then_with(move |join, (((), santa), group)| {
+                let reindeer_waiting = join.waiting(reindeer);
+                santa.send(Wake::Elves {
+                    group,
+                    reindeer_waiting,
+                })
+            });
+        // Once closed, every worker's call is answered at once, and the token
+        // goes back for the next one.
+        b.when(reindeer)
+            .and(closed)
+            .named("reindeer_home")
+            .then_with(move |join, ((_, reply), ())| {
+                join.send(closed, ());
+                reply.send(Release::Closed);
+            });
+        b.when(elf)
+            .and(closed)
+            .named("elf_home")
+            .then_with(move |join, ((_, reply), ())| {
+                join.send(closed, ());
+                reply.send(Release::Closed);
+            });
+        let join = b.build().expect("valid chords");
+        NorthPole {
+            join,
+            sleep,
+            reindeer,
+            elf,
+            closed,
+        }
+    }
+
+    /// Santa sleeps until a team or a group wakes him.
+    pub fn sleep(&self) -> Wake {
+        self.join.call(self.sleep, ())
+    }
+
+    /// Santa wakes only if a team or a group waits now.
+    pub fn try_sleep(&self) -> Option<Wake> {
+        self.join.try_call(self.sleep, ()).ok()
+    }
+
+    /// Reindeer `id` is back from holiday: blocks until Santa releases it.
+    pub fn reindeer_back(&self, id: usize) -> Release {
+        self.join.call(self.reindeer, id)
+    }
+
+    /// Elf `id` asks for help: blocks until Santa releases it.
+    pub fn elf_asks(&self, id: usize) -> Release {
+        self.join.call(self.elf, id)
+    }
+
+    /// Closes the North Pole: every worker waiting now or calling later is
+    /// sent home with [`Release::Closed`]. Call it once, when Santa no longer sleeps.
+    pub fn close(&self) {
+        self.join.send(self.closed, ());
+    }
+
+    /// Reindeer back and waiting, not yet taken by a chord.
+    pub fn reindeer_waiting(&self) -> usize {
+        self.join.waiting(self.reindeer)
+    }
+
+    /// Elves waiting for help, not yet taken by a chord.
+    pub fn elves_waiting(&self) -> usize {
+        self.join.waiting(self.elf)
+    }
+
+    /// The join itself (for its `Debug`).
+    pub fn join(&self) -> &Join {
+        &self.join
+    }
+}
+
+/// How the story is played.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Deliveries (Christmases) before Santa retires and closes the North Pole.
+    pub rounds: usize,
+    /// Seed of every worker's random delays.
+    pub seed: u64,
+    /// A reindeer's holiday: uniform in `[0, holiday)`.
+    pub holiday: Duration,
+    /// An elf's work between two questions: uniform in `[0, elf_work)`.
+    pub elf_work: Duration,
+    /// Santa's time delivering toys with his team.
+    pub delivery: Duration,
+    /// Santa's time with a group of elves.
+    pub consultation: Duration,
+}
+
+impl Config {
+    /// The demo's pace, `speed` times faster (a few seconds per 3 rounds at 1).
+    pub fn paced(rounds: usize, seed: u64, speed: f64) -> Config {
+        let ms = |n: f64| Duration::from_secs_f64(n / 1000.0 / speed);
+        Config {
+            rounds,
+            seed,
+            holiday: ms(1200.0),
+            elf_work: ms(600.0),
+            delivery: ms(300.0),
+            consultation: ms(150.0),
+        }
+    }
+
+    /// No delays anywhere: as fast as the join goes.
+    pub fn instant(rounds: usize, seed: u64) -> Config {
+        Config {
+            rounds,
+            seed,
+            holiday: Duration::ZERO,
+            elf_work: Duration::ZERO,
+            delivery: Duration::ZERO,
+            consultation: Duration::ZERO,
+        }
+    }
+}
+
+/// A worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Who {
+    /// Reindeer by id, `0..REINDEER`.
+    Reindeer(usize),
+    /// Elf by id, `0..ELVES`.
+    Elf(usize),
+}
+
+impl fmt::Display for Who {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Who::Reindeer(id) => f.write_str(REINDEER_NAMES[id]),
+            Who::Elf(id) => write!(f, "elf {}", id + 1),
+        }
+    }
+}
+
+/// Which kind of wakeup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A delivery with the reindeer.
+    Delivery,
+    /// A consultation with elves.
+    Consultation,
+}
+
+/// Something that happened, in [`Record`]s numbered in the order it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A reindeer is back from holiday, or an elf asks for help (before its call).
+    Arrived(Who),
+    /// Santa woke up: wakeup number `wake` (1, 2, ...), the `round`-th of its
+    /// kind, with these members, oldest first; `others_waiting` workers of the
+    /// other kind were queued at that moment.
+    Woke {
+        wake: u64,
+        kind: Kind,
+        round: usize,
+        members: Vec<Who>,
+        others_waiting: usize,
+    },
+    /// Santa has finished with wakeup `wake` (before releasing anyone).
+    Finished { wake: u64, kind: Kind, round: usize },
+    /// A worker's call returned: released from wakeup `wake`, after `waited`
+    /// since it arrived.
+    Released {
+        who: Who,
+        wake: u64,
+        waited: Duration,
+    },
+    /// A worker went home: `closed` if its last call was answered by the
+    /// closing North Pole (it arrived, and was not served).
+    Home { who: Who, closed: bool },
+}
+
+/// One event, its sequence number, and when it happened since the start.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// Position in the total order of events, from 0.
+    pub seq: usize,
+    /// Time since the start of the run.
+    pub at: Duration,
+    /// What happened.
+    pub event: Event,
+}
+
+/// A run's events and figures.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Every event, in sequence order (`records[i].seq == i`).
+    pub records: Vec<Record>,
+    /// Figures computed from the records.
+    pub summary: Summary,
+}
+
+/// The figures of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// Deliveries made.
+    pub deliveries: usize,
+    /// Consultations held.
+    pub consultations: usize,
+    /// Elf visits served (three per consultation).
+    pub elf_visits: usize,
+    /// Mean time of an elf from asking to being released.
+    pub mean_elf_wait: Duration,
+    /// Longest time of an elf from asking to being released.
+    pub worst_elf_wait: Duration,
+    /// Deliveries at whose wakeup a full group of elves was waiting too
+    /// (the reindeer went first).
+    pub reindeer_first: usize,
+    /// Deliveries at whose wakeup at least one elf was waiting.
+    pub deliveries_while_elves_waited: usize,
+    /// Time from the start to the last event.
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// The figures of a run's records.
+    pub fn of(records: &[Record]) -> Summary {
+        let mut s = Summary::default();
+        let mut total_wait = Duration::ZERO;
+        for record in records {
+            match &record.event {
+                Event::Woke {
+                    kind: Kind::Delivery,
+                    others_waiting,
+                    ..
+                } => {
+                    s.deliveries += 1;
+                    s.reindeer_first += usize::from(*others_waiting >= GROUP);
+                    s.deliveries_while_elves_waited += usize::from(*others_waiting > 0);
+                }
+                Event::Woke {
+                    kind: Kind::Consultation,
+                    ..
+                } => s.consultations += 1,
+                Event::Released {
+                    who: Who::Elf(_),
+                    waited,
+                    ..
+                } => {
+                    s.elf_visits += 1;
+                    total_wait += *waited;
+                    s.worst_elf_wait = s.worst_elf_wait.max(*waited);
+                }
+                _ => {}
+            }
+            s.elapsed = s.elapsed.max(record.at);
+        }
+        if s.elf_visits > 0 {
+            s.mean_elf_wait = total_wait / s.elf_visits as u32;
+        }
+        s
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        writeln!(f, "  deliveries:     {}", self.deliveries)?;
+        writeln!(
+            f,
+            "  consultations:  {} ({} elf visits)",
+            self.consultations, self.elf_visits
+        )?;
+        writeln!(
+            f,
+            "  elf wait, from asking to release: mean {:.0} ms, worst {:.0} ms",
+            ms(self.mean_elf_wait),
+            ms(self.worst_elf_wait)
+        )?;
+        writeln!(
+            f,
+            "  reindeer served first while a full group of elves waited: {} of {} deliveries",
+            self.reindeer_first, self.deliveries
+        )?;
+        writeln!(
+            f,
+            "  deliveries while any elf waited: {} of {}",
+            self.deliveries_while_elves_waited, self.deliveries
+        )?;
+        write!(f, "  run time:       {:.2} s", self.elapsed.as_secs_f64())
+    }
+}
+
+/// A small seeded generator (SplitMix64): each worker has its own stream.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// Stream `stream` of `seed`.
+    pub fn new(seed: u64, stream: u64) -> Rng {
+        let mut rng = Rng(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        rng.next_u64();
+        rng
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A duration uniform in `[0, max)`; zero when `max` is zero.
+    pub fn below(&mut self, max: Duration) -> Duration {
+        let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
+        if nanos == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_nanos(self.next_u64() % nanos)
+        }
+    }
+}
+
+/// Numbers events in the order they happen, and shows each to an observer.
+struct Recorder<'a> {
+    start: Instant,
+    records: Mutex<Vec<Record>>,
+    observer: &'a (dyn Fn(&Record) + Sync),
+}
+
+impl Recorder<'_> {
+    fn record(&self, event: Event) {
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        let record = Record {
+            seq: records.len(),
+            at: self.start.elapsed(),
+            event,
+        };
+        (self.observer)(&record);
+        records.push(record);
+    }
+}
+
+/// Santa's retirement, as the workers see it between two calls.
+struct Shutdown {
+    stopping: AtomicBool,
+    lock: Mutex<()>,
+    bell: Condvar,
+}
+
+impl Shutdown {
+    /// Sleeps `d` unless shut down first; true while the story goes on.
+    fn nap(&self, d: Duration) -> bool {
+        if self.stopping.load(Ordering::SeqCst) {
+            return false;
+        }
+        if d.is_zero() {
+            return true;
+        }
+        let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = self
+            .bell
+            .wait_timeout_while(guard, d, |_| !self.stopping.load(Ordering::SeqCst));
+        !self.stopping.load(Ordering::SeqCst)
+    }
+
+    fn stop(&self) {
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.stopping.store(true, Ordering::SeqCst);
+        self.bell.notify_all();
+    }
+}
+
+/// A worker's life: rest, arrive, wait to be released; until shut down.
+fn worker(
+    who: Who,
+    rest: Duration,
+    mut rng: Rng,
+    call: impl Fn() -> Release,
+    shutdown: &Shutdown,
+    log: &Recorder<'_>,
+) {
+    let mut closed = false;
+    while shutdown.nap(rng.below(rest)) {
+        log.record(Event::Arrived(who));
+        let arrived = Instant::now();
+        match call() {
+            Release::Served(wake) => log.record(Event::Released {
+                who,
+                wake,
+                waited: arrived.elapsed(),
+            }),
+            Release::Closed => {
+                closed = true;
+                break;
+            }
+        }
+    }
+    log.record(Event::Home { who, closed });
+}
+
+/// Plays Trono's story under `config`: Santa on this thread, each reindeer and
+/// elf on its own, until `config.rounds` deliveries are made; then closes the
+/// North Pole and waits for every worker to go home. `observer` sees each
+/// event as it is recorded, in sequence order (for a live log).
+pub fn run(config: &Config, observer: &(dyn Fn(&Record) + Sync)) -> Report {
+    let pole = NorthPole::new();
+    let shutdown = Shutdown {
+        stopping: AtomicBool::new(config.rounds == 0),
+        lock: Mutex::new(()),
+        bell: Condvar::new(),
+    };
+    let log = Recorder {
+        start: Instant::now(),
+        records: Mutex::new(Vec::new()),
+        observer,
+    };
+    thread::scope(|scope| {
+        for id in 0..REINDEER {
+            let rng = Rng::new(config.seed, id as u64);
+            let (pole, shutdown, log) = (&pole, &shutdown, &log);
+            scope.spawn(move || {
+                let call = || pole.reindeer_back(id);
+                worker(Who::Reindeer(id), config.holiday, rng, call, shutdown, log)
+            });
+        }
+        for id in 0..ELVES {
+            let rng = Rng::new(config.seed, (REINDEER + id) as u64);
+            let (pole, shutdown, log) = (&pole, &shutdown, &log);
+            scope.spawn(move || {
+                let call = || pole.elf_asks(id);
+                worker(Who::Elf(id), config.elf_work, rng, call, shutdown, log)
+            });
+        }
+
+        let (mut wake, mut deliveries, mut consultations) = (0u64, 0, 0);
+        while deliveries < config.rounds {
+            wake += 1;
+            let (kind, round, members, work) = match pole.sleep() {
+                Wake::Reindeer {
+                    team,
+                    elves_waiting,
+                } => {
+                    deliveries += 1;
+                    let ids = team.iter().map(|m| Who::Reindeer(m.0)).collect();
+                    log.record(Event::Woke {
+                        wake,
+                        kind: Kind::Delivery,
+                        round: deliveries,
+                        members: ids,
+                        others_waiting: elves_waiting,
+                    });
+                    let replies: Vec<_> = team.into_iter().map(|m| m.1).collect();
+                    (Kind::Delivery, deliveries, replies, config.delivery)
+                }
+                Wake::Elves {
+                    group,
+                    reindeer_waiting,
+                } => {
+                    consultations += 1;
+                    let ids = group.iter().map(|m| Who::Elf(m.0)).collect();
+                    log.record(Event::Woke {
+                        wake,
+                        kind: Kind::Consultation,
+                        round: consultations,
+                        members: ids,
+                        others_waiting: reindeer_waiting,
+                    });
+                    let replies: Vec<_> = group.into_iter().map(|m| m.1).collect();
+                    (
+                        Kind::Consultation,
+                        consultations,
+                        replies,
+                        config.consultation,
+                    )
+                }
+            };
+            if !work.is_zero() {
+                thread::sleep(work);
+            }
+            log.record(Event::Finished { wake, kind, round });
+            if deliveries == config.rounds {
+                // The last team goes home instead of on holiday.
+                shutdown.stop();
+            }
+            for reply in members {
+                reply.send(Release::Served(wake));
+            }
+        }
+        shutdown.stop();
+        pole.close();
+    });
+    let records = log.records.into_inner().unwrap_or_else(|e| e.into_inner());
+    let summary = Summary::of(&records);
+    Report { records, summary }
+}
