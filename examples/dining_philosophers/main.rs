@@ -1,0 +1,115 @@
+//! Dining philosophers, with the table built at run time: `n` chopstick
+//! channels and one chord per philosopher (see `table.rs`),
+//!
+//! ```text
+//! eat_i() & chopstick_i & chopstick_{i+1 mod n}  =>  return
+//! ```
+//!
+//! Each philosopher takes both chopsticks at once or none, so none holds one
+//! chopstick while waiting for the other, and the table never deadlocks.
+//!
+//! `cargo run --release --example dining_philosophers -- --n 5 --meals 1000`
+
+#[allow(dead_code)]
+mod table;
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::time::Instant;
+
+use table::Table;
+
+const USAGE: &str = "\
+usage: dining_philosophers [--n N] [--meals M]
+
+  --n N       philosophers (and chopsticks) at the table, N >= 2 (default 5)
+  --meals M   meals each philosopher eats (default 1000)
+  --help      this text";
+
+fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<(usize, usize)>, String> {
+    let (mut n, mut meals) = (5, 1000);
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_string(), Some(value.into())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--n" => {
+                let v = value()?;
+                n = match v.parse() {
+                    Ok(n) if n >= 2 => n,
+                    _ => return Err(format!("--n wants a whole number >= 2, not {v:?}")),
+                };
+            }
+            "--meals" => {
+                let v = value()?;
+                meals = v
+                    .parse()
+                    .map_err(|_| format!("--meals wants a whole number >= 0, not {v:?}"))?;
+            }
+            "--help" | "-h" => return Ok(None),
+            _ => return Err(format!("unknown argument {arg:?}")),
+        }
+    }
+    Ok(Some((n, meals)))
+}
+
+fn main() -> ExitCode {
+    let (n, meals) = match parse(std::env::args().skip(1)) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("error: {error}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("{n} philosophers, {meals} meals each, {n} chopsticks; one chord per philosopher\n");
+
+    let table = Table::new(n);
+    let eating: Vec<AtomicBool> = (0..n).map(|_| AtomicBool::new(false)).collect();
+    let clashes = AtomicUsize::new(0);
+    let start = Instant::now();
+    let eaten = table::dine(&table, meals, &|i, _meal| {
+        // Sit down to eat: no neighbour may be eating now.
+        eating[i].store(true, SeqCst);
+        let (left, right) = table.neighbours(i);
+        if eating[left].load(SeqCst) || eating[right].load(SeqCst) {
+            clashes.fetch_add(1, SeqCst);
+        }
+        std::thread::yield_now();
+        eating[i].store(false, SeqCst);
+    });
+    let elapsed = start.elapsed();
+
+    println!("meals per philosopher:");
+    for (i, meals) in eaten.iter().enumerate() {
+        println!("  philosopher {i:>3}: {meals}");
+    }
+    let total: usize = eaten.iter().sum();
+    let on_table: usize = (0..n).map(|c| table.on_table(c)).sum();
+    let clashes = clashes.load(SeqCst);
+    println!(
+        "\n{total} meals in {:.3} s ({:.0} meals/s)",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
+    println!(
+        "neighbours eating at once: {clashes}; chopsticks back on the table: {on_table} of {n}"
+    );
+    if clashes == 0 && on_table == n && eaten.iter().all(|&m| m == meals) {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("error: the table's invariants did not hold");
+        ExitCode::FAILURE
+    }
+}
