@@ -99,7 +99,10 @@ fn round_trip() {
     report(
         "put + get round trip, one thread",
         chords,
-        &[("crossbeam_channel::unbounded", crossbeam), ("std::sync::mpsc", mpsc)],
+        &[
+            ("crossbeam_channel::unbounded", crossbeam),
+            ("std::sync::mpsc", mpsc),
+        ],
     );
 }
 
@@ -107,7 +110,9 @@ fn lock() {
     let mut b = Join::builder();
     let acquire = b.synchronous::<(), ()>("acquire");
     let free = b.asynchronous::<()>("free");
-    b.when(acquire).and(free).then(|(((), reply), ())| reply.send(()));
+    b.when(acquire)
+        .and(free)
+        .then(|(((), reply), ())| reply.send(()));
     let lock = b.build().unwrap();
     lock.send(free, ());
     let chords = measure(|_| {
