@@ -540,7 +540,10 @@ fn repeated_term_batches_are_ordered_and_conserved() {
             }
         });
         for k in 0..BATCHES as u64 {
-            assert_eq!(join.call(take, ()), [4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3]);
+            assert_eq!(
+                join.call(take, ()),
+                [4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3]
+            );
         }
     });
     assert_eq!(join.waiting(batch), 0);
