@@ -18,9 +18,22 @@ pub mod __private {
 
     use chords_runtime::Reply;
 
+    /// What a message or a result must be: `Send + 'static`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a message or a result of a chord object: it is not \
+                   `Send + 'static`",
+        label = "not `Send + 'static`",
+        note = "messages and results move between threads and outlive the call: use a type \
+                that is `Send + 'static` (`Arc` rather than `Rc`, an owned value rather than \
+                a borrow), or bound the impl's type parameter with `Send + 'static`"
+    )]
+    pub trait Message {}
+
+    impl<T: ?Sized + Send + 'static> Message for T {}
+
     /// Fails to compile, spanned at `T`, unless `T` may be a message or a
-    /// result: `Send + 'static`.
-    pub const fn assert_send_static<T: ?Sized + Send + 'static>() {}
+    /// result.
+    pub const fn assert_send_static<T: ?Sized + Message>() {}
 
     /// A chord body's result, as its synchronous terms need it.
     #[diagnostic::on_unimplemented(
@@ -36,7 +49,7 @@ pub mod __private {
     }
 
     impl<T> ChordResult<T> for T {
-        #[inline(always)]
+        #[inline]
         fn into_result(self) -> T {
             self
         }
@@ -44,7 +57,7 @@ pub mod __private {
 
     /// The result a chord's body returned, checked against what its
     /// synchronous terms expect.
-    #[inline(always)]
+    #[inline]
     pub fn chord_result<B: ChordResult<T>, T>(body: B) -> T {
         body.into_result()
     }

@@ -390,7 +390,9 @@ impl Channel {
     fn from_decl(decl: Declaration, errors: &mut Errors) -> Channel {
         let Declaration { attrs, vis, sig } = decl;
         let mut ok = true;
-        if let Some(attr) = attrs.iter().find(|a| is_chord_attr(a)) {
+        let (chord_attrs, attrs): (Vec<Attribute>, Vec<Attribute>) =
+            attrs.into_iter().partition(is_chord_attr);
+        if let Some(attr) = chord_attrs.first() {
             errors.push(syn::Error::new_spanned(
                 attr,
                 "a chord needs a body: `#[chord(..)] fn name(&self) { ... }`; a method \
@@ -424,7 +426,12 @@ impl Channel {
                 errors.push(syn::Error::new(
                     at,
                     format!(
-                        "a channel takes `&self` first: write `fn {}(&self, ...)`",
+                        "a channel takes `&self` as its first parameter: `{}{}(&self, ...)`",
+                        if sig.asyncness.is_some() {
+                            "async fn "
+                        } else {
+                            "fn "
+                        },
                         sig.ident
                     ),
                 ));

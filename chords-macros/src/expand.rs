@@ -38,7 +38,7 @@ use std::collections::HashSet;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{GenericParam, Ident, ReturnType};
+use syn::{GenericParam, Ident, ImplItem, ReturnType, Type, TypeParamBound, WherePredicate};
 
 use crate::ast::{unraw, Binding, Channel, Chord, Input, Kind, Term};
 
@@ -98,10 +98,10 @@ fn bounded_where(input: &Input) -> TokenStream {
         let types = channel
             .params
             .iter()
-            .map(|p| p.ty.to_token_stream())
-            .chain(channel.ret.as_ref().map(ToTokens::to_token_stream));
+            .map(|p| &p.ty)
+            .chain(channel.ret.as_ref());
         for ty in types {
-            if seen.insert(ty.to_string()) {
+            if seen.insert(ty.to_token_stream().to_string()) && !obviously_send_static(ty, input) {
                 bounds.push(quote! {
                     for<'__chords> #ty: ::core::marker::Send + 'static
                 });
@@ -118,21 +118,94 @@ fn bounded_where(input: &Input) -> TokenStream {
     quote!(where #(#predicates,)* #(#bounds,)*)
 }
 
-/// Compile-time checks that each message and result type is `Send + 'static`,
-/// each spanned at the type.
-fn send_checks(input: &Input) -> TokenStream {
-    let checks = input.channels.iter().flat_map(|channel| {
-        channel
-            .params
-            .iter()
-            .map(|p| &p.ty)
-            .chain(channel.ret.as_ref())
-            .map(|ty| {
-                quote_spanned! {ty.span()=>
-                    ::chords::__private::assert_send_static::<#ty>();
-                }
-            })
+/// Whether `ty` is `Send + 'static` by its look alone: primitives, `String`,
+/// `&'static str`, a type parameter declared `Send + 'static`, and tuples and
+/// arrays of those. Such types need no bound on the generated impl, which
+/// keeps its `where` clause (and the docs) as the user wrote it.
+fn obviously_send_static(ty: &Type, input: &Input) -> bool {
+    match ty {
+        Type::Paren(t) => obviously_send_static(&t.elem, input),
+        Type::Group(t) => obviously_send_static(&t.elem, input),
+        Type::Tuple(t) => t.elems.iter().all(|t| obviously_send_static(t, input)),
+        Type::Array(t) => obviously_send_static(&t.elem, input),
+        Type::Reference(r) => {
+            r.mutability.is_none()
+                && r.lifetime.as_ref().is_some_and(|l| l.ident == "static")
+                && (matches!(&*r.elem, Type::Path(p) if p.qself.is_none() && p.path.is_ident("str"))
+                    || obviously_send_static(&r.elem, input))
+        }
+        Type::Path(p) if p.qself.is_none() => {
+            let Some(ident) = p.path.get_ident() else {
+                return false;
+            };
+            const PLAIN: &[&str] = &[
+                "bool", "char", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32",
+                "u64", "u128", "usize", "f32", "f64", "String",
+            ];
+            PLAIN.iter().any(|p| ident == p) || param_is_send_static(ident, input)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `ident` is a type parameter of the impl bounded by `Send` and
+/// `'static`, in its declaration or in the `where` clause.
+fn param_is_send_static(ident: &Ident, input: &Input) -> bool {
+    let Some(param) = input.generics.type_params().find(|t| t.ident == *ident) else {
+        return false;
+    };
+    let mut bounds: Vec<&TypeParamBound> = param.bounds.iter().collect();
+    for predicate in input
+        .generics
+        .where_clause
+        .iter()
+        .flat_map(|w| &w.predicates)
+    {
+        if let WherePredicate::Type(t) = predicate {
+            if matches!(&t.bounded_ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident(ident))
+                && t.lifetimes.is_none()
+            {
+                bounds.extend(&t.bounds);
+            }
+        }
+    }
+    let send = bounds.iter().any(|b| match b {
+        TypeParamBound::Trait(t) => {
+            t.maybe.is_none()
+                && t.lifetimes.is_none()
+                && t.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Send" && s.arguments.is_none())
+        }
+        _ => false,
     });
+    let is_static = bounds
+        .iter()
+        .any(|b| matches!(b, TypeParamBound::Lifetime(l) if l.ident == "static"));
+    send && is_static
+}
+
+/// Compile-time checks that each message and result type is `Send + 'static`,
+/// each spanned at the type (its first occurrence).
+fn send_checks(input: &Input) -> TokenStream {
+    let mut seen = HashSet::new();
+    let checks = input
+        .channels
+        .iter()
+        .flat_map(|channel| {
+            channel
+                .params
+                .iter()
+                .map(|p| &p.ty)
+                .chain(channel.ret.as_ref())
+        })
+        .filter(|ty| seen.insert(ty.to_token_stream().to_string()))
+        .map(|ty| {
+            quote_spanned! {ty.span()=>
+                ::chords::__private::assert_send_static::<#ty>();
+            }
+        });
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let name = &input.name;
     quote! {
@@ -217,7 +290,7 @@ fn fresh(channel: &Channel, wanted: &str) -> Ident {
 /// The methods of one channel: the declared one, and for a synchronous
 /// channel its `try_`, `_timeout` and `_deadline` forms. With `body: None`,
 /// stubs.
-fn channel_methods(channel: &Channel, real: bool) -> TokenStream {
+fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> {
     let Channel {
         attrs,
         vis,
@@ -247,13 +320,16 @@ fn channel_methods(channel: &Channel, real: bool) -> TokenStream {
     match channel.kind {
         Kind::Async => {
             let body = body(quote!(self.__join.send(self.#field, #message)));
-            quote! {
-                #(#attrs)*
-                #allow
-                #vis fn #name(&self, #(#names: #types),*) {
-                    #body
-                }
-            }
+            vec![(
+                unraw(name),
+                quote! {
+                    #(#attrs)*
+                    #allow
+                    #vis fn #name(&self, #(#names: #types),*) {
+                        #body
+                    }
+                },
+            )]
         }
         Kind::Sync => {
             let args = channel.message_type();
@@ -285,13 +361,14 @@ fn channel_methods(channel: &Channel, real: bool) -> TokenStream {
                 " Like [`{name_str}`](Self::{name_str}), waiting for a chord until \
                  `{deadline}`, as [`{name_str}_timeout`](Self::{name_str}_timeout) does."
             );
-            quote! {
+            let main = quote! {
                 #(#attrs)*
                 #allow
                 #vis fn #name(&self, #(#names: #types),*) #ret {
                     #call
                 }
-
+            };
+            let try_fn = quote! {
                 #[doc = #try_doc]
                 #[allow(dead_code, unused_variables)]
                 #vis fn #try_name(&self, #(#names: #types),*)
@@ -299,7 +376,8 @@ fn channel_methods(channel: &Channel, real: bool) -> TokenStream {
                 {
                     #try_call
                 }
-
+            };
+            let timeout_fn = quote! {
                 #[doc = #timeout_doc]
                 #[allow(dead_code, unused_variables)]
                 #vis fn #timeout_name(&self, #(#names: #types,)* #timeout: ::core::time::Duration)
@@ -307,7 +385,8 @@ fn channel_methods(channel: &Channel, real: bool) -> TokenStream {
                 {
                     #timeout_call
                 }
-
+            };
+            let deadline_fn = quote! {
                 #[doc = #deadline_doc]
                 #[allow(dead_code, unused_variables)]
                 #vis fn #deadline_name(&self, #(#names: #types,)* #deadline: ::std::time::Instant)
@@ -315,7 +394,13 @@ fn channel_methods(channel: &Channel, real: bool) -> TokenStream {
                 {
                     #deadline_call
                 }
-            }
+            };
+            vec![
+                (name_str.clone(), main),
+                (format!("try_{name_str}"), try_fn),
+                (format!("{name_str}_timeout"), timeout_fn),
+                (format!("{name_str}_deadline"), deadline_fn),
+            ]
         }
     }
 }
@@ -350,8 +435,32 @@ pub fn stub(input: &Input) -> TokenStream {
     let name = &input.name;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let attrs = &input.attrs;
-    let new = new_fn(input, false);
-    let methods = input.channels.iter().map(|c| channel_methods(c, false));
+    // Each name once, the user's own items first: a clash is reported by
+    // the checks, and must not come back as "duplicate definitions".
+    let mut taken: HashSet<String> = input
+        .others
+        .iter()
+        .filter_map(|item| match item {
+            ImplItem::Fn(f) => Some(unraw(&f.sig.ident)),
+            _ => None,
+        })
+        .collect();
+    let new = if taken.insert("new".into()) {
+        new_fn(input, false)
+    } else {
+        TokenStream::new()
+    };
+    let mut methods = Vec::new();
+    for channel in &input.channels {
+        if taken.contains(&unraw(&channel.name)) {
+            continue;
+        }
+        for (name, method) in channel_methods(channel, false) {
+            if taken.insert(name) {
+                methods.push(method);
+            }
+        }
+    }
     let others = &input.others;
     let def = struct_def(input, TokenStream::new());
     let impls = trait_impls(input, false);
@@ -513,7 +622,7 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
     let body_fn = quote! {
         #(#attrs)*
         #[doc(hidden)]
-        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+        #[allow(clippy::too_many_arguments, clippy::type_complexity, clippy::unused_self)]
         #fn_token #method(#receiver #(#params),*) #output #block
     };
 
@@ -625,7 +734,11 @@ pub fn expand(input: &Input) -> TokenStream {
         input.chords.iter().map(|c| chord_code(input, c)).unzip();
     let fields = input.channels.iter().map(|c| field(&c.name));
     let new = new_fn(input, true);
-    let methods = input.channels.iter().map(|c| channel_methods(c, true));
+    let methods = input
+        .channels
+        .iter()
+        .flat_map(|c| channel_methods(c, true))
+        .map(|(_, method)| method);
     let others = &input.others;
 
     quote! {

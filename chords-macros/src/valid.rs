@@ -15,14 +15,14 @@ pub const MAX_TERMS: usize = 12;
 pub fn check(input: &Input, errors: &mut Errors) {
     names(input, errors);
     let mut resolved = Vec::new();
-    let mut all_parsed = true;
     for chord in &input.chords {
-        match pattern(input, chord, errors) {
-            Some(needs) => resolved.push((chord, needs)),
-            None => all_parsed &= chord.pattern.is_some(),
+        if let Some(needs) = pattern(input, chord, errors) {
+            resolved.push((chord, needs));
         }
     }
-    if all_parsed {
+    // With a pattern in error (a misspelt channel, say), a channel may look
+    // unused only because of that error: report that one alone.
+    if resolved.len() == input.chords.len() {
         coverage(input, errors);
     }
     shadowing(&resolved, errors);
@@ -44,10 +44,14 @@ fn names(input: &Input, errors: &mut Errors) {
     for channel in &input.channels {
         let name = unraw(&channel.name);
         if let Some(what) = taken.get(&name) {
-            errors.push(syn::Error::new_spanned(
-                &channel.name,
-                format!("the channel `{name}` clashes with {what}: rename this channel"),
-            ));
+            let message = if *what == format!("the channel `{name}`") {
+                format!(
+                    "a channel named `{name}` is declared above: give each channel its own name"
+                )
+            } else {
+                format!("the channel `{name}` clashes with {what}: rename this channel")
+            };
+            errors.push(syn::Error::new_spanned(&channel.name, message));
         } else {
             taken.insert(name.clone(), format!("the channel `{name}`"));
         }
@@ -151,19 +155,22 @@ fn pattern(input: &Input, chord: &Chord, errors: &mut Errors) -> Option<BTreeMap
                 .iter()
                 .map(|c| format!("`{}`", unraw(&c.name)))
                 .collect();
-            let declared = if declared.is_empty() {
-                "none is declared yet".to_string()
-            } else {
-                format!("the channels are {}", declared.join(", "))
-            };
-            errors.push(syn::Error::new_spanned(
-                &term.channel,
-                format!(
-                    "no channel named `{name}` in this `#[chords]` impl ({declared}): declare it \
-                     as `async fn {name}(&self, ...);` or `fn {name}(&self, ...) -> R;`",
-                    name = unraw(&term.channel)
+            let name = unraw(&term.channel);
+            let message = match closest(&name, input) {
+                Some(close) => format!(
+                    "no channel named `{name}` in this `#[chords]` impl: did you mean `{close}`?"
                 ),
-            ));
+                None => format!(
+                    "no channel named `{name}` in this `#[chords]` impl ({}): declare it as \
+                     `async fn {name}(&self, ...);` or `fn {name}(&self, ...) -> R;`",
+                    if declared.is_empty() {
+                        "it declares none".to_string()
+                    } else {
+                        format!("its channels are {}", declared.join(", "))
+                    }
+                ),
+            };
+            errors.push(syn::Error::new_spanned(&term.channel, message));
             resolved = false;
             continue;
         };
@@ -209,6 +216,36 @@ fn pattern(input: &Input, chord: &Chord, errors: &mut Errors) -> Option<BTreeMap
     resolved.then_some(needs)
 }
 
+/// The declared channel whose name is nearest to `name`, if it is near.
+fn closest(name: &str, input: &Input) -> Option<String> {
+    input
+        .channels
+        .iter()
+        .map(|c| unraw(&c.name))
+        .map(|c| (distance(name, &c), c))
+        .filter(|(d, c)| *d <= 1 + c.len().min(name.len()) / 4)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, by characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// Every channel must be in some chord's pattern.
 fn coverage(input: &Input, errors: &mut Errors) {
     let used: HashSet<String> = input
@@ -248,38 +285,48 @@ fn shadowing(chords: &[(&Chord, BTreeMap<String, u64>)], errors: &mut Errors) {
                 .all(|(channel, n)| later_needs.get(channel).is_some_and(|m| m >= n))
         });
         if let Some((earlier, needs)) = earlier {
-            let describe = |needs: &BTreeMap<String, u64>| {
-                needs
-                    .iter()
-                    .map(|(c, n)| {
-                        if *n == 1 {
-                            c.clone()
-                        } else {
-                            format!("{n} × {c}")
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" & ")
-            };
             let what = if needs == later_needs {
-                format!("has the same pattern ({})", describe(needs))
+                format!("needs the same messages (`{}`)", describe(earlier))
             } else {
                 format!(
-                    "needs only part of its messages ({} of {})",
-                    describe(needs),
-                    describe(later_needs)
+                    "needs only some of its messages (`{}`, of `{}`)",
+                    describe(earlier),
+                    describe(later)
                 )
             };
             errors.push(syn::Error::new_spanned(
                 &later.attr,
                 format!(
                     "the chord `{l}` can never fire: the chord `{e}`, declared before it, \
-                     {what}, and fires first whenever they are there. Declare `{l}` before \
-                     `{e}`, or change one of the patterns",
+                     {what} and takes priority, so it fires whenever they are there. Declare \
+                     `{l}` before `{e}`, or change one of the patterns",
                     l = unraw(&later.name),
                     e = unraw(&earlier.name),
                 ),
             ));
         }
     }
+}
+
+/// A pattern's channels in order of first appearance, `[c; n]` for `n` messages of `c`.
+fn describe(chord: &Chord) -> String {
+    let mut order: Vec<(String, u64)> = Vec::new();
+    for term in chord.pattern.iter().flatten() {
+        let name = unraw(&term.channel);
+        match order.iter_mut().find(|(c, _)| *c == name) {
+            Some((_, n)) => *n += u64::from(term.count()),
+            None => order.push((name, u64::from(term.count()))),
+        }
+    }
+    order
+        .iter()
+        .map(|(c, n)| {
+            if *n == 1 {
+                c.clone()
+            } else {
+                format!("[{c}; {n}]")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
 }

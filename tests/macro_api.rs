@@ -1,0 +1,184 @@
+//! The shape of what `#[chords]` generates (DESIGN.md §2.4): generics and
+//! where-clauses, doc comments, visibility, a user `new`, `Send + Sync`, and
+//! hygiene — the expansion compiles in a `#![no_implicit_prelude]` module
+//! beside user types named like the prelude's, and adds no warnings (this
+//! file denies them, and `missing_docs` for the generated public API).
+
+#![deny(warnings, missing_docs)]
+
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+mod shapes {
+    use chords::chords;
+
+    /// A keyed store: `put` pairs wait for a `take` of their key's kind.
+    ///
+    /// Generic over the key and the value, with bounds both in the
+    /// parameter list and in a where-clause, and a const parameter.
+    #[chords(pub(crate))]
+    impl<K: Clone + Send + 'static, V, const LIMIT: usize> Store<K, V, LIMIT>
+    where
+        V: Send + 'static + core::fmt::Debug,
+    {
+        /// Offers `value` under `key`.
+        pub(crate) async fn put(&self, key: K, value: V);
+        /// Takes the oldest offer.
+        pub(crate) fn take(&self) -> (K, V);
+        /// Takes the two oldest offers at once.
+        pub(crate) fn take_two(&self) -> [(K, V); 2];
+
+        #[chord(take() & put(key, value))]
+        fn one(&self) -> (K, V) {
+            (key, value)
+        }
+
+        #[chord(take_two() & [put(keys, values); 2])]
+        fn two(&self) -> [(K, V); 2] {
+            let [k0, k1] = keys;
+            let [v0, v1] = values;
+            [(k0, v0), (k1, v1)]
+        }
+
+        /// The user's own constructor: only `Default` is generated beside it.
+        pub(crate) fn new(initial: impl IntoIterator<Item = (K, V)>) -> Self {
+            let store = Self::default();
+            for (k, v) in initial {
+                store.put(k, v);
+            }
+            store
+        }
+
+        /// The const parameter, to show it is in scope.
+        pub(crate) fn limit(&self) -> usize {
+            LIMIT
+        }
+    }
+
+    /// A lifetime parameter that no message uses.
+    #[chords(pub)]
+    impl<'a> Borrowless<'a> {
+        /// A signal.
+        pub async fn ping(&self);
+        /// Waits for a signal.
+        pub fn wait(&self);
+
+        #[chord(wait() & ping())]
+        fn pinged() {}
+
+        /// Whatever `'a` is, the object holds no borrow.
+        pub fn with(_: &'a str) -> Self {
+            Self::new()
+        }
+    }
+}
+
+use shapes::{Borrowless, Store};
+
+#[test]
+fn generics_where_clauses_const_params_and_a_user_new() {
+    let store: Store<&'static str, u32, 7> = Store::new([("a", 1), ("b", 2), ("c", 3)]);
+    assert_eq!(store.limit(), 7);
+    assert_eq!(store.take(), ("a", 1));
+    assert_eq!(store.take_two(), [("b", 2), ("c", 3)]);
+    assert_eq!(store.try_take(), Err(chords::TryCallError(())));
+    let empty: Store<String, (), 0> = Default::default();
+    assert!(empty.take_timeout(Duration::ZERO).is_err());
+
+    let text = String::from("borrowed");
+    let b = Borrowless::with(&text);
+    b.ping();
+    b.wait();
+}
+
+fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
+
+#[test]
+fn the_generated_struct_is_send_sync_and_clone() {
+    assert_send_sync::<Store<String, Vec<u8>, 1>>();
+    assert_send_sync::<Borrowless<'static>>();
+    assert_send_sync::<hygiene::Cell>();
+    // Even when the messages are Send but not Sync.
+    assert_send_sync::<Store<std::cell::Cell<u8>, std::sync::mpsc::Sender<u8>, 1>>();
+}
+
+/// A module without the prelude, with types named like the prelude's and
+/// std's: the expansion names everything by absolute path.
+#[allow(dead_code)]
+pub mod hygiene {
+    #![no_implicit_prelude]
+
+    use ::chords::chords;
+
+    /// Not `core::result::Result`.
+    pub struct Result;
+    /// Not `core::option::Option`.
+    pub struct Option;
+    /// Not `std::boxed::Box`.
+    pub struct Box;
+    /// Not `std::sync::Arc`.
+    pub struct Arc;
+    /// Not `core::marker::Send`.
+    pub struct Send;
+    /// Not `core::clone::Clone`.
+    pub struct Clone;
+    /// Not `core::default::Default`.
+    pub struct Default;
+    /// Not `chords::Join`.
+    pub struct Join;
+    /// Not `core::marker::PhantomData`.
+    pub struct PhantomData;
+    /// Not `std::time::Duration`.
+    pub struct Duration;
+
+    /// A cell of a `u32`, written in a module without a prelude.
+    #[chords(pub)]
+    impl Cell {
+        /// Takes the value.
+        pub fn get(&self) -> u32;
+        /// Puts a value.
+        pub async fn put(&self, n: u32);
+        /// Swaps two values by a rendezvous.
+        pub fn swap(&self, mine: u32) -> u32;
+
+        #[chord(get() & put(n))]
+        fn got(&self) -> u32 {
+            n
+        }
+
+        #[chord([swap(values); 2])]
+        fn swapped() -> [u32; 2] {
+            [values[1], values[0]]
+        }
+    }
+}
+
+#[test]
+fn expands_without_the_prelude_beside_shadowing_types() {
+    let cell = hygiene::Cell::new();
+    cell.put(3);
+    assert_eq!(cell.get(), 3);
+    assert!(cell.try_get().is_err());
+    assert!(cell.get_timeout(Duration::ZERO).is_err());
+    let _ = (
+        hygiene::Result,
+        hygiene::Option,
+        hygiene::Box,
+        hygiene::Arc,
+        hygiene::Send,
+        hygiene::Clone,
+        hygiene::Default,
+        hygiene::Join,
+        hygiene::PhantomData,
+        hygiene::Duration,
+    );
+
+    let cell = Arc::new(cell);
+    let other = {
+        let cell = Arc::clone(&cell);
+        thread::spawn(move || cell.swap(1))
+    };
+    assert_eq!(cell.swap(2), 1);
+    assert_eq!(other.join().unwrap(), 2);
+}

@@ -1,0 +1,17 @@
+use chords::chords;
+
+#[chords]
+impl Buffer {
+    async fn put(item: u32);
+    fn get(&self) -> u32;
+
+    #[chord(get() & put(item))]
+    fn deliver(&self) -> u32 {
+        item
+    }
+}
+
+fn main() {
+    let b = Buffer::new();
+    let _ = b.get();
+}
