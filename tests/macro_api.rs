@@ -182,3 +182,79 @@ fn expands_without_the_prelude_beside_shadowing_types() {
     assert_eq!(cell.swap(2), 1);
     assert_eq!(other.join().unwrap(), 2);
 }
+
+mod edges {
+    use chords::chords;
+
+    /// No channel at all.
+    #[chords(pub)]
+    impl Empty {}
+
+    /// Raw identifiers, and parameters named like the generated ones.
+    #[chords(pub)]
+    impl r#Raw {
+        /// Adds.
+        pub fn r#match(&self, r#type: u8, timeout: u8, deadline: u8) -> u8;
+        /// A value.
+        pub async fn r#loop(&self, r#in: u8);
+
+        #[chord(r#match(r#t, timeout, _) & r#loop(v))]
+        fn r#fn() -> u8 {
+            r#t + timeout + v
+        }
+    }
+
+    /// Chords with no synchronous term, all-`_` bindings and zero-parameter
+    /// repeated terms.
+    #[chords(pub)]
+    impl Signals {
+        /// A pair to forget.
+        pub async fn pair(&self, x: u32, y: String);
+        /// A tick.
+        pub async fn tick(&self);
+        /// Sent by the chords.
+        pub async fn fired(&self, which: &'static str);
+        /// Waits for a firing.
+        pub fn next(&self) -> &'static str;
+
+        #[chord(pair(_, _) & tick())]
+        fn forget(&self) {
+            self.fired("forget");
+        }
+
+        #[chord([tick(); 2])]
+        fn two_ticks(&self) {
+            self.fired("two_ticks");
+        }
+
+        #[chord(next() & fired(which))]
+        fn report() -> &'static str {
+            which
+        }
+    }
+}
+
+#[test]
+fn raw_identifiers_empty_objects_and_unit_terms() {
+    let _ = edges::Empty::new();
+    assert_eq!(
+        format!("{:?}", edges::Empty::default()),
+        "Empty { channels: {}, chords: [] }"
+    );
+
+    let r = edges::Raw::new();
+    r.r#loop(1);
+    assert_eq!(r.r#match(10, 20, 30), 31);
+    // The extra parameter of `_timeout` gets a name no declared one has.
+    let err = r.match_timeout(1, 2, 3, Duration::ZERO).unwrap_err();
+    assert_eq!(err.into_inner(), (1, 2, 3));
+    assert!(format!("{r:?}").starts_with(r#"Raw { channels: {"match": 0, "loop": 0}"#));
+
+    let s = edges::Signals::new();
+    s.pair(1, "one".into());
+    s.tick();
+    assert_eq!(s.next(), "forget");
+    s.tick();
+    s.tick();
+    assert_eq!(s.next(), "two_ticks");
+}

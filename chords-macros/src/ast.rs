@@ -245,6 +245,9 @@ fn self_name(self_ty: &Type, generics: &Generics, errors: &mut Errors) -> Option
         return wrong(errors);
     }
     let segment = &path.path.segments[0];
+    if ["self", "Self", "super", "crate"].contains(&segment.ident.to_string().as_str()) {
+        return wrong(errors);
+    }
     let args: Vec<String> = match &segment.arguments {
         syn::PathArguments::None => Vec::new(),
         syn::PathArguments::AngleBracketed(args) => args

@@ -277,12 +277,18 @@ fn trait_impls(input: &Input, real: bool) -> TokenStream {
 }
 
 /// The name for an extra parameter (`timeout`, `deadline`) that no declared
-/// parameter uses.
+/// parameter uses: `wanted`, else `call_wanted`, else `call_wanted2`, ...
 fn fresh(channel: &Channel, wanted: &str) -> Ident {
     let taken = |name: &str| channel.params.iter().any(|p| unraw(&p.name) == name);
     let mut name = wanted.to_string();
+    let mut n = 1;
     while taken(&name) {
-        name.insert(0, '_');
+        name = if n == 1 {
+            format!("call_{wanted}")
+        } else {
+            format!("call_{wanted}{n}")
+        };
+        n += 1;
     }
     Ident::new(&name, Span::call_site())
 }

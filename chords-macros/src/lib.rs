@@ -118,3 +118,103 @@ pub(crate) fn error_range(start: Span, end: Span, message: impl std::fmt::Displa
         .collect();
     syn::Error::new_spanned(tokens, message)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use proc_macro2::TokenStream;
+
+    use super::chords2;
+
+    /// Inputs written with a space between tokens, so that removing or
+    /// changing one word removes or changes one token.
+    const SAMPLES: &[(&str, &str)] = &[
+        (
+            "pub",
+            "/// Docs. \n impl < T : Send + 'static > Buffer < T > where T : Clone { \
+             pub async fn put ( & self , item : T ) ; \
+             pub fn get ( & self ) -> T ; \
+             fn pair ( & self , a : u8 , b : u8 ) -> ( u8 , u8 ) ; \
+             # [ chord ( get ( ) & put ( item ) ) ] fn deliver ( & self ) -> T { item } \
+             # [ chord ( pair ( a , _ ) & [ put ( xs ) ; 2 ] ) ] fn two ( ) -> ( u8 , u8 ) { ( a , 0 ) } \
+             fn new ( ) -> Self { Self :: default ( ) } }",
+        ),
+        (
+            "",
+            "impl Cell { fn swap ( & self , v : i32 ) -> i32 ; async fn s ( & self ) ; \
+             # [ chord ( [ swap ( vs ) ; 2 ] & s ( ) ) ] fn swapped ( & self ) -> [ i32 ; 2 ] \
+             { [ vs [ 1 ] , vs [ 0 ] ] } }",
+        ),
+    ];
+
+    const REPLACEMENTS: &[&str] = &[
+        "_", "&", "self", "mut", "async", "fn", ";", ",", "0", "x", "(", ")", "[", "]", "#",
+    ];
+
+    /// Runs the macro; its output must be Rust items, whatever the input.
+    fn run(args: &str, input: &str) -> Option<String> {
+        let args = TokenStream::from_str(args).ok()?;
+        let input = TokenStream::from_str(input).ok()?;
+        let out = chords2(args, input.clone());
+        if let Err(e) = syn::parse2::<syn::File>(out.clone()) {
+            panic!("output is not Rust items ({e}) for input {input}:\n{out}");
+        }
+        Some(out.to_string())
+    }
+
+    #[test]
+    fn samples_expand_without_errors() {
+        for (args, input) in SAMPLES {
+            let out = run(args, input).expect("the sample lexes");
+            assert!(!out.contains("compile_error"), "{out}");
+        }
+    }
+
+    /// No input makes the macro panic: every sample with one word removed,
+    /// doubled or replaced expands to items (errors included).
+    #[test]
+    fn mutated_inputs_never_panic() {
+        let mut runs = 0;
+        for (args, input) in SAMPLES {
+            let words: Vec<&str> = input.split(' ').collect();
+            for i in 0..words.len() {
+                let mut variants = Vec::new();
+                let mut removed = words.clone();
+                removed.remove(i);
+                variants.push(removed);
+                let mut doubled = words.clone();
+                doubled.insert(i, words[i]);
+                variants.push(doubled);
+                for r in REPLACEMENTS {
+                    let mut replaced = words.clone();
+                    replaced[i] = r;
+                    variants.push(replaced);
+                }
+                for variant in variants {
+                    runs += usize::from(run(args, &variant.join(" ")).is_some());
+                }
+            }
+            for bad_args in [
+                "pub ( crate )",
+                "pub ( super )",
+                "crate",
+                "x",
+                "pub pub",
+                "=",
+                "pub ,",
+            ] {
+                run(bad_args, input);
+            }
+        }
+        assert!(runs > 500, "only {runs} variants lexed");
+    }
+
+    #[test]
+    fn errors_are_compile_errors_beside_a_stub() {
+        let out = run("", "impl B { async fn put ( & self , x : u8 ) -> u8 ; }").unwrap();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("struct B"), "the stub keeps the struct: {out}");
+        assert!(out.contains("fn put"), "the stub keeps the channel: {out}");
+    }
+}
