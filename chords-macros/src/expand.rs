@@ -135,14 +135,32 @@ fn obviously_send_static(ty: &Type, input: &Input) -> bool {
                     || obviously_send_static(&r.elem, input))
         }
         Type::Path(p) if p.qself.is_none() => {
-            let Some(ident) = p.path.get_ident() else {
+            if let Some(ident) = p.path.get_ident() {
+                const PLAIN: &[&str] = &[
+                    "bool", "char", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32",
+                    "u64", "u128", "usize", "f32", "f64", "String", "Duration", "Instant",
+                ];
+                return PLAIN.iter().any(|p| ident == p) || param_is_send_static(ident, input);
+            }
+            // Owning containers are `Send + 'static` when what they hold is.
+            const CONTAINERS: &[&str] = &[
+                "Vec", "VecDeque", "Option", "Box", "Result", "BTreeMap", "BTreeSet", "HashMap",
+                "HashSet",
+            ];
+            let Some(last) = p.path.segments.last() else {
                 return false;
             };
-            const PLAIN: &[&str] = &[
-                "bool", "char", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32",
-                "u64", "u128", "usize", "f32", "f64", "String",
-            ];
-            PLAIN.iter().any(|p| ident == p) || param_is_send_static(ident, input)
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return false;
+            };
+            CONTAINERS.iter().any(|c| last.ident == c)
+                && p.path.segments.iter().all(|s| {
+                    std::ptr::eq(s, last) || matches!(s.arguments, syn::PathArguments::None)
+                })
+                && args.args.iter().all(|a| match a {
+                    syn::GenericArgument::Type(t) => obviously_send_static(t, input),
+                    _ => false,
+                })
         }
         _ => false,
     }
@@ -613,6 +631,9 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
         codes.push(term_code(t, term, channel));
     }
     let method = format_ident!("__chord_{}", chord.name, span = chord.name.span());
+    // A body that takes `&self` but never names it runs as an associated
+    // function: the firing then need not build a handle (an `Arc` clone).
+    let has_self = chord.has_self && mentions_self(chord.block.to_token_stream());
     let chord_str = string(&chord.name);
 
     // The hidden method: the user's body, with the bindings as parameters.
@@ -620,7 +641,7 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
         .iter()
         .flat_map(|c| &c.args)
         .map(|(binding, ty, _)| quote!(#binding: #ty));
-    let receiver = chord.has_self.then(|| quote!(&self,));
+    let receiver = has_self.then(|| quote!(&self,));
     let attrs = &chord.attrs;
     let output = &chord.sig.output;
     let block = &chord.block;
@@ -638,7 +659,7 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
         .iter()
         .flat_map(|c| &c.args)
         .map(|(_, _, value)| value);
-    let this = if chord.has_self {
+    let this = if has_self {
         let fields = input.channels.iter().map(|c| field(&c.name));
         quote! {
             let __this = Self {
@@ -650,7 +671,7 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
     } else {
         TokenStream::new()
     };
-    let this_arg = chord.has_self.then(|| quote!(&__this,));
+    let this_arg = has_self.then(|| quote!(&__this,));
     let sync: Vec<&(Replies, TokenStream)> =
         codes.iter().filter_map(|c| c.replies.as_ref()).collect();
     let expected = match sync.as_slice() {
@@ -701,6 +722,15 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
         );
     };
     (register, body_fn)
+}
+
+/// Whether `tokens` name `self` anywhere, macro arguments included.
+fn mentions_self(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) => ident == "self",
+        proc_macro2::TokenTree::Group(group) => mentions_self(group.stream()),
+        _ => false,
+    })
 }
 
 pub fn expand(input: &Input) -> TokenStream {
