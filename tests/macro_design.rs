@@ -571,3 +571,37 @@ fn a_sync_body_panic_reaches_the_caller_and_the_object_stays_usable() {
     assert!(panicked.is_err());
     assert_eq!(f.divide(4), 3);
 }
+
+/// A body without a return type answers synchronous channels that return
+/// `()`, repeated ones included: a barrier of three.
+#[chords]
+impl Barrier3 {
+    fn arrive(&self, id: usize);
+    async fn log(&self, ids: [usize; 3]);
+    fn rounds(&self) -> [usize; 3];
+
+    #[chord([arrive(ids); 3])]
+    fn release(&self) {
+        self.log(ids);
+    }
+
+    #[chord(rounds() & log(ids))]
+    fn logged() -> [usize; 3] {
+        ids
+    }
+}
+
+#[test]
+fn unit_results_need_no_return_type() {
+    let b = Barrier3::new();
+    let arrivals: Vec<_> = (0..3)
+        .map(|id| {
+            let b = b.clone();
+            thread::spawn(move || b.arrive(id))
+        })
+        .collect();
+    arrivals.into_iter().for_each(|a| a.join().unwrap());
+    let mut ids = b.rounds();
+    ids.sort_unstable();
+    assert_eq!(ids, [0, 1, 2]);
+}

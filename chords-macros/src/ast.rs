@@ -518,6 +518,15 @@ impl Channel {
         }
     }
 
+    /// Whether a synchronous channel returns `()`.
+    pub fn returns_unit(&self) -> bool {
+        match &self.ret {
+            None => true,
+            Some(Type::Tuple(t)) => t.elems.is_empty(),
+            Some(_) => false,
+        }
+    }
+
     /// The result type of a synchronous channel.
     pub fn result_type(&self) -> TokenStream {
         match &self.ret {

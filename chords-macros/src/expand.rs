@@ -506,8 +506,9 @@ struct TermCode {
     pattern: TokenStream,
     /// The body's arguments: (binding, type, value), for each named binding.
     args: Vec<(TokenStream, TokenStream, TokenStream)>,
-    /// For a synchronous term: its replies and its element of the result type.
-    replies: Option<(Replies, TokenStream)>,
+    /// For a synchronous term: its replies, its element of the result type,
+    /// and that element's value when it is made of `()` only.
+    replies: Option<(Replies, TokenStream, Option<TokenStream>)>,
 }
 
 enum Replies {
@@ -557,7 +558,11 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                 TermCode {
                     pattern: quote!((#msg, #reply)),
                     args,
-                    replies: Some((Replies::One(reply), channel.result_type())),
+                    replies: Some((
+                        Replies::One(reply),
+                        channel.result_type(),
+                        channel.returns_unit().then(|| quote!(())),
+                    )),
                 }
             } else {
                 TermCode {
@@ -592,7 +597,11 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                 TermCode {
                     pattern: quote!([#((#messages, #replies)),*]),
                     args,
-                    replies: Some((Replies::Many(replies), quote!([#result; #count]))),
+                    replies: Some((
+                        Replies::Many(replies),
+                        quote!([#result; #count]),
+                        channel.returns_unit().then(|| quote!([(); #count])),
+                    )),
                 }
             } else if k == 0 {
                 TermCode {
@@ -672,15 +681,26 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
         TokenStream::new()
     };
     let this_arg = has_self.then(|| quote!(&__this,));
-    let sync: Vec<&(Replies, TokenStream)> =
+    let sync: Vec<&(Replies, TokenStream, Option<TokenStream>)> =
         codes.iter().filter_map(|c| c.replies.as_ref()).collect();
     let expected = match sync.as_slice() {
         [] => quote!(()),
-        [(_, ty)] => ty.clone(),
+        [(_, ty, _)] => ty.clone(),
         many => {
-            let tys = many.iter().map(|(_, ty)| ty);
+            let tys = many.iter().map(|(_, ty, _)| ty);
             quote!((#(#tys,)*))
         }
+    };
+    // Made of `()` only (`()`, `[(); N]`, tuples of those): a body with no
+    // return type answers with that value.
+    let unit_value: Option<TokenStream> = match sync.as_slice() {
+        [] => Some(quote!(())),
+        [(_, _, unit)] => unit.clone(),
+        many => many
+            .iter()
+            .map(|(_, _, unit)| unit.clone())
+            .collect::<Option<Vec<_>>>()
+            .map(|units| quote!((#(#units,)*))),
     };
     let send = |replies: &Replies, value: TokenStream| match replies {
         Replies::One(r) => quote!(#r.send(#value);),
@@ -688,13 +708,13 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
     };
     let sends = match sync.as_slice() {
         [] => TokenStream::new(),
-        [(replies, _)] => send(replies, quote!(__out)),
+        [(replies, _, _)] => send(replies, quote!(__out)),
         many => {
             let outs: Vec<Ident> = (0..many.len()).map(|i| format_ident!("__o{}", i)).collect();
             let each = many
                 .iter()
                 .zip(&outs)
-                .map(|((r, _), o)| send(r, quote!(#o)));
+                .map(|((r, _, _), o)| send(r, quote!(#o)));
             quote! {
                 let (#(#outs,)*) = __out;
                 #(#each)*
@@ -707,7 +727,18 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
         ReturnType::Type(_, ty) => ty.span(),
         ReturnType::Default => chord.block.brace_token.span.open(),
     };
-    let result = quote_spanned!(check_span=> ::chords::__private::chord_result::<_, #expected>);
+    let call = quote!(Self::#method(#this_arg #(#values),*));
+    let out = match (output, unit_value) {
+        // No return type, and only `()` to answer: the body returns `()`.
+        (ReturnType::Default, Some(unit)) if sync.is_empty() || unit.to_string() == "()" => call,
+        (ReturnType::Default, Some(unit)) => quote! {{
+            let () = #call;
+            #unit
+        }},
+        // A return type that must fit the synchronous terms. (With none and
+        // a result to give, the checks have reported it already.)
+        _ => quote_spanned!(check_span=> ::chords::__private::chord_result::<_, #expected>(#call)),
+    };
     let (first, rest) = match handles.split_first() {
         Some((first, rest)) => (first.clone(), rest.to_vec()),
         None => (quote!(), Vec::new()),
@@ -716,7 +747,7 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
         __builder.when(#first) #(.and(#rest))* .named(#chord_str).then_with(
             move |__join: &::chords::Join, (#(#patterns,)*)| {
                 #this
-                let __out: #expected = #result(Self::#method(#this_arg #(#values),*));
+                let __out: #expected = #out;
                 #sends
             },
         );

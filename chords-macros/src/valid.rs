@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use syn::ImplItem;
+use syn::{ImplItem, ReturnType};
 
 use crate::ast::{unraw, Binding, Chord, Input, Kind};
 use crate::{error_range, Errors};
@@ -17,6 +17,7 @@ pub fn check(input: &Input, errors: &mut Errors) {
     let mut resolved = Vec::new();
     for chord in &input.chords {
         if let Some(needs) = pattern(input, chord, errors) {
+            return_type(input, chord, errors);
             resolved.push((chord, needs));
         }
     }
@@ -244,6 +245,82 @@ fn distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// A chord that answers synchronous callers with something else than `()`
+/// declares what it returns (a body without `-> R` would return `()`).
+fn return_type(input: &Input, chord: &Chord, errors: &mut Errors) {
+    if !matches!(chord.sig.output, ReturnType::Default) {
+        return;
+    }
+    // (type, made of `()` only, term) for each synchronous term.
+    let mut sync = Vec::new();
+    for term in chord.pattern.iter().flatten() {
+        let Some(channel) = input.channel(&term.channel) else {
+            return;
+        };
+        if channel.kind != Kind::Sync {
+            continue;
+        }
+        let result = pretty(&channel.result_type().to_string());
+        let name = unraw(&channel.name);
+        sync.push(match term.repeat {
+            Some((n, _)) => (
+                format!("[{result}; {n}]"),
+                channel.returns_unit(),
+                format!("[{name}; {n}]"),
+            ),
+            None => (result, channel.returns_unit(), name),
+        });
+    }
+    if sync.iter().all(|(_, unit, _)| *unit) {
+        return;
+    }
+    let (expected, why) = match sync.as_slice() {
+        [(ty, _, term)] => (ty.clone(), format!("its synchronous term `{term}`")),
+        many => {
+            let types: Vec<&str> = many.iter().map(|(ty, _, _)| ty.as_str()).collect();
+            let terms: Vec<String> = many.iter().map(|(_, _, t)| format!("`{t}`")).collect();
+            (
+                format!("({})", types.join(", ")),
+                format!(
+                    "its synchronous terms {} (one result each, in pattern order)",
+                    terms.join(", ")
+                ),
+            )
+        }
+    };
+    let name = unraw(&chord.name);
+    let receiver = if chord.has_self { "&self" } else { "" };
+    errors.push(syn::Error::new(
+        chord.sig.paren_token.span.close(),
+        format!(
+            "the chord `{name}` answers {why}, so it returns `{expected}`: \
+             write `fn {name}({receiver}) -> {expected}`"
+        ),
+    ));
+}
+
+/// A type's tokens as a person writes them.
+fn pretty(tokens: &str) -> String {
+    let mut s = tokens.to_string();
+    for (from, to) in [
+        (" ,", ","),
+        ("< ", "<"),
+        (" <", "<"),
+        (" >", ">"),
+        ("( ", "("),
+        (" )", ")"),
+        ("[ ", "["),
+        (" ]", "]"),
+        (" ;", ";"),
+        ("& ", "&"),
+        (" :: ", "::"),
+        (":: ", "::"),
+    ] {
+        s = s.replace(from, to);
+    }
+    s
 }
 
 /// Every channel must be in some chord's pattern.

@@ -2,16 +2,15 @@ use chords::chords;
 
 #[chords]
 impl Exchanger {
-    fn left(&self, v: i32) -> i32;
-    fn right(&self, v: i32) -> i32;
+    fn meet(&self, id: Vec<u8>) -> Vec<u8>;
 
-    #[chord(left(a) & right(b))]
-    fn swap() -> i32 {
-        b + a
+    #[chord([meet(ids); 2])]
+    fn rotate() {
+        let _ = ids;
     }
 }
 
 fn main() {
     let x = Exchanger::new();
-    let _ = x.left(1);
+    let _ = x.meet(Vec::new());
 }
