@@ -7,15 +7,15 @@
 //!
 //! ```text
 //! pub struct Buffer<T: ..> { __join: Join, __ch_put: AsyncChannel<T>, __ch_get: SyncChannel<(), T>, __marker }
-//! impl<T: ..> Buffer<T> where for<'__chords> T: Send + 'static {
+//! impl<T: ..> Buffer<T> {
 //!     fn __chords_new() -> Self {
 //!         let mut __builder = Join::builder();
 //!         let __ch_put = __builder.asynchronous::<T>("put");
 //!         let __ch_get = __builder.synchronous::<(), T>("get");
 //!         __builder.when(__ch_get).and(__ch_put).named("deliver").then_with(
 //!             move |__join, ((_, __r0), __b1_0,)| {
-//!                 let __this = Self { __join: __join.clone(), __ch_put, __ch_get, __marker };
-//!                 let __out = chord_result::<_, T>(Self::__chord_deliver(&__this, __b1_0));
+//!                 // (a body that names `self` gets `&Self { __join: __join.clone(), .. }`)
+//!                 let __out: T = chord_result::<_, T>(Self::__chord_deliver(__b1_0));
 //!                 __r0.send(__out);
 //!             });
 //!         Self { __join: __builder.build()?, __ch_put, __ch_get, __marker }
@@ -24,14 +24,17 @@
 //!     pub fn put(&self, item: T) { self.__join.send(self.__ch_put, item) }
 //!     pub fn get(&self) -> T { self.__join.call(self.__ch_get, ()) }
 //!     pub fn try_get(&self) -> Result<T, TryCallError<()>> { .. }   // and get_timeout, get_deadline
-//!     fn __chord_deliver(&self, item: T) -> T { item }              // the user's body and spans
+//!     fn __chord_deliver(item: T) -> T { item }                      // the user's body and spans
 //! }
+//! impl<T: ..> Buffer<T> { fn __chords_check() { assert_send_static::<T>(); } }
 //! ```
 //!
-//! The `for<'__chords> Ty: Send + 'static` bounds, one per message and result
-//! type, let that impl type-check even when a type is not `Send + 'static`
-//! (a higher-ranked bound is never "trivially false"), so the only error is
-//! the one that `__chords_check` reports at the type itself.
+//! A message or result type that is not plainly `Send + 'static` (as a
+//! primitive, or a type parameter declared so, is) adds a bound
+//! `for<'__chords> Ty: Send + 'static` to that impl: it lets the impl
+//! type-check even when the type is not `Send + 'static` (a higher-ranked
+//! bound is never "trivially false"), so the only error is the one that
+//! `__chords_check` reports at the type itself.
 
 use std::collections::HashSet;
 
@@ -650,7 +653,11 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
         .iter()
         .flat_map(|c| &c.args)
         .map(|(binding, ty, _)| quote!(#binding: #ty));
-    let receiver = has_self.then(|| quote!(&self,));
+    // The user's own `&self`, so that `self` in the body points at it.
+    let receiver = has_self
+        .then(|| chord.sig.inputs.first())
+        .flatten()
+        .map(|r| quote!(#r,));
     let attrs = &chord.attrs;
     let output = &chord.sig.output;
     let block = &chord.block;

@@ -3,8 +3,8 @@
 //! bodies into a struct backed by the chords runtime.
 //!
 //! The work is split in three, in the manner of dtolnay's macro crates:
-//! [`ast`] parses the attribute and the impl block into a small typed model,
-//! [`valid`] checks it, and [`expand`] generates code. Every mistake found is
+//! `ast` parses the attribute and the impl block into a small typed model,
+//! `valid` checks it, and `expand` generates code. Every mistake found is
 //! reported at the user's tokens, all of them in one go; on error the macro
 //! still emits a stub of the struct and its methods so that only the real
 //! errors show. Use the macro through the `chords` crate, which documents it.
