@@ -1,0 +1,151 @@
+//! The lock (`examples/lock`): mutual exclusion, no lost update, and exactly
+//! one `free()` token whenever no one holds it.
+
+#[allow(dead_code)]
+#[path = "../examples/lock/lock.rs"]
+mod lock;
+
+use std::panic;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use lock::{Lock, Tally};
+
+/// Runs `f` on a thread; fails (instead of hanging) if it does not finish in a minute.
+fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, finished) = mpsc::channel();
+    let handle = thread::spawn(move || {
+        let result = f();
+        let _ = done.send(());
+        result
+    });
+    match finished.recv_timeout(Duration::from_secs(60)) {
+        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
+            Ok(result) => result,
+            Err(panic) => panic::resume_unwind(panic),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: no end after a minute (deadlock?)"),
+    }
+}
+
+/// Waits (bounded) until `condition` holds.
+fn wait_until(what: &str, condition: impl Fn() -> bool) {
+    for _ in 0..20_000 {
+        if condition() {
+            return;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    panic!("never reached: {what}");
+}
+
+/// The number of `free()` tokens queued now, from `Debug`.
+fn tokens(lock: &Lock) -> usize {
+    let text = format!("{lock:?}");
+    let at = text.find("\"free\": ").expect("free in Debug") + "\"free\": ".len();
+    text[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_new_lock_is_free_and_taking_it_takes_the_token() {
+    let lock = Lock::new();
+    assert_eq!(tokens(&lock), 1);
+    lock.acquire();
+    assert_eq!(tokens(&lock), 0);
+    assert!(lock.try_acquire().is_err(), "held: no second acquire");
+    assert!(lock.try_lock().is_none());
+    lock.free();
+    assert_eq!(tokens(&lock), 1);
+    let held = lock.try_lock().expect("free again");
+    assert!(lock.try_lock().is_none());
+    drop(held);
+    assert_eq!(tokens(&lock), 1, "the guard frees it");
+}
+
+#[test]
+fn acquire_waits_for_the_holder() {
+    let lock = Lock::new();
+    let held = lock.lock();
+    let entered = AtomicBool::new(false);
+    thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            let _held = lock.lock();
+            entered.store(true, SeqCst);
+        });
+        wait_until("the second acquire is queued", || {
+            format!("{lock:?}").contains("\"acquire\": 1")
+        });
+        assert!(!entered.load(SeqCst), "entered while the lock was held");
+        drop(held);
+        waiter.join().unwrap();
+    });
+    assert!(entered.load(SeqCst));
+    assert_eq!(tokens(&lock), 1);
+}
+
+#[test]
+fn mutual_exclusion_and_no_lost_update() {
+    const THREADS: usize = 4;
+    const PER: usize = 1500;
+    let lock = Lock::new();
+    let tally = within("4 counting threads", {
+        let lock = lock.clone();
+        move || lock::count(&lock, THREADS, PER)
+    });
+    assert_eq!(
+        tally,
+        Tally {
+            count: (THREADS * PER) as u64,
+            most_inside: 1
+        },
+        "every addition counted, never two threads inside"
+    );
+    assert_eq!(tokens(&lock), 1, "exactly one token at the end");
+}
+
+#[test]
+fn raw_acquire_and_free_exclude_each_other() {
+    use std::sync::atomic::AtomicUsize;
+    const THREADS: usize = 3;
+    const PER: usize = 2000;
+    let lock = Lock::new();
+    let inside = AtomicUsize::new(0);
+    let entries = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                for _ in 0..PER {
+                    lock.acquire();
+                    assert_eq!(inside.fetch_add(1, SeqCst), 0, "two holders at once");
+                    entries.fetch_add(1, SeqCst);
+                    assert_eq!(inside.fetch_sub(1, SeqCst), 1);
+                    lock.free();
+                }
+            });
+        }
+    });
+    assert_eq!(entries.into_inner(), THREADS * PER);
+    assert_eq!(tokens(&lock), 1);
+}
+
+#[test]
+fn a_panicking_holder_frees_the_lock() {
+    let lock = Lock::new();
+    let result = thread::scope(|s| {
+        s.spawn(|| {
+            let _held = lock.lock();
+            panic!("the holder fails");
+        })
+        .join()
+    });
+    assert!(result.is_err());
+    assert_eq!(tokens(&lock), 1, "the guard freed it while unwinding");
+    let _again = lock.try_lock().expect("free after the panic");
+}
