@@ -1,0 +1,249 @@
+//! A fair reader/writer lock in the style of Polyphonic C# ("Modern
+//! Concurrency Abstractions for C#", §4.3): its state is one message,
+//!
+//! ```text
+//! idle()        no one holds the lock
+//! readers(n)    n readers hold it
+//! draining(n)   a writer waits for the n readers still inside; new readers wait
+//! writer_turn() the last of those readers has left: the waiting writer goes in
+//! (none)        a writer holds it
+//! ```
+//!
+//! and the chords move it along:
+//!
+//! ```text
+//! shared()         & idle()        => readers(1)
+//! exclusive()      & idle()        => (a writer holds it)
+//! exclusive()      & readers(n)    => draining(n); wait_turn()
+//! shared()         & readers(n)    => readers(n + 1)
+//! release_shared() & readers(n)    => n == 1 ? idle() : readers(n - 1)
+//! release_shared() & draining(n)   => n == 1 ? writer_turn() : draining(n - 1)
+//! wait_turn()      & writer_turn() => (the writer holds it)
+//! release_exclusive()              => idle()
+//! ```
+//!
+//! Fairness comes from the state `draining` (no reader can join a lock a
+//! writer waits for) and from priority, the order of declaration: when
+//! `readers(n)` arrives and both a reader and a writer wait, the writer goes
+//! first; when `idle()` arrives, waiting readers go first. So a stream of
+//! readers cannot starve a writer, nor a stream of writers the readers.
+//!
+//! This module is the example's logic and is shared with
+//! `tests/example_reader_writer.rs`.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chords::chords;
+
+/// A fair reader/writer lock: many readers, or one writer.
+///
+/// Make one with [`ReaderWriter::new`]: `ReaderWriter::default()` has no
+/// state message, which for this lock means held by a writer that is no one.
+#[chords(pub)]
+impl ReaderWriter {
+    /// Waits until no writer holds or waits for the lock, and takes a share.
+    pub fn shared(&self);
+    /// Gives a share back.
+    pub fn release_shared(&self);
+    /// Waits until the lock is free, and takes it alone.
+    ///
+    /// When readers hold the lock, this call (and `try_exclusive`, and
+    /// `exclusive_timeout`) queues the writer at once and blocks until
+    /// they have left: the writer's turn is then already reserved.
+    pub fn exclusive(&self);
+    /// State: no one holds the lock.
+    async fn idle(&self);
+    /// State: `n` readers hold the lock.
+    async fn readers(&self, n: usize);
+    /// State: a writer waits for the `n` readers still inside.
+    async fn draining(&self, n: usize);
+    /// The waiting writer, blocked until the readers have left.
+    fn wait_turn(&self);
+    /// State: the readers have left; the waiting writer goes in.
+    async fn writer_turn(&self);
+
+    /// A new lock, idle.
+    pub fn new() -> Self {
+        let lock = Self::default();
+        lock.idle();
+        lock
+    }
+
+    /// Gives the lock back after `exclusive`.
+    pub fn release_exclusive(&self) {
+        self.idle();
+    }
+
+    // Declared first: after a writer, the readers that waited go in first.
+    #[chord(shared() & idle())]
+    fn first_reader(&self) {
+        self.readers(1);
+    }
+
+    #[chord(exclusive() & idle())]
+    fn writer_enters() {}
+
+    // Declared before `reader_joins`: a waiting writer stops new readers.
+    #[chord(exclusive() & readers(n))]
+    fn writer_waits(&self) {
+        self.draining(n);
+        self.wait_turn();
+    }
+
+    #[chord(shared() & readers(n))]
+    fn reader_joins(&self) {
+        self.readers(n + 1);
+    }
+
+    #[chord(release_shared() & readers(n))]
+    fn reader_leaves(&self) {
+        if n == 1 {
+            self.idle();
+        } else {
+            self.readers(n - 1);
+        }
+    }
+
+    #[chord(release_shared() & draining(n))]
+    fn reader_leaves_for_writer(&self) {
+        if n == 1 {
+            self.writer_turn();
+        } else {
+            self.draining(n - 1);
+        }
+    }
+
+    #[chord(wait_turn() & writer_turn())]
+    fn writer_goes_in() {}
+
+    /// Takes a share until the returned guard is dropped.
+    pub fn read(&self) -> Reading<'_> {
+        self.shared();
+        Reading { lock: self }
+    }
+
+    /// Takes the lock alone until the returned guard is dropped.
+    pub fn write(&self) -> Writing<'_> {
+        self.exclusive();
+        Writing { lock: self }
+    }
+}
+
+/// A share of the lock, given back when dropped.
+#[must_use = "the share is given back when the guard is dropped"]
+pub struct Reading<'a> {
+    lock: &'a ReaderWriter,
+}
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        self.lock.release_shared();
+    }
+}
+
+/// The lock, held alone until dropped.
+#[must_use = "the lock is given back when the guard is dropped"]
+pub struct Writing<'a> {
+    lock: &'a ReaderWriter,
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.lock.release_exclusive();
+    }
+}
+
+/// What [`library`] saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Reads done, by all readers.
+    pub reads: usize,
+    /// Reads done while the writers were still at work.
+    pub reads_while_writing: usize,
+    /// Writes done.
+    pub writes: usize,
+    /// The most readers inside at once.
+    pub most_readers: usize,
+    /// Reads that found a page half written: a writer beside a reader.
+    pub torn_reads: usize,
+    /// Entries that found someone inside they must exclude: a writer beside
+    /// a reader or another writer.
+    pub clashes: usize,
+}
+
+/// A library with one two-page document: `readers` threads keep reading it
+/// until `writers` threads have each rewritten it `writes_each` times.
+///
+/// A reader stays inside until another reader has come in (at most about
+/// `linger`), so that readers overlap and, but for the lock's fairness, would
+/// keep a writer out forever. A writer writes the two pages one after the
+/// other; a reader reads both and checks that they match.
+pub fn library(readers: usize, writers: usize, writes_each: usize, linger: Duration) -> Report {
+    let pages = [AtomicU64::new(0), AtomicU64::new(0)];
+    let readers_inside = AtomicUsize::new(0);
+    let writers_inside = AtomicUsize::new(0);
+    let writers_left = AtomicUsize::new(writers);
+    let lock = ReaderWriter::new();
+    let report = std::sync::Mutex::new(Report::default());
+    thread::scope(|s| {
+        for _ in 0..readers {
+            s.spawn(|| {
+                let mut mine = Report::default();
+                loop {
+                    let writing = writers_left.load(SeqCst) > 0;
+                    if !writing && mine.reads > 0 {
+                        break;
+                    }
+                    let _share = lock.read();
+                    let now = readers_inside.fetch_add(1, SeqCst) + 1;
+                    mine.most_readers = mine.most_readers.max(now);
+                    if writers_inside.load(SeqCst) != 0 {
+                        mine.clashes += 1;
+                    }
+                    let first = pages[0].load(SeqCst);
+                    let give_up = Instant::now() + linger;
+                    while readers_inside.load(SeqCst) < 2 && Instant::now() < give_up {
+                        thread::yield_now();
+                    }
+                    if pages[1].load(SeqCst) != first {
+                        mine.torn_reads += 1;
+                    }
+                    mine.reads += 1;
+                    mine.reads_while_writing += usize::from(writing);
+                    readers_inside.fetch_sub(1, SeqCst);
+                }
+                let mut r = report.lock().unwrap();
+                r.reads += mine.reads;
+                r.reads_while_writing += mine.reads_while_writing;
+                r.most_readers = r.most_readers.max(mine.most_readers);
+                r.torn_reads += mine.torn_reads;
+                r.clashes += mine.clashes;
+            });
+        }
+        for _ in 0..writers {
+            s.spawn(|| {
+                let mut mine = Report::default();
+                for _ in 0..writes_each {
+                    let _alone = lock.write();
+                    if writers_inside.fetch_add(1, SeqCst) != 0 || readers_inside.load(SeqCst) != 0
+                    {
+                        mine.clashes += 1;
+                    }
+                    let next = pages[0].load(SeqCst) + 1;
+                    pages[0].store(next, SeqCst);
+                    thread::yield_now();
+                    pages[1].store(next, SeqCst);
+                    mine.writes += 1;
+                    writers_inside.fetch_sub(1, SeqCst);
+                }
+                writers_left.fetch_sub(1, SeqCst);
+                let mut r = report.lock().unwrap();
+                r.writes += mine.writes;
+                r.clashes += mine.clashes;
+            });
+        }
+    });
+    report.into_inner().unwrap()
+}
