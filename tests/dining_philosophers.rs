@@ -6,28 +6,13 @@
 mod table;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 use table::Table;
 
-/// Runs `f` on a thread; fails (instead of hanging) if it does not finish in a minute.
-fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        let result = f();
-        let _ = done.send(());
-        result
-    });
-    match finished.recv_timeout(Duration::from_secs(60)) {
-        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: no end after a minute (deadlock?)"),
-    }
-}
+mod common;
+use common::within;
 
 /// `n` philosophers eat `meals` each; every meal checks, on entry, that
 /// neither neighbour is eating, and that each of its chopsticks is held by

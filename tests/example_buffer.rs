@@ -5,29 +5,14 @@
 #[path = "../examples/buffer/buffer.rs"]
 mod buffer;
 
-use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 use buffer::{Buffer, Item};
 use chords::TryCallError;
 
-/// Runs `f` on a thread; fails (instead of hanging) if it does not finish in a minute.
-fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        let result = f();
-        let _ = done.send(());
-        result
-    });
-    match finished.recv_timeout(Duration::from_secs(60)) {
-        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: no end after a minute (deadlock?)"),
-    }
-}
+mod common;
+use common::within;
 
 /// Every item put, sorted: the multiset the consumers must get.
 fn all_items(producers: usize, per: usize) -> Vec<Item> {

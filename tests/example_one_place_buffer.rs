@@ -5,39 +5,12 @@
 #[path = "../examples/one_place_buffer/cell.rs"]
 mod cell;
 
-use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
 
 use cell::{Move, OnePlaceBuffer};
 
-/// Runs `f` on a thread; fails (instead of hanging) if it does not finish in a minute.
-fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        let result = f();
-        let _ = done.send(());
-        result
-    });
-    match finished.recv_timeout(Duration::from_secs(60)) {
-        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: no end after a minute (deadlock?)"),
-    }
-}
-
-/// Waits (bounded) until `condition` holds.
-fn wait_until(what: &str, condition: impl Fn() -> bool) {
-    for _ in 0..20_000 {
-        if condition() {
-            return;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-    panic!("never reached: {what}");
-}
+mod common;
+use common::{wait_until, within};
 
 /// The state messages queued now: (empty, contains), from `Debug`.
 fn state<T: Clone + Send + 'static>(cell: &OnePlaceBuffer<T>) -> (usize, usize) {

@@ -8,41 +8,14 @@
 mod rwlock;
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{mpsc, Mutex};
+use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
 use rwlock::{ReaderWriter, Report};
 
-/// Runs `f` on a thread; fails (instead of hanging) if it does not finish in a minute.
-fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        let result = f();
-        let _ = done.send(());
-        result
-    });
-    match finished.recv_timeout(Duration::from_secs(60)) {
-        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("{what}: no end after a minute (starvation or deadlock?)")
-        }
-    }
-}
-
-/// Waits (bounded) until `condition` holds.
-fn wait_until(what: &str, condition: impl Fn() -> bool) {
-    for _ in 0..20_000 {
-        if condition() {
-            return;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-    panic!("never reached: {what}");
-}
+mod common;
+use common::{wait_until, within};
 
 /// Whether `Debug` shows `count` messages queued on `channel`.
 fn queued(lock: &ReaderWriter, channel: &str, count: usize) -> bool {

@@ -6,9 +6,11 @@ use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{mpsc, Mutex, Once};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
 
 use chords::{Channel, Join};
+
+mod common;
+use common::wait_until;
 
 /// A panic payload that is not a string, to see it come back unchanged.
 #[derive(Debug, PartialEq)]
@@ -25,15 +27,6 @@ fn message(payload: &(dyn Any + Send)) -> String {
         format!("{boom:?}")
     } else {
         "<unknown payload>".to_string()
-    }
-}
-
-/// Waits until `cond` holds; the bound only turns a hang into a failure.
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let give_up = Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(Instant::now() < give_up, "never happened: {what}");
-        thread::sleep(Duration::from_micros(50));
     }
 }
 

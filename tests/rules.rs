@@ -18,15 +18,8 @@ use chords::{
     AsyncChannel, BuildError, Channel, Join, JoinBuilder, SyncChannel, TimeoutError, TryCallError,
 };
 
-/// Waits until `cond` holds. The bound only turns a hang into a failure that
-/// says what never happened; it is not a timing assertion.
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let give_up = Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(Instant::now() < give_up, "never happened: {what}");
-        thread::sleep(Duration::from_micros(50));
-    }
-}
+mod common;
+use common::wait_until;
 
 /// Starts `f` on a new thread with a clone of `join`, and returns once
 /// `channel` has `queued` waiting calls (so calls are queued in a known order).

@@ -6,7 +6,6 @@
 mod north_pole;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::mpsc;
 use std::sync::OnceLock;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -15,33 +14,8 @@ use north_pole::{
     Config, Event, Kind, NorthPole, Record, Release, Report, Wake, Who, ELVES, GROUP, REINDEER,
 };
 
-/// Runs `f` on a thread; fails (instead of hanging) if it does not finish in a minute.
-fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        let result = f();
-        let _ = done.send(());
-        result
-    });
-    match finished.recv_timeout(Duration::from_secs(60)) {
-        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: no end after a minute (deadlock?)"),
-    }
-}
-
-/// Waits (bounded) until `condition` holds.
-fn wait_until(what: &str, condition: impl Fn() -> bool) {
-    for _ in 0..20_000 {
-        if condition() {
-            return;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-    panic!("never reached: {what}");
-}
+mod common;
+use common::{wait_until, within};
 
 /// Many thousand wakeups with zero delays: the run most tests check.
 const ROUNDS: usize = 3000;

@@ -13,11 +13,8 @@ use std::time::{Duration, Instant};
 
 use chords::Join;
 
-/// Sorts a multiset, to compare it with another.
-fn sorted(mut values: Vec<u64>) -> Vec<u64> {
-    values.sort_unstable();
-    values
-}
+mod common;
+use common::sorted;
 
 /// `get() & put(x)` with 4 producers and 4 consumers: the values received are
 /// exactly the values sent, and nothing stays queued.
