@@ -13,6 +13,9 @@
 #[allow(dead_code)]
 mod table;
 
+#[path = "../common/args.rs"]
+mod args;
+
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::time::Instant;
@@ -28,37 +31,15 @@ usage: dining_philosophers [--n N] [--meals M]
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<(usize, usize)>, String> {
     let (mut n, mut meals) = (5, 1000);
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag.to_string(), Some(value.into())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
-            "--n" => {
-                let v = value()?;
-                n = match v.parse() {
-                    Ok(n) if n >= 2 => n,
-                    _ => return Err(format!("--n wants a whole number >= 2, not {v:?}")),
-                };
-            }
-            "--meals" => {
-                let v = value()?;
-                meals = v
-                    .parse()
-                    .map_err(|_| format!("--meals wants a whole number >= 0, not {v:?}"))?;
-            }
-            "--help" | "-h" => return Ok(None),
-            _ => return Err(format!("unknown argument {arg:?}")),
+    let run = args::parse(args, |flag, value| {
+        match flag {
+            "--n" => n = args::number(flag, &value()?, 2.., "a whole number >= 2")?,
+            "--meals" => meals = args::number(flag, &value()?, .., "a whole number >= 0")?,
+            _ => return args::unknown(flag),
         }
-    }
-    Ok(Some((n, meals)))
+        Ok(())
+    })?;
+    Ok(run.then_some((n, meals)))
 }
 
 fn main() -> ExitCode {

@@ -17,6 +17,9 @@
 #[allow(dead_code)]
 mod north_pole;
 
+#[path = "../common/args.rs"]
+mod args;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -43,48 +46,18 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Stri
         seed: 2026,
         speed: 1.0,
     };
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag.to_string(), Some(value.into())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
-            "--rounds" => {
-                let v = value()?;
-                o.rounds = match v.parse() {
-                    Ok(n) if n >= 1 => n,
-                    _ => return Err(format!("--rounds wants a whole number >= 1, not {v:?}")),
-                };
-            }
-            "--seed" => {
-                let v = value()?;
-                o.seed = v
-                    .parse()
-                    .map_err(|_| format!("--seed wants a whole number >= 0, not {v:?}"))?;
-            }
+    let run = args::parse(args, |flag, value| {
+        match flag {
+            "--rounds" => o.rounds = args::number(flag, &value()?, 1.., "a whole number >= 1")?,
+            "--seed" => o.seed = args::number(flag, &value()?, .., "a whole number >= 0")?,
             "--speed" => {
-                let v = value()?;
-                o.speed = match v.parse::<f64>() {
-                    Ok(x) if (0.01..=1e9).contains(&x) => x,
-                    _ => {
-                        return Err(format!(
-                            "--speed wants a number from 0.01 to 1e9, not {v:?}"
-                        ))
-                    }
-                };
+                o.speed = args::number(flag, &value()?, 0.01..=1e9, "a number from 0.01 to 1e9")?
             }
-            "--help" | "-h" => return Ok(None),
-            _ => return Err(format!("unknown argument {arg:?}")),
+            _ => return args::unknown(flag),
         }
-    }
-    Ok(Some(o))
+        Ok(())
+    })?;
+    Ok(run.then_some(o))
 }
 
 fn names(members: &[Who]) -> String {
