@@ -19,10 +19,45 @@ use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
-use chords_runtime::{Join, TimeoutError, TryCallError};
+use chords_runtime::{AsyncChannel, Join, SyncChannel, TimeoutError, TryCallError};
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use loom::sync::Arc;
 use loom::thread;
+
+/// Chords `a & x` and `b & x`, both answering `arg + x`, counting firings.
+fn two_chords_on_x(
+    fired: &Arc<AtomicUsize>,
+) -> (
+    Join,
+    AsyncChannel<u32>,
+    SyncChannel<u32, u32>,
+    SyncChannel<u32, u32>,
+) {
+    let mut b = Join::builder();
+    let x = b.asynchronous::<u32>("x");
+    let a = b.synchronous::<u32, u32>("a");
+    let bb = b.synchronous::<u32, u32>("b");
+    for (chord, name) in [(a, "ax"), (bb, "bx")] {
+        let fired = fired.clone();
+        b.when(chord).and(x).named(name).then(move |((arg, r), x)| {
+            fired.fetch_add(1, SeqCst);
+            r.send(arg + x)
+        });
+    }
+    (b.build().unwrap(), x, a, bb)
+}
+
+/// A buffer `get(arg) & put(v)` answering `arg * 100 + v`.
+fn buffer() -> (Join, AsyncChannel<u32>, SyncChannel<u32, u32>) {
+    let mut b = Join::builder();
+    let put = b.asynchronous::<u32>("put");
+    let get = b.synchronous::<u32, u32>("get");
+    b.when(get)
+        .and(put)
+        .named("deliver")
+        .then(|((arg, r), v)| r.send(arg * 100 + v));
+    (b.build().unwrap(), put, get)
+}
 
 /// Two chords `a & x` and `b & x` share one message `x`: exactly one of two
 /// concurrent `try_call`s gets it, the other gets its argument back, and the
@@ -31,21 +66,7 @@ use loom::thread;
 fn loom_two_chords_race_for_one_message() {
     loom::model(|| {
         let fired = Arc::new(AtomicUsize::new(0));
-        let mut b = Join::builder();
-        let x = b.asynchronous::<u32>("x");
-        let a = b.synchronous::<u32, u32>("a");
-        let bb = b.synchronous::<u32, u32>("b");
-        let f = fired.clone();
-        b.when(a).and(x).named("ax").then(move |((arg, r), x)| {
-            f.fetch_add(1, SeqCst);
-            r.send(arg + x)
-        });
-        let f = fired.clone();
-        b.when(bb).and(x).named("bx").then(move |((arg, r), x)| {
-            f.fetch_add(1, SeqCst);
-            r.send(arg + x)
-        });
-        let join = b.build().unwrap();
+        let (join, x, a, bb) = two_chords_on_x(&fired);
         join.send(x, 7);
 
         let j = join.clone();
@@ -79,19 +100,8 @@ fn loom_two_chords_race_for_one_message() {
 #[test]
 fn loom_two_chords_race_for_one_message_sent_concurrently() {
     loom::model(|| {
-        let mut b = Join::builder();
-        let x = b.asynchronous::<u32>("x");
-        let a = b.synchronous::<u32, u32>("a");
-        let bb = b.synchronous::<u32, u32>("b");
-        b.when(a)
-            .and(x)
-            .named("ax")
-            .then(|((arg, r), x)| r.send(arg + x));
-        b.when(bb)
-            .and(x)
-            .named("bx")
-            .then(|((arg, r), x)| r.send(arg + x));
-        let join = b.build().unwrap();
+        let fired = Arc::new(AtomicUsize::new(0));
+        let (join, x, a, bb) = two_chords_on_x(&fired);
 
         let j = join.clone();
         let ta = thread::spawn(move || j.call_timeout(a, 10, Duration::ZERO));
@@ -127,19 +137,8 @@ fn loom_two_chords_race_for_one_message_sent_concurrently() {
 #[test]
 fn loom_two_chords_share_two_messages() {
     loom::model(|| {
-        let mut b = Join::builder();
-        let x = b.asynchronous::<u32>("x");
-        let a = b.synchronous::<u32, u32>("a");
-        let bb = b.synchronous::<u32, u32>("b");
-        b.when(a)
-            .and(x)
-            .named("ax")
-            .then(|((arg, r), x)| r.send(arg + x));
-        b.when(bb)
-            .and(x)
-            .named("bx")
-            .then(|((arg, r), x)| r.send(arg + x));
-        let join = b.build().unwrap();
+        let fired = Arc::new(AtomicUsize::new(0));
+        let (join, x, a, bb) = two_chords_on_x(&fired);
 
         let j = join.clone();
         let ta = thread::spawn(move || j.call(a, 10));
@@ -160,17 +159,10 @@ fn loom_two_chords_share_two_messages() {
 #[test]
 fn loom_async_send_completes_parked_caller() {
     loom::model(|| {
-        let mut b = Join::builder();
-        let put = b.asynchronous::<u32>("put");
-        let get = b.synchronous::<(), u32>("get");
-        b.when(get)
-            .and(put)
-            .named("deliver")
-            .then(|(((), r), v)| r.send(v));
-        let join = b.build().unwrap();
+        let (join, put, get) = buffer();
 
         let j = join.clone();
-        let getter = thread::spawn(move || j.call(get, ()));
+        let getter = thread::spawn(move || j.call(get, 0));
         join.send(put, 42);
         assert_eq!(getter.join().unwrap(), 42);
         assert_eq!(join.waiting(put), 0);
@@ -183,17 +175,10 @@ fn loom_async_send_completes_parked_caller() {
 #[test]
 fn loom_async_sends_complete_caller_in_order() {
     loom::model(|| {
-        let mut b = Join::builder();
-        let put = b.asynchronous::<u32>("put");
-        let get = b.synchronous::<(), u32>("get");
-        b.when(get)
-            .and(put)
-            .named("deliver")
-            .then(|(((), r), v)| r.send(v));
-        let join = b.build().unwrap();
+        let (join, put, get) = buffer();
 
         let j = join.clone();
-        let getter = thread::spawn(move || [j.call(get, ()), j.call(get, ())]);
+        let getter = thread::spawn(move || [j.call(get, 0), j.call(get, 0)]);
         join.send(put, 1);
         join.send(put, 2);
         assert_eq!(getter.join().unwrap(), [1, 2]);
@@ -208,14 +193,7 @@ fn loom_async_sends_complete_caller_in_order() {
 #[test]
 fn loom_timeout_races_firing() {
     loom::model(|| {
-        let mut b = Join::builder();
-        let put = b.asynchronous::<u32>("put");
-        let get = b.synchronous::<u32, u32>("get");
-        b.when(get)
-            .and(put)
-            .named("deliver")
-            .then(|((arg, r), v)| r.send(arg * 100 + v));
-        let join = b.build().unwrap();
+        let (join, put, get) = buffer();
 
         let j = join.clone();
         let sender = thread::spawn(move || j.send(put, 9));
@@ -246,14 +224,7 @@ fn loom_timeout_races_firing() {
 #[test]
 fn loom_timeout_races_another_caller() {
     loom::model(|| {
-        let mut b = Join::builder();
-        let put = b.asynchronous::<u32>("put");
-        let get = b.synchronous::<u32, u32>("get");
-        b.when(get)
-            .and(put)
-            .named("deliver")
-            .then(|((arg, r), v)| r.send(arg * 100 + v));
-        let join = b.build().unwrap();
+        let (join, put, get) = buffer();
 
         let j = join.clone();
         let impatient = thread::spawn(move || j.call_timeout(get, 1, Duration::ZERO));
