@@ -50,3 +50,22 @@ where
 pub fn unknown(flag: &str) -> Result<(), String> {
     Err(format!("unknown argument {flag:?}"))
 }
+
+/// Runs `parse` on this process's arguments: the options, or the exit code
+/// after printing the usage (for `--help`) or the error and the usage.
+pub fn options<T>(
+    usage: &str,
+    parse: impl FnOnce(std::iter::Skip<std::env::Args>) -> Result<Option<T>, String>,
+) -> Result<T, std::process::ExitCode> {
+    match parse(std::env::args().skip(1)) {
+        Ok(Some(options)) => Ok(options),
+        Ok(None) => {
+            println!("{usage}");
+            Err(std::process::ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("error: {error}\n\n{usage}");
+            Err(std::process::ExitCode::from(2))
+        }
+    }
+}

@@ -43,16 +43,9 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<(usize, usize)
 }
 
 fn main() -> ExitCode {
-    let (n, meals) = match parse(std::env::args().skip(1)) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("error: {error}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let (n, meals) = match args::options(USAGE, parse) {
+        Ok(options) => options,
+        Err(code) => return code,
     };
     println!("{n} philosophers, {meals} meals each, {n} chopsticks; one chord per philosopher\n");
 

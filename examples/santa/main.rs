@@ -127,16 +127,9 @@ fn show(record: &Record) {
 }
 
 fn main() -> ExitCode {
-    let options = match parse(std::env::args().skip(1)) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("error: {error}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let options = match args::options(USAGE, parse) {
+        Ok(options) => options,
+        Err(code) => return code,
     };
     let config = Config::paced(options.rounds, options.seed, options.speed);
     println!(
