@@ -1,6 +1,4 @@
-//! Join patterns ("chords") for Rust.
-//!
-//! Re-exports the runtime; see [`chords_runtime`].
+#![doc = include_str!("../docs/reference.md")]
 
 pub use chords_runtime::*;
 

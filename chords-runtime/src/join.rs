@@ -38,6 +38,12 @@ pub struct Join {
     pub(crate) inner: Arc<Inner>,
 }
 
+// A panic in a body leaves the join consistent (its messages were consumed
+// by the firing, every other caller was told), so a join may be used across
+// `catch_unwind`, as crossbeam's channels may.
+impl std::panic::UnwindSafe for Join {}
+impl std::panic::RefUnwindSafe for Join {}
+
 pub(crate) struct Inner {
     pub(crate) id: u64,
     pub(crate) channels: Box<[ChannelState]>,
