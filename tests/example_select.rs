@@ -1,0 +1,89 @@
+//! The select (`examples/select`): each ready case gets chosen, and a select
+//! with no ready case waits for one.
+
+#[allow(dead_code)]
+#[path = "../examples/select/select.rs"]
+mod select;
+
+mod common;
+
+use std::thread;
+
+use common::{wait_until, within};
+use select::{Case, Select};
+
+#[test]
+fn every_ready_case_is_chosen() {
+    let s = Select::new();
+    for i in 0..100 {
+        s.number(i);
+        s.word(format!("w{i}"));
+        s.tick();
+    }
+    let (mut numbers, mut words, mut ticks) = (Vec::new(), Vec::new(), 0);
+    // While all three stay ready, the selects take each case in turn.
+    for _ in 0..150 {
+        match s.select() {
+            Case::Number(n) => numbers.push(n),
+            Case::Word(w) => words.push(w),
+            Case::Tick => ticks += 1,
+        }
+    }
+    assert!(
+        numbers.len() == 50 && words.len() == 50 && ticks == 50,
+        "{} {} {ticks}",
+        numbers.len(),
+        words.len()
+    );
+    // Each case's messages come oldest first.
+    assert_eq!(numbers, (0..numbers.len() as u32).collect::<Vec<_>>());
+    let expected: Vec<String> = (0..words.len()).map(|i| format!("w{i}")).collect();
+    assert_eq!(words, expected);
+}
+
+#[test]
+fn every_message_is_taken_exactly_once() {
+    let s = Select::new();
+    for i in 0..50 {
+        s.number(i);
+        s.tick();
+    }
+    let mut taken = Vec::new();
+    while let Some(case) = s.try_select() {
+        taken.push(case);
+    }
+    assert_eq!(taken.iter().filter(|c| **c == Case::Tick).count(), 50);
+    let mut numbers: Vec<u32> = taken
+        .iter()
+        .filter_map(|c| {
+            if let Case::Number(n) = c {
+                Some(*n)
+            } else {
+                None
+            }
+        })
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (0..50).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_select_with_no_ready_case_waits_for_one() {
+    within("select waits", || {
+        let s = Select::new();
+        assert_eq!(s.try_select(), None);
+        let waiter = {
+            let s = s.clone();
+            thread::spawn(move || s.select())
+        };
+        wait_until("the select waits", || {
+            let d = format!("{s:?}");
+            d.contains("\"wait_nwt\": 1")
+                || d.contains("\"wait_wtn\": 1")
+                || d.contains("\"wait_tnw\": 1")
+        });
+        assert!(!waiter.is_finished());
+        s.tick();
+        assert_eq!(waiter.join().unwrap(), Case::Tick);
+    });
+}
