@@ -1,0 +1,758 @@
+//! The performance suite (DESIGN §6): the benchmarks of Turon & Russo, plus
+//! Santa Claus, each written with chords and against the primitive a Rust
+//! user would pick instead, in one run, across thread counts.
+//!
+//! ```text
+//! cargo bench --bench suite -- [--quick] [--threads 1,2,4] [--duration SECS]
+//!                              [--runs N] [--wakeups W] [--out DIR] [NAME...]
+//! ```
+//!
+//! Method, after the paper: every thread repeats the benchmark's operation,
+//! with a small fixed amount of local work (a short spin on a local variable)
+//! between two operations. Where threads run independently (`lock`,
+//! `semaphore`, `rwlock`, `philosophers`) each run lasts a fixed time; where
+//! they must meet (`barrier`, `exchanger`, `producer_consumer`) every thread
+//! makes the same number of operations, calibrated so that a run lasts about
+//! that time, since a thread that stopped on a clock would leave its partners
+//! waiting. Throughput is the operations of all threads per second, the median
+//! of several runs; an operation is one thread's call (one arrival, one side of
+//! an exchange, one put or one get). Each run checks its invariant (no lost
+//! update under a lock, items and exchanged values conserved, one release per
+//! barrier round, teams of nine and groups of three for Santa).
+//!
+//! Output: a table per benchmark (ops/s of each implementation and the ratio
+//! chords / best peer), `results.csv` (`ns_per_op` is wall time per operation of
+//! all threads together, `1e9 / ops_per_sec`; `allocs_per_op` comes from a
+//! counting global allocator) and one SVG plot per benchmark, both under
+//! `target/chords-bench/` (or `--out`).
+//!
+//! Thread counts default to 1, 2, 4, 8, 16, capped at the machine's cores;
+//! Santa always runs its 20 threads. `--quick` shortens runs and Santa's
+//! wakeups; NAME arguments keep only the benchmarks whose name contains one.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+#[path = "suite/objects.rs"]
+mod objects;
+#[path = "suite/output.rs"]
+mod output;
+#[path = "suite/santa.rs"]
+mod santa;
+
+use objects::{
+    seat, Buffer, ChordBarrier, CondvarSemaphore, Exchanger, Lock, ReaderWriter, Semaphore, Table,
+};
+
+// ---------------------------------------------------------------------------
+// Counting allocations
+
+/// Counts allocations, so each result can say how many an operation makes.
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+// ---------------------------------------------------------------------------
+// Options
+
+struct Options {
+    threads: Vec<usize>,
+    duration: Duration,
+    runs: usize,
+    wakeups: u64,
+    filters: Vec<String>,
+    out: PathBuf,
+}
+
+const USAGE: &str = "usage: suite [--quick] [--threads 1,2,4] [--duration SECS] [--runs N] \
+                     [--wakeups W] [--out DIR] [NAME...]";
+
+impl Options {
+    /// Parses the command line; `None` when there is nothing to run (`--list`).
+    fn parse() -> Result<Option<Options>, String> {
+        let cores = thread::available_parallelism().map_or(1, |n| n.get());
+        let mut o = Options {
+            threads: [1, 2, 4, 8, 16]
+                .into_iter()
+                .filter(|&n| n <= cores)
+                .collect(),
+            duration: Duration::from_secs(1),
+            runs: 5,
+            wakeups: 100_000,
+            filters: Vec::new(),
+            out: default_out(),
+        };
+        let (mut duration, mut runs, mut wakeups) = (None, None, None);
+        let mut quick = false;
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+                _ => (arg.clone(), None),
+            };
+            let mut value = || {
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .ok_or(format!("{flag} needs a value"))
+            };
+            let bad = |what: &str| format!("{flag}: not {what}");
+            match flag.as_str() {
+                "--list" => return Ok(None),
+                "--bench" => {} // added by `cargo bench`
+                "--quick" => quick = true,
+                "--threads" => {
+                    o.threads = value()?
+                        .split(',')
+                        .map(|n| n.trim().parse().ok().filter(|&n: &usize| n > 0))
+                        .collect::<Option<_>>()
+                        .ok_or(bad("a list of thread counts"))?;
+                }
+                "--duration" => {
+                    let secs: f64 = value()?.parse().map_err(|_| bad("seconds"))?;
+                    duration = Some(Duration::try_from_secs_f64(secs).map_err(|_| bad("seconds"))?);
+                }
+                "--runs" => runs = Some(value()?.parse().map_err(|_| bad("a count"))?),
+                "--wakeups" => wakeups = Some(value()?.parse().map_err(|_| bad("a count"))?),
+                "--out" => o.out = value()?.into(),
+                "--help" | "-h" => return Err(USAGE.into()),
+                f if f.starts_with('-') => return Err(format!("unknown option {f}\n{USAGE}")),
+                _ => o.filters.push(arg),
+            }
+        }
+        if quick {
+            (o.duration, o.runs, o.wakeups) = (Duration::from_millis(400), 5, 10_000);
+        }
+        o.duration = duration.unwrap_or(o.duration);
+        o.runs = runs.unwrap_or(o.runs).max(1);
+        o.wakeups = wakeups.unwrap_or(o.wakeups).max(1);
+        Ok(Some(o))
+    }
+
+    fn wanted(&self, name: &str) -> bool {
+        self.filters.is_empty() || self.filters.iter().any(|f| name.contains(f.as_str()))
+    }
+}
+
+/// `$CARGO_TARGET_DIR/chords-bench`, else `chords-bench` in the target
+/// directory this binary was built in, else `target/chords-bench`.
+fn default_out() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let exe = std::env::current_exe().ok()?;
+            let deps = exe.parent()?;
+            (deps.file_name()? == "deps").then(|| deps.parent()?.parent().map(PathBuf::from))?
+        })
+        .unwrap_or_else(|| "target".into());
+    target.join("chords-bench")
+}
+
+// ---------------------------------------------------------------------------
+// The runner
+
+/// Iterations of the local work between two operations of a thread.
+const WORK: u64 = 128;
+
+/// The local work between two operations of a thread.
+fn local_work() {
+    let mut x = 0u64;
+    for i in 0..WORK {
+        x = black_box(x.wrapping_add(i));
+    }
+    black_box(x);
+}
+
+/// How a run ends.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// After a fixed time: for threads that never wait for one another.
+    Timed,
+    /// After the same number of operations in every thread: for threads that
+    /// meet (a partner stopped by the clock would leave the others waiting).
+    Counted,
+}
+
+#[derive(Clone, Copy)]
+enum Stop {
+    At(Duration),
+    After(u64),
+}
+
+/// One run: operations of all threads, time, allocations.
+#[derive(Clone, Copy)]
+struct Outcome {
+    ops: u64,
+    elapsed: Duration,
+    allocs: u64,
+}
+
+impl Outcome {
+    fn rate(&self) -> f64 {
+        self.ops as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// Runs `op(shared, thread, i)` on `threads` threads, with local work between
+/// operations, from a common start until `stop`.
+fn run_once<S: Sync>(
+    threads: usize,
+    stop: Stop,
+    shared: &S,
+    op: &(impl Fn(&S, usize, u64) + Sync),
+) -> Outcome {
+    let start = Barrier::new(threads + 1);
+    let done = AtomicBool::new(false);
+    thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (start, done) = (&start, &done);
+                scope.spawn(move || {
+                    start.wait();
+                    let mut i = 0;
+                    while match stop {
+                        Stop::At(_) => !done.load(Relaxed),
+                        Stop::After(n) => i < n,
+                    } {
+                        op(shared, t, i);
+                        i += 1;
+                        local_work();
+                    }
+                    i
+                })
+            })
+            .collect();
+        start.wait();
+        let allocs = ALLOCS.load(Relaxed);
+        let begin = Instant::now();
+        if let Stop::At(d) = stop {
+            thread::sleep(d);
+            done.store(true, Relaxed);
+        }
+        let ops = workers
+            .into_iter()
+            .map(|w| w.join().expect("a benchmark thread panicked"))
+            .sum();
+        Outcome {
+            ops,
+            elapsed: begin.elapsed(),
+            allocs: ALLOCS.load(Relaxed) - allocs,
+        }
+    })
+}
+
+/// A result line: one implementation of one benchmark at one thread count.
+struct Row {
+    bench: &'static str,
+    threads: usize,
+    imp: &'static str,
+    ops_per_sec: f64,
+    allocs_per_op: f64,
+}
+
+/// The median run's rate, and allocations per operation over all runs.
+fn summarise(outcomes: &mut [Outcome]) -> (f64, f64) {
+    outcomes.sort_by(|a, b| a.rate().total_cmp(&b.rate()));
+    let ops: u64 = outcomes.iter().map(|o| o.ops).sum();
+    let allocs: u64 = outcomes.iter().map(|o| o.allocs).sum();
+    (
+        outcomes[outcomes.len() / 2].rate(),
+        allocs as f64 / ops.max(1) as f64,
+    )
+}
+
+/// One benchmark at one thread count: runs each implementation given to it.
+struct Bench<'a> {
+    opts: &'a Options,
+    name: &'static str,
+    mode: Mode,
+    threads: usize,
+    rows: &'a mut Vec<Row>,
+}
+
+impl Bench<'_> {
+    /// Measures one implementation: each run gets a fresh `setup()`, its
+    /// threads call `op(&shared, thread, i)`, and `check(&shared, ops)` then
+    /// asserts the run's invariant.
+    fn run<S: Sync>(
+        &mut self,
+        imp: &'static str,
+        setup: impl Fn() -> S,
+        op: impl Fn(&S, usize, u64) + Sync,
+        check: impl Fn(&S, u64),
+    ) {
+        let once = |stop| {
+            let shared = setup();
+            let outcome = run_once(self.threads, stop, &shared, &op);
+            check(&shared, outcome.ops);
+            outcome
+        };
+        let stop = match self.mode {
+            Mode::Timed => Stop::At(self.opts.duration),
+            Mode::Counted => {
+                // Grow the count until a run takes a quarter of the duration,
+                // then scale it to the duration (kept even: see producer_consumer).
+                let target = self.opts.duration.as_secs_f64();
+                let mut n = 64u64;
+                loop {
+                    let took = once(Stop::After(n)).elapsed.as_secs_f64().max(1e-6);
+                    if took >= target / 4.0 || n >= 1 << 40 {
+                        break Stop::After(((n as f64 * target / took) as u64 / 2 * 2).max(2));
+                    }
+                    n = (n as f64 * (target / 4.0 / took).clamp(2.0, 16.0)) as u64 / 2 * 2;
+                }
+            }
+        };
+        let mut outcomes: Vec<_> = (0..self.opts.runs).map(|_| once(stop)).collect();
+        let (ops_per_sec, allocs_per_op) = summarise(&mut outcomes);
+        self.rows.push(Row {
+            bench: self.name,
+            threads: self.threads,
+            imp,
+            ops_per_sec,
+            allocs_per_op,
+        });
+    }
+}
+
+/// One counter per thread, each on its own cache line, written only by its
+/// thread (so a plain load and store, no read-modify-write).
+struct Slots(Vec<Slot>);
+
+#[repr(align(128))]
+#[derive(Default)]
+struct Slot(AtomicU64);
+
+impl Slots {
+    fn new(threads: usize) -> Slots {
+        Slots((0..threads).map(|_| Slot::default()).collect())
+    }
+
+    fn add(&self, thread: usize, n: u64) {
+        bump(&self.0[thread].0, n);
+    }
+
+    fn sum(&self, which: impl Fn(usize) -> bool) -> u64 {
+        let all = self.0.iter().enumerate();
+        all.filter(|&(t, _)| which(t))
+            .map(|(_, s)| s.0.load(Relaxed))
+            .sum()
+    }
+}
+
+/// Adds `n` as a load and a store: exact only under exclusion, which is what
+/// the lock checks test.
+fn bump(counter: &AtomicU64, n: u64) {
+    counter.store(counter.load(Relaxed) + n, Relaxed);
+}
+
+fn all(_: usize) -> bool {
+    true
+}
+
+// ---------------------------------------------------------------------------
+// The benchmarks: each measures chords and its peers at `b.threads` threads.
+
+fn lock(b: &mut Bench) {
+    b.run(
+        "chords",
+        || (Lock::new(), AtomicU64::new(0)),
+        |(lock, count), _, _| {
+            lock.acquire();
+            bump(count, 1);
+            lock.free();
+        },
+        |(_, count), ops| assert_eq!(count.load(Relaxed), ops, "lost updates"),
+    );
+    b.run(
+        "parking_lot::Mutex",
+        || parking_lot::Mutex::new(0),
+        |m, _, _| *m.lock() += 1,
+        |m, ops| assert_eq!(*m.lock(), ops),
+    );
+    b.run(
+        "std::sync::Mutex",
+        || std::sync::Mutex::new(0),
+        |m, _, _| *m.lock().unwrap() += 1,
+        |m, ops| assert_eq!(*m.lock().unwrap(), ops),
+    );
+}
+
+fn semaphore(b: &mut Bench) {
+    let permits = (b.threads / 2).max(1);
+    b.run(
+        "chords",
+        || Semaphore::new(permits),
+        |s, _, _| {
+            s.acquire();
+            s.permit();
+        },
+        |s, _| {
+            assert!(
+                (0..permits).all(|_| s.try_acquire().is_ok()),
+                "a lost permit"
+            );
+            assert!(s.try_acquire().is_err(), "a permit too many");
+        },
+    );
+    b.run(
+        "parking_lot Mutex+Condvar",
+        || CondvarSemaphore::new(permits),
+        |s, _, _| {
+            s.acquire();
+            s.release();
+        },
+        |s, _| assert_eq!(*s.permits.lock(), permits),
+    );
+}
+
+/// One operation in ten writes; the others read.
+fn writes(thread: usize, i: u64) -> bool {
+    (i + thread as u64).is_multiple_of(10)
+}
+
+fn rwlock(b: &mut Bench) {
+    let n = b.threads;
+    b.run(
+        "chords",
+        || (ReaderWriter::new(), AtomicU64::new(0), Slots::new(n)),
+        |(lock, data, written), t, i| {
+            if writes(t, i) {
+                lock.exclusive();
+                bump(data, 1);
+                lock.release_exclusive();
+                written.add(t, 1);
+            } else {
+                lock.shared();
+                black_box(data.load(Relaxed));
+                lock.release_shared();
+            }
+        },
+        |(_, data, written), _| assert_eq!(data.load(Relaxed), written.sum(all)),
+    );
+    b.run(
+        "parking_lot::RwLock",
+        || (parking_lot::RwLock::new(0), Slots::new(n)),
+        |(lock, written), t, i| {
+            if writes(t, i) {
+                *lock.write() += 1;
+                written.add(t, 1);
+            } else {
+                black_box(*lock.read());
+            }
+        },
+        |(lock, written), _| assert_eq!(*lock.read(), written.sum(all)),
+    );
+    b.run(
+        "std::sync::RwLock",
+        || (std::sync::RwLock::new(0), Slots::new(n)),
+        |(lock, written), t, i| {
+            if writes(t, i) {
+                *lock.write().unwrap() += 1;
+                written.add(t, 1);
+            } else {
+                black_box(*lock.read().unwrap());
+            }
+        },
+        |(lock, written), _| assert_eq!(*lock.read().unwrap(), written.sum(all)),
+    );
+}
+
+fn barrier(b: &mut Bench) {
+    let n = b.threads;
+    let Some(probe) = ChordBarrier::new(n) else {
+        return println!("barrier: no chord for {n} threads (1 to 16), skipped");
+    };
+    drop(probe);
+    b.run(
+        "chords",
+        || ChordBarrier::new(n).expect("built above"),
+        |c, _, _| c.join.call(c.arrive, ()),
+        |c, ops| assert_eq!(c.rounds.load(Relaxed), ops / n as u64, "rounds"),
+    );
+    b.run(
+        "std::sync::Barrier",
+        || (Barrier::new(n), AtomicU64::new(0)),
+        |(barrier, rounds), _, _| {
+            if barrier.wait().is_leader() {
+                rounds.fetch_add(1, Relaxed);
+            }
+        },
+        |(_, rounds), ops| assert_eq!(rounds.load(Relaxed), ops / n as u64, "rounds"),
+    );
+}
+
+/// An exchanger's run: what each thread sent and received; even threads take
+/// the left side, odd ones the right.
+struct Swaps<E> {
+    exchanger: E,
+    sent: Slots,
+    got: Slots,
+}
+
+impl<E> Swaps<E> {
+    fn new(exchanger: E, threads: usize) -> Self {
+        Swaps {
+            exchanger,
+            sent: Slots::new(threads),
+            got: Slots::new(threads),
+        }
+    }
+
+    /// Swaps a value unique to `(thread, i)` with `swap`, and records both.
+    fn swap(&self, thread: usize, i: u64, swap: impl FnOnce(&E, bool, u64) -> u64) {
+        let mine = ((thread as u64) << 40) + i;
+        let theirs = swap(&self.exchanger, thread.is_multiple_of(2), mine);
+        self.sent.add(thread, mine);
+        self.got.add(thread, theirs);
+    }
+
+    /// The lefts got what the rights sent, and the other way around.
+    fn check(&self) {
+        let (left, right) = (
+            |t: usize| t.is_multiple_of(2),
+            |t: usize| !t.is_multiple_of(2),
+        );
+        assert_eq!(self.got.sum(left), self.sent.sum(right), "lefts' values");
+        assert_eq!(self.got.sum(right), self.sent.sum(left), "rights' values");
+    }
+}
+
+fn exchanger(b: &mut Bench) {
+    let n = b.threads;
+    if !n.is_multiple_of(2) {
+        return println!("exchanger: needs an even number of threads, skipped {n}");
+    }
+    b.run(
+        "chords",
+        || Swaps::new(Exchanger::new(), n),
+        |s, t, i| s.swap(t, i, |e, left, x| if left { e.left(x) } else { e.right(x) }),
+        |s, _| s.check(),
+    );
+    b.run(
+        "crossbeam bounded(0) x2",
+        || {
+            let (to_right, from_left) = crossbeam_channel::bounded(0);
+            let (to_left, from_right) = crossbeam_channel::bounded(0);
+            Swaps::new((to_right, from_left, to_left, from_right), n)
+        },
+        |s, t, i| {
+            s.swap(
+                t,
+                i,
+                |(to_right, from_left, to_left, from_right), left, x| {
+                    if left {
+                        to_right.send(x).unwrap();
+                        from_right.recv().unwrap()
+                    } else {
+                        let y = from_left.recv().unwrap();
+                        to_left.send(x).unwrap();
+                        y
+                    }
+                },
+            )
+        },
+        |s, _| s.check(),
+    );
+}
+
+/// A producer/consumer run: with one thread it puts then gets, in turn; with
+/// more, the first half put and the second half get.
+struct Transfers<Q> {
+    queue: Q,
+    threads: usize,
+    put: Slots,
+    got: Slots,
+}
+
+impl<Q> Transfers<Q> {
+    fn new(queue: Q, threads: usize) -> Self {
+        Transfers {
+            queue,
+            threads,
+            put: Slots::new(threads),
+            got: Slots::new(threads),
+        }
+    }
+
+    fn step(&self, thread: usize, i: u64, put: impl FnOnce(&Q, u64), get: impl FnOnce(&Q) -> u64) {
+        let producer = if self.threads == 1 {
+            i.is_multiple_of(2)
+        } else {
+            thread < self.threads / 2
+        };
+        if producer {
+            let item = ((thread as u64) << 40) + i;
+            put(&self.queue, item);
+            self.put.add(thread, item);
+        } else {
+            self.got.add(thread, get(&self.queue));
+        }
+    }
+
+    /// Every item put was got once (the runs put and get equally many).
+    fn check(&self) {
+        assert_eq!(
+            self.got.sum(all),
+            self.put.sum(all),
+            "items lost or doubled"
+        );
+    }
+}
+
+fn producer_consumer(b: &mut Bench) {
+    let n = b.threads;
+    if n > 1 && !n.is_multiple_of(2) {
+        return println!("producer_consumer: needs 1 or an even number of threads, skipped {n}");
+    }
+    b.run(
+        "chords",
+        || Transfers::new(Buffer::new(), n),
+        |q, t, i| q.step(t, i, |q, x| q.put(x), |q| q.get()),
+        |q, _| q.check(),
+    );
+    b.run(
+        "crossbeam unbounded",
+        || Transfers::new(crossbeam_channel::unbounded(), n),
+        |q, t, i| {
+            q.step(
+                t,
+                i,
+                |(tx, _), x| tx.send(x).unwrap(),
+                |(_, rx)| rx.recv().unwrap(),
+            )
+        },
+        |q, _| q.check(),
+    );
+    // std's Receiver is not Sync: consumers share it behind a mutex.
+    b.run(
+        "std::sync::mpsc",
+        || {
+            let (tx, rx) = std::sync::mpsc::channel();
+            Transfers::new((tx, parking_lot::Mutex::new(rx)), n)
+        },
+        |q, t, i| {
+            q.step(
+                t,
+                i,
+                |(tx, _), x| tx.send(x).unwrap(),
+                |(_, rx)| rx.lock().recv().unwrap(),
+            )
+        },
+        |q, _| q.check(),
+    );
+}
+
+fn philosophers(b: &mut Bench) {
+    // A lone philosopher still eats with two chopsticks.
+    let (n, sticks) = (b.threads, b.threads.max(2));
+    let uses = move || -> Vec<AtomicU64> { (0..sticks).map(|_| AtomicU64::new(0)).collect() };
+    let total = |uses: &[AtomicU64]| uses.iter().map(|u| u.load(Relaxed)).sum::<u64>();
+    b.run(
+        "chords",
+        || (Table::new(n, sticks), uses()),
+        |(table, uses), t, _| {
+            let (left, right) = seat(t, sticks);
+            table.join.call(table.eat[t], ());
+            bump(&uses[left], 1);
+            bump(&uses[right], 1);
+            table.join.send(table.chopsticks[left], ());
+            table.join.send(table.chopsticks[right], ());
+        },
+        |(_, uses), ops| assert_eq!(total(uses), 2 * ops, "a chopstick shared"),
+    );
+    b.run(
+        "parking_lot::Mutex in order",
+        || -> Vec<_> { (0..sticks).map(|_| parking_lot::Mutex::new(0u64)).collect() },
+        |sticks, t, _| {
+            let (left, right) = seat(t, sticks.len());
+            let mut l = sticks[left].lock();
+            let mut r = sticks[right].lock();
+            *l += 1;
+            *r += 1;
+        },
+        |sticks, ops| assert_eq!(sticks.iter().map(|s| *s.lock()).sum::<u64>(), 2 * ops),
+    );
+}
+
+// ---------------------------------------------------------------------------
+
+type Benchmark = (&'static str, Mode, fn(&mut Bench));
+
+const BENCHMARKS: [Benchmark; 7] = [
+    ("lock", Mode::Timed, lock),
+    ("semaphore", Mode::Timed, semaphore),
+    ("rwlock", Mode::Timed, rwlock),
+    ("barrier", Mode::Counted, barrier),
+    ("exchanger", Mode::Counted, exchanger),
+    ("producer_consumer", Mode::Counted, producer_consumer),
+    ("philosophers", Mode::Timed, philosophers),
+];
+
+fn main() {
+    let opts = match Options::parse() {
+        Ok(Some(opts)) => opts,
+        Ok(None) => return,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    println!(
+        "threads {:?}, {:?} per run, median of {} runs, santa {} wakeups\n",
+        opts.threads, opts.duration, opts.runs, opts.wakeups
+    );
+    let mut rows = Vec::new();
+    let mut names = Vec::new();
+    for (name, mode, bench) in BENCHMARKS.into_iter().filter(|b| opts.wanted(b.0)) {
+        for &threads in &opts.threads {
+            let rows = &mut rows;
+            let opts = &opts;
+            bench(&mut Bench {
+                opts,
+                name,
+                mode,
+                threads,
+                rows,
+            });
+        }
+        output::print_table(name, &rows);
+        names.push(name);
+    }
+    if opts.wanted("santa") {
+        santa::santa(&opts, &mut rows);
+        for name in ["santa", "santa_rounds"] {
+            output::print_table(name, &rows);
+            names.push(name);
+        }
+    }
+    match output::write_files(&opts.out, &rows, &names) {
+        Ok(()) => println!("results.csv and plots in {}", opts.out.display()),
+        Err(e) => {
+            eprintln!("cannot write to {}: {e}", opts.out.display());
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The chord objects of the suite, and the hand-written peers that are not
+//! already a library type.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+
+use chords::{chords, AsyncChannel, Join, SyncChannel};
+
+#[chords(pub)]
+impl Lock {
+    pub fn acquire(&self);
+    pub async fn free(&self);
+
+    pub fn new() -> Self {
+        let lock = Self::default();
+        lock.free();
+        lock
+    }
+
+    #[chord(acquire() & free())]
+    fn taken() {}
+}
+
+#[chords(pub)]
+impl Semaphore {
+    pub fn acquire(&self);
+    pub async fn permit(&self);
+
+    pub fn new(permits: usize) -> Self {
+        let s = Self::default();
+        (0..permits).for_each(|_| s.permit());
+        s
+    }
+
+    #[chord(acquire() & permit())]
+    fn granted() {}
+}
+
+/// The fair reader/writer lock of `examples/reader_writer`: its state is one
+/// message, `idle`, `readers(n)`, `draining(n)` or `writer_turn`.
+#[chords(pub)]
+impl ReaderWriter {
+    pub fn shared(&self);
+    pub fn release_shared(&self);
+    pub fn exclusive(&self);
+    async fn idle(&self);
+    async fn readers(&self, n: usize);
+    async fn draining(&self, n: usize);
+    fn wait_turn(&self);
+    async fn writer_turn(&self);
+
+    pub fn new() -> Self {
+        let lock = Self::default();
+        lock.idle();
+        lock
+    }
+
+    pub fn release_exclusive(&self) {
+        self.idle();
+    }
+
+    #[chord(shared() & idle())]
+    fn first_reader(&self) {
+        self.readers(1);
+    }
+
+    #[chord(exclusive() & idle())]
+    fn writer_enters() {}
+
+    #[chord(exclusive() & readers(n))]
+    fn writer_waits(&self) {
+        self.draining(n);
+        self.wait_turn();
+    }
+
+    #[chord(shared() & readers(n))]
+    fn reader_joins(&self) {
+        self.readers(n + 1);
+    }
+
+    #[chord(release_shared() & readers(n))]
+    fn reader_leaves(&self) {
+        if n == 1 {
+            self.idle();
+        } else {
+            self.readers(n - 1);
+        }
+    }
+
+    #[chord(release_shared() & draining(n))]
+    fn reader_leaves_for_writer(&self) {
+        if n == 1 {
+            self.writer_turn();
+        } else {
+            self.draining(n - 1);
+        }
+    }
+
+    #[chord(wait_turn() & writer_turn())]
+    fn writer_goes_in() {}
+}
+
+#[chords(pub)]
+impl Exchanger {
+    pub fn left(&self, x: u64) -> u64;
+    pub fn right(&self, y: u64) -> u64;
+
+    #[chord(left(x) & right(y))]
+    fn swap(&self) -> (u64, u64) {
+        (y, x)
+    }
+}
+
+#[chords(pub)]
+impl Buffer {
+    pub async fn put(&self, item: u64);
+    pub fn get(&self) -> u64;
+
+    #[chord(get() & put(item))]
+    fn deliver(&self) -> u64 {
+        item
+    }
+}
+
+/// An `n`-way barrier for `n` known at run time: one chord over `n` calls,
+/// its rounds counted.
+pub struct ChordBarrier {
+    pub join: Join,
+    pub arrive: SyncChannel<(), ()>,
+    pub rounds: Arc<AtomicU64>,
+}
+
+impl ChordBarrier {
+    pub fn new(n: usize) -> Option<ChordBarrier> {
+        fn build<const N: usize>() -> ChordBarrier {
+            let rounds = Arc::new(AtomicU64::new(0));
+            let counted = rounds.clone();
+            let mut b = Join::builder();
+            let arrive = b.synchronous::<(), ()>("arrive");
+            b.when(arrive.times::<N>()).then(move |(callers,)| {
+                counted.fetch_add(1, Relaxed);
+                callers.into_iter().for_each(|((), reply)| reply.send(()));
+            });
+            let join = b.build().expect("valid chords");
+            ChordBarrier {
+                join,
+                arrive,
+                rounds,
+            }
+        }
+        macro_rules! dispatch {
+            ($($n:literal)*) => {
+                match n {
+                    $($n => Some(build::<$n>()),)*
+                    _ => None,
+                }
+            };
+        }
+        dispatch!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+    }
+}
+
+/// The dining philosophers' table of `examples/dining_philosophers`: one
+/// chopstick channel per seat, one chord per philosopher.
+pub struct Table {
+    pub join: Join,
+    pub eat: Vec<SyncChannel<(), ()>>,
+    pub chopsticks: Vec<AsyncChannel<()>>,
+}
+
+impl Table {
+    pub fn new(philosophers: usize, chopsticks: usize) -> Table {
+        let mut b = Join::builder();
+        let sticks: Vec<_> = (0..chopsticks)
+            .map(|i| b.asynchronous::<()>(format!("chopstick{i}")))
+            .collect();
+        let eat: Vec<_> = (0..philosophers)
+            .map(|i| b.synchronous::<(), ()>(format!("eat{i}")))
+            .collect();
+        for (i, &eat) in eat.iter().enumerate() {
+            let (left, right) = seat(i, chopsticks);
+            b.when(eat)
+                .and(sticks[left])
+                .and(sticks[right])
+                .then(|(((), reply), (), ())| reply.send(()));
+        }
+        let join = b.build().expect("valid chords");
+        sticks.iter().for_each(|&c| join.send(c, ()));
+        Table {
+            join,
+            eat,
+            chopsticks: sticks,
+        }
+    }
+}
+
+/// Philosopher `i`'s chopsticks, lower index first.
+pub fn seat(i: usize, chopsticks: usize) -> (usize, usize) {
+    let (a, b) = (i, (i + 1) % chopsticks);
+    (a.min(b), a.max(b))
+}
+
+/// A counting semaphore from a `parking_lot` mutex and condition variable.
+pub struct CondvarSemaphore {
+    pub permits: parking_lot::Mutex<usize>,
+    freed: parking_lot::Condvar,
+}
+
+impl CondvarSemaphore {
+    pub fn new(permits: usize) -> Self {
+        CondvarSemaphore {
+            permits: parking_lot::Mutex::new(permits),
+            freed: parking_lot::Condvar::new(),
+        }
+    }
+
+    pub fn acquire(&self) {
+        let mut permits = self.permits.lock();
+        while *permits == 0 {
+            self.freed.wait(&mut permits);
+        }
+        *permits -= 1;
+    }
+
+    pub fn release(&self) {
+        *self.permits.lock() += 1;
+        self.freed.notify_one();
+    }
+}
