@@ -186,7 +186,7 @@ fn local_work() {
 }
 
 /// How a run ends.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Mode {
     /// After a fixed time: for threads that never wait for one another.
     Timed,
