@@ -1,5 +1,6 @@
-//! The reusable barrier (`examples/barrier`): no thread passes before all
-//! arrive, round after round.
+//! The reusable barriers (`examples/barrier`): no thread passes before all
+//! arrive, round after round, for the four-party `Barrier` and for
+//! `CountingBarrier`s of run-time sizes.
 
 #[allow(dead_code)]
 #[path = "../examples/barrier/barrier.rs"]
@@ -11,43 +12,55 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::thread;
 
-use barrier::{Barrier, PARTIES};
+use barrier::{Barrier, CountingBarrier, PARTIES};
 use common::{wait_until, within};
+
+/// Runs `rounds` rounds of `parties` threads through `arrive`. Each thread,
+/// once it passes a round, checks that all `parties` arrived in that round and
+/// that nobody has passed the next round yet (which would need it there too).
+fn check_rounds(parties: usize, rounds: usize, arrive: impl Fn() + Clone + Send + 'static) {
+    let arrived: Arc<Vec<AtomicUsize>> =
+        Arc::new((0..rounds).map(|_| AtomicUsize::new(0)).collect());
+    let passed: Arc<Vec<AtomicUsize>> =
+        Arc::new((0..rounds).map(|_| AtomicUsize::new(0)).collect());
+    let threads: Vec<_> = (0..parties)
+        .map(|_| {
+            let (arrive, arrived, passed) = (arrive.clone(), arrived.clone(), passed.clone());
+            thread::spawn(move || {
+                for round in 0..rounds {
+                    arrived[round].fetch_add(1, SeqCst);
+                    arrive();
+                    assert_eq!(
+                        arrived[round].load(SeqCst),
+                        parties,
+                        "passed early in round {round}"
+                    );
+                    if round + 1 < rounds {
+                        assert_eq!(
+                            passed[round + 1].load(SeqCst),
+                            0,
+                            "someone passed round {} without us",
+                            round + 1
+                        );
+                    }
+                    passed[round].fetch_add(1, SeqCst);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert!(arrived.iter().all(|a| a.load(SeqCst) == parties));
+    assert!(passed.iter().all(|p| p.load(SeqCst) == parties));
+}
 
 #[test]
 fn no_thread_passes_before_all_arrive_round_after_round() {
-    const ROUNDS: usize = 2000;
     within("barrier rounds", || {
         let barrier = Barrier::new();
-        let arrived: Arc<Vec<AtomicUsize>> =
-            Arc::new((0..ROUNDS).map(|_| AtomicUsize::new(0)).collect());
-        let passed: Arc<Vec<AtomicUsize>> =
-            Arc::new((0..ROUNDS).map(|_| AtomicUsize::new(0)).collect());
-        let threads: Vec<_> = (0..PARTIES)
-            .map(|_| {
-                let (barrier, arrived, passed) = (barrier.clone(), arrived.clone(), passed.clone());
-                thread::spawn(move || {
-                    for round in 0..ROUNDS {
-                        arrived[round].fetch_add(1, SeqCst);
-                        barrier.arrive();
-                        assert_eq!(
-                            arrived[round].load(SeqCst),
-                            PARTIES,
-                            "passed early in {round}"
-                        );
-                        if round + 1 < ROUNDS {
-                            // Nobody is in the next round before this one is passed by us.
-                            assert!(arrived[round + 1].load(SeqCst) < PARTIES);
-                        }
-                        passed[round].fetch_add(1, SeqCst);
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert!(passed.iter().all(|p| p.load(SeqCst) == PARTIES));
+        let b = barrier.clone();
+        check_rounds(PARTIES, 2000, move || b.arrive());
         assert_eq!(
             format!("{barrier:?}"),
             r#"Barrier { channels: {"arrive": 0}, chords: ["release"] }"#
@@ -76,4 +89,46 @@ fn three_arrivals_wait_for_the_fourth() {
         t.join().unwrap();
     }
     assert!(barrier.try_arrive().is_err(), "a new round waits again");
+}
+
+/// The `CountingBarrier` at rest: one `gathering` state message, nobody waiting.
+const AT_REST: &str = r#"CountingBarrier { channels: {"count_in": 0, "pass": 0, "gathering": 1, "releasing": 0}, chords: ["count", "let_through"] }"#;
+
+#[test]
+fn counting_barrier_no_thread_passes_before_all_arrive_for_any_size() {
+    within("counting barrier rounds", || {
+        for (parties, rounds) in [(1, 200), (2, 1000), (3, 500), (5, 300), (9, 100)] {
+            let barrier = CountingBarrier::new(parties);
+            let b = barrier.clone();
+            check_rounds(parties, rounds, move || b.arrive());
+            assert_eq!(format!("{barrier:?}"), AT_REST, "{parties} parties");
+        }
+    });
+}
+
+#[test]
+fn counting_barrier_waits_for_the_last_arrival_then_resets() {
+    const N: usize = 6;
+    let barrier = CountingBarrier::new(N);
+    for round in 0..3 {
+        let waiting: Vec<_> = (0..N - 1)
+            .map(|_| {
+                let b = barrier.clone();
+                thread::spawn(move || b.arrive())
+            })
+            .collect();
+        // N - 1 have counted in and wait to pass; the state counts them.
+        wait_until("N - 1 threads wait", || {
+            format!("{barrier:?}").contains(&format!("\"pass\": {}", N - 1))
+        });
+        assert!(
+            waiting.iter().all(|t| !t.is_finished()),
+            "round {round}: passed early"
+        );
+        barrier.arrive();
+        for t in waiting {
+            t.join().unwrap();
+        }
+        wait_until("back to gathering", || format!("{barrier:?}") == AT_REST);
+    }
 }
