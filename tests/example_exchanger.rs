@@ -8,6 +8,7 @@ mod exchanger;
 mod common;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::sync::Barrier;
 use std::thread;
 
@@ -68,5 +69,53 @@ fn many_callers_swap_in_symmetric_pairs() {
             all,
             "each value received once"
         );
+    });
+}
+
+#[test]
+fn free_running_callers_swap_in_symmetric_pairs() {
+    within("free exchanges", || {
+        // No rounds: any two waiting callers may meet. The threads take the
+        // values 0..TOTAL from a shared counter (TOTAL even, so the last two
+        // calls still meet each other), and every value is unique, so "who got
+        // whose" is a function that must be its own inverse.
+        const THREADS: u32 = 6;
+        const TOTAL: u32 = 3000;
+        let e = Exchanger::new();
+        let next = AtomicU32::new(0);
+        let got: Vec<(u32, u32, u32)> = thread::scope(|s| {
+            let threads: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let (e, next) = (&e, &next);
+                    s.spawn(move || {
+                        let mut got = Vec::new();
+                        loop {
+                            let mine = next.fetch_add(1, SeqCst);
+                            if mine >= TOTAL {
+                                break got;
+                            }
+                            got.push((t, mine, e.exchange(mine)));
+                        }
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap())
+                .collect()
+        });
+        let partner: HashMap<u32, (u32, u32)> = got.iter().map(|&(t, m, g)| (m, (t, g))).collect();
+        assert_eq!(partner.len(), TOTAL as usize);
+        for (&mine, &(thread, theirs)) in &partner {
+            let (their_thread, back) = partner[&theirs];
+            assert_eq!(back, mine, "{mine} and {theirs} did not swap");
+            assert_ne!(thread, their_thread, "a thread exchanged with itself");
+        }
+        assert_eq!(
+            sorted(got.iter().map(|g| g.2).collect()),
+            (0..TOTAL).collect::<Vec<_>>(),
+            "each value received once"
+        );
+        assert!(format!("{e:?}").contains("\"exchange\": 0"));
     });
 }

@@ -52,16 +52,34 @@ fn racing_setters_one_wins_and_every_reader_sees_it() {
     within("setters", || {
         for _ in 0..200 {
             let f = Future::new();
-            let results: Vec<Result<(), u32>> = thread::scope(|s| {
-                let setters: Vec<_> = (0..4)
-                    .map(|i| {
-                        s.spawn({
-                            let f = &f;
-                            move || f.set(i)
-                        })
+            let (results, read): (Vec<Result<(), u32>>, Vec<u32>) = thread::scope(|s| {
+                // Readers start before, during and after the setters race.
+                let readers: Vec<_> = (0..3)
+                    .map(|_| {
+                        let f = &f;
+                        s.spawn(move || f.get())
                     })
                     .collect();
-                setters.into_iter().map(|t| t.join().unwrap()).collect()
+                let setters: Vec<_> = (0..4)
+                    .map(|i| {
+                        let f = &f;
+                        s.spawn(move || f.set(i))
+                    })
+                    .collect();
+                let late: Vec<_> = (0..3)
+                    .map(|_| {
+                        let f = &f;
+                        s.spawn(move || f.get())
+                    })
+                    .collect();
+                (
+                    setters.into_iter().map(|t| t.join().unwrap()).collect(),
+                    readers
+                        .into_iter()
+                        .chain(late)
+                        .map(|t| t.join().unwrap())
+                        .collect(),
+                )
             });
             let winners: Vec<u32> = (0..4).filter(|&i| results[i as usize].is_ok()).collect();
             assert_eq!(winners.len(), 1, "{results:?}");
@@ -70,7 +88,14 @@ fn racing_setters_one_wins_and_every_reader_sees_it() {
                     assert_eq!(*v, i as u32, "a losing setter gets its own value back");
                 }
             }
+            assert_eq!(
+                read, [winners[0]; 6],
+                "every reader gets the winner's value"
+            );
             assert_eq!(f.get(), winners[0]);
+            // Still exactly one value message, whatever the race.
+            assert!(format!("{f:?}").contains("\"value\": 1"));
+            assert!(format!("{f:?}").contains("\"unset\": 0"));
         }
     });
 }

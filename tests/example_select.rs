@@ -9,7 +9,7 @@ mod common;
 
 use std::thread;
 
-use common::{wait_until, within};
+use common::{sorted, wait_until, within};
 use select::{Case, Select};
 
 #[test]
@@ -85,5 +85,52 @@ fn a_select_with_no_ready_case_waits_for_one() {
         assert!(!waiter.is_finished());
         s.tick();
         assert_eq!(waiter.join().unwrap(), Case::Tick);
+    });
+}
+
+#[test]
+fn concurrent_selects_take_every_message_exactly_once() {
+    within("concurrent selects", || {
+        const EACH: u32 = 300;
+        let s = Select::new();
+        let taken: Vec<Case> = thread::scope(|scope| {
+            // Three selectors, as many selects in all as messages sent.
+            let selectors: Vec<_> = (0..3)
+                .map(|_| {
+                    let s = &s;
+                    scope.spawn(move || (0..EACH).map(|_| s.select()).collect::<Vec<_>>())
+                })
+                .collect();
+            let s = &s;
+            scope.spawn(move || (0..EACH).for_each(|i| s.number(i)));
+            scope.spawn(move || (0..EACH).for_each(|i| s.word(format!("w{i}"))));
+            scope.spawn(move || (0..EACH).for_each(|_| s.tick()));
+            selectors
+                .into_iter()
+                .flat_map(|t| t.join().unwrap())
+                .collect()
+        });
+        let numbers: Vec<u32> = taken
+            .iter()
+            .filter_map(|c| match c {
+                Case::Number(n) => Some(*n),
+                _ => None,
+            })
+            .collect();
+        let words: Vec<String> = taken
+            .iter()
+            .filter_map(|c| match c {
+                Case::Word(w) => Some(w.clone()),
+                _ => None,
+            })
+            .collect();
+        let ticks = taken.iter().filter(|c| **c == Case::Tick).count();
+        assert_eq!(sorted(numbers), (0..EACH).collect::<Vec<_>>());
+        assert_eq!(
+            sorted(words),
+            sorted((0..EACH).map(|i| format!("w{i}")).collect())
+        );
+        assert_eq!(ticks, EACH as usize);
+        assert_eq!(s.try_select(), None, "nothing left over");
     });
 }
