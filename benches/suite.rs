@@ -40,14 +40,25 @@ use std::time::{Duration, Instant};
 
 #[path = "suite/objects.rs"]
 mod objects;
+// The lock, the semaphore and the reader/writer lock are the examples' own.
+#[allow(dead_code)]
+#[path = "../examples/lock/lock.rs"]
+mod lock;
 #[path = "suite/output.rs"]
 mod output;
+#[allow(dead_code)]
+#[path = "../examples/reader_writer/rwlock.rs"]
+mod rwlock;
 #[path = "suite/santa.rs"]
 mod santa;
+#[allow(dead_code)]
+#[path = "../examples/semaphore/semaphore.rs"]
+mod semaphore;
 
-use objects::{
-    seat, Buffer, ChordBarrier, CondvarSemaphore, Exchanger, Lock, ReaderWriter, Semaphore, Table,
-};
+use lock::Lock;
+use objects::{seat, Buffer, ChordBarrier, CondvarSemaphore, Exchanger, Table};
+use rwlock::ReaderWriter;
+use semaphore::Semaphore;
 
 // ---------------------------------------------------------------------------
 // Counting allocations
@@ -407,7 +418,7 @@ fn semaphore(b: &mut Bench) {
         || Semaphore::new(permits),
         |s, _, _| {
             s.acquire();
-            s.permit();
+            s.release();
         },
         |s, _| {
             assert!(
