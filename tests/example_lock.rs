@@ -12,18 +12,11 @@ use std::thread;
 use lock::{Lock, Tally};
 
 mod common;
-use common::{wait_until, within};
+use common::{wait_until, waiting, within};
 
 /// The number of `free()` tokens queued now, from `Debug`.
 fn tokens(lock: &Lock) -> usize {
-    let text = format!("{lock:?}");
-    let at = text.find("\"free\": ").expect("free in Debug") + "\"free\": ".len();
-    text[at..]
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
+    waiting(lock, "free")
 }
 
 #[test]

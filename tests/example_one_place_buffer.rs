@@ -10,22 +10,11 @@ use std::thread;
 use cell::{Move, OnePlaceBuffer};
 
 mod common;
-use common::{wait_until, within};
+use common::{wait_until, waiting, within};
 
 /// The state messages queued now: (empty, contains), from `Debug`.
 fn state<T: Clone + Send + 'static>(cell: &OnePlaceBuffer<T>) -> (usize, usize) {
-    let text = format!("{cell:?}");
-    let count = |name: &str| {
-        let key = format!("\"{name}\": ");
-        let at = text.find(&key).unwrap_or_else(|| panic!("{key} in {text}")) + key.len();
-        text[at..]
-            .split(|c: char| !c.is_ascii_digit())
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    (count("empty"), count("contains"))
+    (waiting(cell, "empty"), waiting(cell, "contains"))
 }
 
 /// Asserts that `history` is put, got, put, got, … with each got taking the
