@@ -8,6 +8,9 @@
 //! ```text
 //! pub struct Buffer<T: ..> { __join: Join, __ch_put: AsyncChannel<T>, __ch_get: SyncChannel<(), T>, __marker }
 //! impl<T: ..> Buffer<T> {
+//!     // The matcher's tables, as the builder makes them (checked in the constructor).
+//!     const __members_put: &[Member] = &[Member { chord: 0, position: 0, needs: &[(0, 1), (1, 1)], others: &[(1, 1)] }];
+//!     const __members_get: &[Member] = &[Member { chord: 0, position: 0, needs: &[(0, 1), (1, 1)], others: &[(0, 1)] }];
 //!     fn __chords_new() -> Self {
 //!         let mut __builder = Join::builder();
 //!         let __ch_put = __builder.asynchronous::<T>("put");
@@ -18,12 +21,27 @@
 //!                 let __out: T = chord_result::<_, T>(Self::__chord_deliver(__b1_0));
 //!                 __r0.send(__out);
 //!             });
-//!         Self { __join: __builder.build()?, __ch_put, __ch_get, __marker }
+//!         let __join = __builder.build()?;
+//!         __join.check_members(__ch_put, Self::__members_put); // and get
+//!         Self { __join, __ch_put, __ch_get, __marker }
 //!     }
 //!     pub fn new() -> Self { Self::__chords_new() }
-//!     pub fn put(&self, item: T) { self.__join.send(self.__ch_put, item) }
-//!     pub fn get(&self) -> T { self.__join.call(self.__ch_get, ()) }
+//!     pub fn put(&self, item: T) { self.__join.send_among(self.__ch_put, item, Self::__members_put) }
+//!     pub fn get(&self) -> T {
+//!         match self.__now_get(()) { Ok(r) => r, Err(m) => self.__join.call_queued(self.__ch_get, m, None)... }
+//!     }
 //!     pub fn try_get(&self) -> Result<T, TryCallError<()>> { .. }   // and get_timeout, get_deadline
+//!     // The static path: fire a chord with the call and queued messages, and
+//!     // run a body whose only synchronous term is this call right here.
+//!     fn __now_get(&self, __msg: ()) -> Result<T, ()> {
+//!         match self.__join.fire_now_among(self.__ch_get, Self::__members_get) {
+//!             None => Err(__msg),
+//!             Some(__direct) => Ok(match __direct.chord() {
+//!                 0 => { let (_, __b1_0,) = (__msg, __direct.take(self.__ch_put)); Self::__chord_deliver(__b1_0) }
+//!                 _ => __direct.run(__msg),
+//!             }),
+//!         }
+//!     }
 //!     fn __chord_deliver(item: T) -> T { item }                      // the user's body and spans
 //! }
 //! impl<T: ..> Buffer<T> { fn __chords_check() { assert_send_static::<T>(); } }
@@ -314,6 +332,111 @@ fn fresh(channel: &Channel, wanted: &str) -> Ident {
     Ident::new(&name, Span::call_site())
 }
 
+fn members_name(channel: &Ident) -> Ident {
+    format_ident!("__members_{}", channel)
+}
+
+/// The matcher's table of the chords that hold each channel, as the runtime's
+/// builder makes it (see `chords_runtime::Member`): for each chord holding
+/// the channel, in declaration order, its index, the position of a call of
+/// the channel among its messages of it, its needs ((channel, count) in
+/// channel order) and its needs less that call. Hidden associated constants,
+/// checked against the built join once, in the constructor.
+fn member_tables(input: &Input) -> TokenStream {
+    let index = |name: &Ident| {
+        let name = unraw(name);
+        input.channels.iter().position(|c| unraw(&c.name) == name)
+    };
+    let needs: Vec<Vec<(usize, u32)>> = input
+        .chords
+        .iter()
+        .map(|chord| {
+            let mut needs: Vec<(usize, u32)> = Vec::new();
+            for term in chord.pattern.as_deref().unwrap_or_default() {
+                let Some(c) = index(&term.channel) else {
+                    continue;
+                };
+                match needs.iter_mut().find(|n| n.0 == c) {
+                    Some(need) => need.1 = need.1.saturating_add(term.count()),
+                    None => needs.push((c, term.count())),
+                }
+            }
+            needs.sort_unstable();
+            needs
+        })
+        .collect();
+    let list = |needs: &mut dyn Iterator<Item = (usize, u32)>| {
+        let pairs = needs.map(|(c, n)| {
+            let c = c as u32;
+            quote!((#c, #n))
+        });
+        quote!(&[#(#pairs),*])
+    };
+    let tables = input.channels.iter().enumerate().map(|(c, channel)| {
+        let members = needs.iter().enumerate().filter_map(|(chord, needs)| {
+            let total = needs.iter().find(|n| n.0 == c)?.1;
+            let chord = chord as u32;
+            let position = total - 1;
+            let all = list(&mut needs.iter().copied());
+            let others = list(&mut needs.iter().filter_map(|&(d, n)| {
+                let n = if d == c { n - 1 } else { n };
+                (n > 0).then_some((d, n))
+            }));
+            Some(quote! {
+                ::chords::Member { chord: #chord, position: #position, needs: #all, others: #others }
+            })
+        });
+        let name = members_name(&channel.name);
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            const #name: &'static [::chords::Member] = &[#(#members),*];
+        }
+    });
+    quote!(#(#tables)*)
+}
+
+fn now_name(channel: &Ident) -> Ident {
+    format_ident!("__now_{}", channel)
+}
+
+/// The static fast path of a synchronous channel: a hidden method that fires
+/// a chord with the call and messages already queued, if one can fire. The
+/// chords in `direct` (index and code, each one whose only synchronous term
+/// is this channel's) run their body here; any other goes the general way.
+fn now_method(channel: &Channel, direct: &[(usize, TokenStream)]) -> TokenStream {
+    let now = now_name(&channel.name);
+    let members = members_name(&channel.name);
+    let field = field(&channel.name);
+    let args = channel.message_type();
+    let result = channel.result_type();
+    let fired = if direct.is_empty() {
+        quote!(__direct.run(__msg))
+    } else {
+        let arms = direct.iter().map(|(index, code)| {
+            let index = proc_macro2::Literal::usize_unsuffixed(*index);
+            quote!(#index => { #code })
+        });
+        quote! {
+            match __direct.chord() {
+                #(#arms)*
+                _ => __direct.run(__msg),
+            }
+        }
+    };
+    quote! {
+        #[doc(hidden)]
+        #[inline]
+        #[allow(clippy::type_complexity, clippy::let_unit_value, clippy::unit_arg)]
+        fn #now(&self, __msg: #args) -> ::core::result::Result<#result, #args> {
+            match self.__join.fire_now_among(self.#field, Self::#members) {
+                ::core::option::Option::None => ::core::result::Result::Err(__msg),
+                ::core::option::Option::Some(__direct) => ::core::result::Result::Ok(#fired),
+            }
+        }
+    }
+}
+
 /// The methods of one channel: the declared one, and for a synchronous
 /// channel its `try_`, `_timeout` and `_deadline` forms. With `body: None`,
 /// stubs.
@@ -346,7 +469,8 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
     };
     match channel.kind {
         Kind::Async => {
-            let body = body(quote!(self.__join.send(self.#field, #message)));
+            let members = members_name(name);
+            let body = body(quote!(self.__join.send_among(self.#field, #message, Self::#members)));
             vec![(
                 unraw(name),
                 quote! {
@@ -368,12 +492,35 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
             let timeout = fresh(channel, "timeout");
             let deadline = fresh(channel, "deadline");
             let ret = channel.ret.as_ref().map(|ty| quote!(-> #ty));
-            let call = body(quote!(self.__join.call(self.#field, #message)));
-            let try_call = body(quote!(self.__join.try_call(self.#field, #message)));
-            let timeout_call =
-                body(quote!(self.__join.call_timeout(self.#field, #message, #timeout)));
-            let deadline_call =
-                body(quote!(self.__join.call_deadline(self.#field, #message, #deadline)));
+            // Each form first tries to fire a chord at once (`__now_NAME`),
+            // then queues the call with its deadline.
+            let now = now_name(name);
+            let queued = |deadline: TokenStream| {
+                quote! {
+                    match self.#now(#message) {
+                        ::core::result::Result::Ok(result) => ::core::result::Result::Ok(result),
+                        ::core::result::Result::Err(message) => {
+                            self.__join.call_queued(self.#field, message, #deadline)
+                        }
+                    }
+                }
+            };
+            let forever = queued(quote!(::core::option::Option::None));
+            let call = body(quote! {
+                match #forever {
+                    ::core::result::Result::Ok(result) => result,
+                    ::core::result::Result::Err(_) => {
+                        ::core::unreachable!("a call without deadline does not give up")
+                    }
+                }
+            });
+            let try_call = body(quote!(self.#now(#message).map_err(::chords::TryCallError)));
+            let until = |deadline: TokenStream| {
+                let queued = queued(deadline);
+                body(quote!((#queued).map_err(::chords::TimeoutError)))
+            };
+            let timeout_call = until(quote!(::std::time::Instant::now().checked_add(#timeout)));
+            let deadline_call = until(quote!(::core::option::Option::Some(#deadline)));
             let try_doc = format!(
                 " Like [`{name_str}`](Self::{name_str}), but only if a chord can fire at once: \
                  otherwise nothing is queued and the arguments come back in the error."
@@ -507,6 +654,9 @@ pub fn stub(input: &Input) -> TokenStream {
 struct TermCode {
     /// The closure-parameter pattern of the term's binding.
     pattern: TokenStream,
+    /// The pattern of its messages alone (a synchronous term's without its
+    /// replies), as the static path binds them.
+    messages: TokenStream,
     /// The body's arguments: (binding, type, value), for each named binding.
     args: Vec<(TokenStream, TokenStream, TokenStream)>,
     /// For a synchronous term: its replies, its element of the result type,
@@ -560,6 +710,7 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                 let reply = format_ident!("__r{}", t);
                 TermCode {
                     pattern: quote!((#msg, #reply)),
+                    messages: msg,
                     args,
                     replies: Some((
                         Replies::One(reply),
@@ -569,7 +720,8 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                 }
             } else {
                 TermCode {
-                    pattern: msg,
+                    pattern: msg.clone(),
+                    messages: msg,
                     args,
                     replies: None,
                 }
@@ -584,6 +736,7 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                 push_arg(0, quote!([#ty; #count]), quote!(#v));
                 return TermCode {
                     pattern: message(&var),
+                    messages: message(&var),
                     args,
                     replies: None,
                 };
@@ -599,6 +752,7 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                 let result = channel.result_type();
                 TermCode {
                     pattern: quote!([#((#messages, #replies)),*]),
+                    messages: quote!([#(#messages),*]),
                     args,
                     replies: Some((
                         Replies::Many(replies),
@@ -609,12 +763,14 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
             } else if k == 0 {
                 TermCode {
                     pattern: quote!(_),
+                    messages: quote!(_),
                     args,
                     replies: None,
                 }
             } else {
                 TermCode {
                     pattern: quote!([#(#messages),*]),
+                    messages: quote!([#(#messages),*]),
                     args,
                     replies: None,
                 }
@@ -624,10 +780,27 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
 }
 
 /// The chord's registration in the constructor, and its body as a hidden method.
-fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
+/// What one chord generates.
+struct ChordCode {
+    /// Its registration in the constructor.
+    register: TokenStream,
+    /// Its body, as a hidden method.
+    body_fn: TokenStream,
+    /// When its only synchronous term is a single call of one channel: that
+    /// channel, and the static path's code that takes the chord's messages
+    /// from a `Direct` and returns the body's value.
+    direct: Option<(Ident, TokenStream)>,
+}
+
+/// The chord's registration in the constructor, its body as a hidden method,
+/// and its static path.
+fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
     let terms = chord.pattern.as_deref().unwrap_or_default();
     let mut codes = Vec::new();
     let mut handles = Vec::new();
+    // The static path's value for each term, and its synchronous channels.
+    let mut takes = Vec::new();
+    let mut callers = Vec::new();
     for (t, term) in terms.iter().enumerate() {
         let Some(channel) = input.channel(&term.channel) else {
             continue;
@@ -639,6 +812,17 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
                 quote!(#f.times::<#n>())
             }
             None => quote!(#f),
+        });
+        takes.push(match (channel.kind, term.repeat) {
+            (Kind::Sync, _) => {
+                callers.push((&channel.name, term.repeat.is_none()));
+                quote!(__msg)
+            }
+            (Kind::Async, None) => quote!(__direct.take(self.#f)),
+            (Kind::Async, Some((n, _))) => {
+                let n = proc_macro2::Literal::usize_unsuffixed(n as usize);
+                quote!(__direct.take_array::<_, #n>(self.#f))
+            }
         });
         codes.push(term_code(t, term, channel));
     }
@@ -671,10 +855,6 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
 
     // The registration.
     let patterns = codes.iter().map(|c| &c.pattern);
-    let values = codes
-        .iter()
-        .flat_map(|c| &c.args)
-        .map(|(_, _, value)| value);
     let this = if has_self {
         let fields = input.channels.iter().map(|c| field(&c.name));
         quote! {
@@ -734,18 +914,47 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
         ReturnType::Type(_, ty) => ty.span(),
         ReturnType::Default => chord.block.brace_token.span.open(),
     };
-    let call = quote!(Self::#method(#this_arg #(#values),*));
-    let out = match (output, unit_value) {
-        // No return type, and only `()` to answer: the body returns `()`.
-        (ReturnType::Default, Some(unit)) if sync.is_empty() || unit.to_string() == "()" => call,
-        (ReturnType::Default, Some(unit)) => quote! {{
-            let () = #call;
-            #unit
-        }},
-        // A return type that must fit the synchronous terms. (With none and
-        // a result to give, the checks have reported it already.)
-        _ => quote_spanned!(check_span=> ::chords::__private::chord_result::<_, #expected>(#call)),
+    // The body's value as the synchronous terms' result, the body called
+    // with `this` as its receiver.
+    let out = |this: Option<TokenStream>| {
+        let values = codes
+            .iter()
+            .flat_map(|c| &c.args)
+            .map(|(_, _, value)| value);
+        let call = quote!(Self::#method(#this #(#values),*));
+        match (output, &unit_value) {
+            // No return type, and only `()` to answer: the body returns `()`.
+            (ReturnType::Default, Some(unit)) if sync.is_empty() || unit.to_string() == "()" => {
+                call
+            }
+            (ReturnType::Default, Some(unit)) => quote! {{
+                let () = #call;
+                #unit
+            }},
+            // A return type that must fit the synchronous terms. (With none
+            // and a result to give, the checks have reported it already.)
+            _ => {
+                quote_spanned!(check_span=> ::chords::__private::chord_result::<_, #expected>(#call))
+            }
+        }
     };
+    let direct = match callers.as_slice() {
+        [(caller, true)] => {
+            let messages = codes.iter().map(|c| &c.messages);
+            let this = has_self.then(|| quote!(self,));
+            let out = out(this);
+            Some((
+                (*caller).clone(),
+                quote! {
+                    let (#(#messages,)*) = (#(#takes,)*);
+                    let __out: #expected = #out;
+                    __out
+                },
+            ))
+        }
+        _ => None,
+    };
+    let out = out(this_arg);
     let (first, rest) = match handles.split_first() {
         Some((first, rest)) => (first.clone(), rest.to_vec()),
         None => (quote!(), Vec::new()),
@@ -759,7 +968,11 @@ fn chord_code(input: &Input, chord: &Chord) -> (TokenStream, TokenStream) {
             },
         );
     };
-    (register, body_fn)
+    ChordCode {
+        register,
+        body_fn,
+        direct,
+    }
 }
 
 /// Whether `tokens` name `self` anywhere, macro arguments included.
@@ -804,8 +1017,9 @@ pub fn expand(input: &Input) -> TokenStream {
             }
         }
     });
-    let (registers, bodies): (Vec<_>, Vec<_>) =
-        input.chords.iter().map(|c| chord_code(input, c)).unzip();
+    let chords: Vec<ChordCode> = input.chords.iter().map(|c| chord_code(input, c)).collect();
+    let registers = chords.iter().map(|c| &c.register);
+    let bodies = chords.iter().map(|c| &c.body_fn);
     let fields = input.channels.iter().map(|c| field(&c.name));
     let new = new_fn(input, true);
     let methods = input
@@ -813,7 +1027,25 @@ pub fn expand(input: &Input) -> TokenStream {
         .iter()
         .flat_map(|c| channel_methods(c, true))
         .map(|(_, method)| method);
+    let nows = input
+        .channels
+        .iter()
+        .filter(|c| c.kind == Kind::Sync)
+        .map(|channel| {
+            let direct: Vec<(usize, TokenStream)> = chords
+                .iter()
+                .enumerate()
+                .filter_map(|(index, chord)| match &chord.direct {
+                    Some((caller, code)) if *caller == channel.name => Some((index, code.clone())),
+                    _ => None,
+                })
+                .collect();
+            now_method(channel, &direct)
+        });
     let others = &input.others;
+    let tables = member_tables(input);
+    let checks_fields = input.channels.iter().map(|c| field(&c.name));
+    let checks_members = input.channels.iter().map(|c| members_name(&c.name));
 
     quote! {
         #def
@@ -832,6 +1064,7 @@ pub fn expand(input: &Input) -> TokenStream {
                     ::core::result::Result::Ok(join) => join,
                     ::core::result::Result::Err(error) => ::core::panic!("{}", error),
                 };
+                #(__join.check_members(#checks_fields, Self::#checks_members);)*
                 Self {
                     __join,
                     #(#fields,)*
@@ -839,8 +1072,10 @@ pub fn expand(input: &Input) -> TokenStream {
                 }
             }
 
+            #tables
             #new
             #(#methods)*
+            #(#nows)*
             #(#bodies)*
             #(#others)*
         }

@@ -7,8 +7,8 @@ use crossbeam_utils::CachePadded;
 use crate::channel::{AsyncChannel, SyncChannel, Term};
 use crate::error::BuildError;
 use crate::join::{Body, ChannelState, Chord, Firing, Inner, Join, Queue, TermSpec};
-use crate::matcher::Count;
-use crate::queue::{Fifo, Payloads};
+use crate::matcher::{Count, Member};
+use crate::queue::Fifo;
 use crate::sync::Arc;
 
 /// Declares the channels and chords of a [`Join`].
@@ -73,7 +73,7 @@ impl JoinBuilder {
 
     /// Declares an asynchronous channel carrying messages of type `T`.
     pub fn asynchronous<T: Send + 'static>(&mut self, name: impl Into<String>) -> AsyncChannel<T> {
-        let index = self.channel(name.into(), Queue::Async(Box::new(Payloads::<T>::new())));
+        let index = self.channel(name.into(), Queue::payloads::<T>());
         AsyncChannel::new(self.id, index)
     }
 
@@ -101,11 +101,23 @@ impl JoinBuilder {
         if let Some(error) = self.error {
             return Err(error);
         }
-        let mut member: Vec<Vec<u32>> = vec![Vec::new(); self.channels.len()];
+        let mut member: Vec<Vec<_>> = (0..self.channels.len()).map(|_| Vec::new()).collect();
         let mut chords = Vec::with_capacity(self.chords.len());
         for (index, (chord, channels)) in self.chords.into_iter().enumerate() {
             for c in channels {
-                member[c as usize].push(index as u32);
+                let total = chord.needs.iter().find(|n| n.0 == c).map_or(1, |n| n.1);
+                let others = chord
+                    .needs
+                    .iter()
+                    .map(|&(d, n)| (d, if d == c { n - 1 } else { n }))
+                    .filter(|&(_, n)| n > 0)
+                    .collect();
+                member[c as usize].push(Member {
+                    chord: index as u32,
+                    position: total - 1,
+                    needs: chord.needs.clone(),
+                    others,
+                });
             }
             chords.push(chord);
         }

@@ -1,5 +1,6 @@
 //! The join object: its channels, its chords, and the calls users make on it.
 
+use std::any::TypeId;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -7,7 +8,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::channel::{AsyncChannel, Channel, SyncChannel};
 use crate::error::{TimeoutError, TryCallError};
-use crate::matcher::Count;
+use crate::matcher::{Count, Members};
 use crate::queue::{Fifo, Payloads, Store};
 use crate::sync::Arc;
 use crate::waiter::{CallSlot, Entry, Lease, Taken, Wake};
@@ -57,13 +58,20 @@ pub(crate) struct ChannelState {
     /// (see [`Count`]).
     pub(crate) count: CachePadded<Count>,
     /// The chords whose pattern holds this channel, in declaration order.
-    pub(crate) chords: Box<[u32]>,
+    pub(crate) chords: Members,
     pub(crate) queue: Queue,
 }
 
 pub(crate) enum Queue {
-    Async(Box<dyn Store>),
+    /// A `Payloads<T>`, and `T`'s type id.
+    Async(Box<dyn Store>, TypeId),
     Sync(Box<Fifo<Entry>>),
+}
+
+impl Queue {
+    pub(crate) fn payloads<T: Send + 'static>() -> Self {
+        Queue::Async(Box::new(Payloads::<T>::new()), TypeId::of::<T>())
+    }
 }
 
 /// One chord at run time.
@@ -163,12 +171,16 @@ impl<'a> Firing<'a> {
 }
 
 impl Inner {
+    #[inline]
     pub(crate) fn payloads<T: 'static>(&self, channel: u32) -> &Payloads<T> {
         match &self.channels[channel as usize].queue {
-            Queue::Async(store) => store
-                .as_any()
-                .downcast_ref()
-                .expect("channel type mismatch"),
+            Queue::Async(store, payload) => {
+                assert!(*payload == TypeId::of::<T>(), "channel type mismatch");
+                // SAFETY: the store is a `Payloads` of the type whose id it was
+                // built with (`Queue::payloads`), and that is `T`. (`Any`'s
+                // downcast does the same, behind two virtual calls.)
+                unsafe { &*(&**store as *const dyn Store as *const Payloads<T>) }
+            }
             Queue::Sync(_) => unreachable!("an asynchronous term on a synchronous channel"),
         }
     }
@@ -185,7 +197,7 @@ impl Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         for channel in self.channels.iter() {
-            if let Queue::Async(store) = &channel.queue {
+            if let Queue::Async(store, _) = &channel.queue {
                 store.discard_counted(channel.count.available() as usize);
             }
         }
@@ -223,10 +235,17 @@ impl Join {
     /// # Panics
     /// If `channel` belongs to another `Join`.
     pub fn send<T: Send + 'static>(&self, channel: AsyncChannel<T>, msg: T) {
+        let index = self.enqueue(channel, msg);
+        self.resolve(index as u32);
+    }
+
+    /// Queues and counts `msg`; returns its channel's index.
+    #[inline]
+    pub(crate) fn enqueue<T: Send + 'static>(&self, channel: AsyncChannel<T>, msg: T) -> usize {
         let index = self.inner.check(&channel);
         self.inner.payloads::<T>(channel.index).push(msg);
         self.inner.channels[index].count.add_one();
-        self.resolve(channel.index);
+        index
     }
 
     /// Calls a synchronous channel: blocks until a chord that holds the call
@@ -362,38 +381,55 @@ impl Join {
         arg: A,
         patience: Patience,
     ) -> Result<R, A> {
+        // Lazy queuing: if a chord's other messages are here, fire it now.
+        if let Some(direct) = self.fire_now(channel) {
+            return Ok(direct.run(arg));
+        }
+        match patience {
+            Patience::None => Err(arg),
+            Patience::Until(deadline) => self.call_queued(channel, arg, deadline),
+        }
+    }
+
+    /// Queues a synchronous call that could not fire at once (after
+    /// [`Join::fire_now`] found no chord) and waits for a chord until `deadline`.
+    #[doc(hidden)]
+    pub fn call_queued<A: Send + 'static, R: Send + 'static>(
+        &self,
+        channel: SyncChannel<A, R>,
+        arg: A,
+        deadline: Option<Instant>,
+    ) -> Result<R, A> {
         let index = self.inner.check(&channel);
         let slot = CallSlot::new(arg);
         let lease = Lease::new();
-        let (gen, mut deadline) = if let Some((chord, position)) = self.fire_direct(channel.index) {
-            // Lazy queuing: the chord's other messages are here; fire it now.
-            let (call, gen) = lease.own(&slot);
-            let own = Own {
-                channel: channel.index,
-                position,
-                call: Some(call),
-            };
-            self.run(chord, Some(own));
-            (gen, None)
-        } else {
-            let Patience::Until(deadline) = patience else {
-                return Err(slot.take_arg());
-            };
-            let (entry, gen) = lease.publish(&slot);
-            let Queue::Sync(fifo) = &self.inner.channels[index].queue else {
-                unreachable!()
-            };
-            fifo.push(entry);
-            self.inner.channels[index].count.add_one();
-            self.resolve(channel.index);
-            (gen, deadline)
+        let (entry, gen) = lease.publish(&slot);
+        let Queue::Sync(fifo) = &self.inner.channels[index].queue else {
+            unreachable!()
         };
+        fifo.push(entry);
+        self.inner.channels[index].count.add_one();
+        self.resolve(channel.index);
+        self.finish_call(channel.index, &slot, &lease, gen, deadline)
+    }
+
+    /// Waits for the call `gen` of `lease` on `channel` to end: runs the chords
+    /// it is handed, and returns its result (or its argument, if it withdrew
+    /// at `deadline`).
+    pub(crate) fn finish_call<A, R>(
+        &self,
+        channel: u32,
+        slot: &CallSlot<A, R>,
+        lease: &Lease,
+        gen: u64,
+        mut deadline: Option<Instant>,
+    ) -> Result<R, A> {
         loop {
             match lease.waiter().wait(gen, deadline) {
-                Wake::Done => return Ok(lease.result(&slot)),
+                Wake::Done => return Ok(lease.result(slot)),
                 Wake::Fired(chord) => {
                     let own = Own {
-                        channel: channel.index,
+                        channel,
                         position: 0,
                         call: Some(lease.take_fired(gen)),
                     };
@@ -408,7 +444,7 @@ impl Join {
                     self.inner.chords[chord].name
                 ),
                 Wake::TimedOut => {
-                    if self.withdraw(channel.index, &lease, gen) {
+                    if self.withdraw(channel, lease, gen) {
                         return Err(slot.take_arg());
                     }
                     // A firing took the call first: its result is ours.

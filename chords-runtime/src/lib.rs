@@ -53,6 +53,7 @@
 
 mod builder;
 mod channel;
+mod direct;
 mod error;
 mod executor;
 mod join;
@@ -63,9 +64,13 @@ mod waiter;
 
 pub use builder::{Append, JoinBuilder, Pattern, When};
 pub use channel::{AsyncChannel, Channel, Repeat, SyncChannel, Term};
+#[doc(hidden)]
+pub use direct::Direct;
 pub use error::{BuildError, TimeoutError, TryCallError};
 pub use executor::{set_panic_handler, KEEP_ALIVE};
 pub use join::Join;
 #[doc(hidden)]
 pub use join::{Firing, TermSpec};
+#[doc(hidden)]
+pub use matcher::Member;
 pub use waiter::Reply;

@@ -10,7 +10,6 @@
 //! the channel. [`Payloads`] forgets them on push and makes them again on pop, as
 //! `Vec` does for zero-sized elements, so a lock or a semaphore is pure counting.
 
-use std::any::Any;
 use std::mem;
 
 use crate::sync::Backoff;
@@ -93,17 +92,12 @@ impl<T> Payloads<T> {
 
 /// A type-erased [`Payloads`], as a channel table holds it.
 pub(crate) trait Store: Send + Sync {
-    fn as_any(&self) -> &dyn Any;
     /// Drops `count` queued messages that only the counter remembers
     /// (zero-sized payloads). Queued values of other types drop with the queue.
     fn discard_counted(&self, count: usize);
 }
 
 impl<T: Send + 'static> Store for Payloads<T> {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
     fn discard_counted(&self, count: usize) {
         if Self::COUNTED {
             for _ in 0..count {
