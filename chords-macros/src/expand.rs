@@ -28,7 +28,8 @@
 //!     pub fn new() -> Self { Self::__chords_new() }
 //!     pub fn put(&self, item: T) { self.__join.send_among(self.__ch_put, item, Self::__members_put) }
 //!     pub fn get(&self) -> T {
-//!         match self.__now_get(()) { Ok(r) => r, Err(m) => self.__join.call_queued(self.__ch_get, m, None)... }
+//!         // `__now_get`, retried a few times, then the call queues.
+//!         self.__join.call_until(self.__ch_get, (), None, |m| self.__now_get(m)).unwrap()
 //!     }
 //!     pub fn try_get(&self) -> Result<T, TryCallError<()>> { .. }   // and get_timeout, get_deadline
 //!     // The static path: fire a chord with the call and queued messages, and
@@ -492,17 +493,12 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
             let timeout = fresh(channel, "timeout");
             let deadline = fresh(channel, "deadline");
             let ret = channel.ret.as_ref().map(|ty| quote!(-> #ty));
-            // Each form first tries to fire a chord at once (`__now_NAME`),
-            // then queues the call with its deadline.
+            // Each form tries to fire a chord at once (`__now_NAME`); all but
+            // `try_` retry a few times, then queue the call with its deadline.
             let now = now_name(name);
             let queued = |deadline: TokenStream| {
                 quote! {
-                    match self.#now(#message) {
-                        ::core::result::Result::Ok(result) => ::core::result::Result::Ok(result),
-                        ::core::result::Result::Err(message) => {
-                            self.__join.call_queued(self.#field, message, #deadline)
-                        }
-                    }
+                    self.__join.call_until(self.#field, #message, #deadline, |m| self.#now(m))
                 }
             };
             let forever = queued(quote!(::core::option::Option::None));
