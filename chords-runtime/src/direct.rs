@@ -153,3 +153,48 @@ impl<A: Send + 'static, R: Send + 'static> Direct<'_, A, R> {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::{Join, Member};
+
+    /// A lock, `acquire() & free()`: channel 0 is `free`, 1 is `acquire`.
+    fn lock() -> (Join, crate::AsyncChannel<()>, crate::SyncChannel<(), ()>) {
+        let mut b = Join::builder();
+        let free = b.asynchronous::<()>("free");
+        let acquire = b.synchronous::<(), ()>("acquire");
+        b.when(acquire).and(free).then(|(((), r), ())| r.send(()));
+        (b.build().unwrap(), free, acquire)
+    }
+
+    const FREE: &[Member] = &[Member {
+        chord: 0,
+        position: 0,
+        needs: &[(0, 1), (1, 1)],
+        others: &[(1, 1)],
+    }];
+
+    #[test]
+    fn generated_tables_that_match_the_join_pass() {
+        let (join, free, acquire) = lock();
+        join.check_members(free, FREE);
+        let members: &[Member] = &[Member {
+            others: &[(0, 1)],
+            ..FREE[0]
+        }];
+        join.check_members(acquire, members);
+        join.send_among(free, (), FREE);
+        let direct = join.fire_now_among(acquire, members).expect("free is queued");
+        assert_eq!(direct.chord(), 0);
+        direct.take(free);
+        assert!(join.fire_now_among(acquire, members).is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "generated chord table of channel `acquire` does not match")]
+    fn generated_tables_that_differ_from_the_join_panic() {
+        let (join, _, acquire) = lock();
+        // `acquire`'s own table needs `free`, not another `acquire`.
+        join.check_members(acquire, FREE);
+    }
+}
