@@ -184,7 +184,9 @@ mod tests {
         }];
         join.check_members(acquire, members);
         join.send_among(free, (), FREE);
-        let direct = join.fire_now_among(acquire, members).expect("free is queued");
+        let direct = join
+            .fire_now_among(acquire, members)
+            .expect("free is queued");
         assert_eq!(direct.chord(), 0);
         direct.take(free);
         assert!(join.fire_now_among(acquire, members).is_none());
