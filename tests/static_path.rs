@@ -1043,3 +1043,50 @@ fn concurrent_producers_and_consumers_receive_each_value_once() {
     assert!(buffer.try_get().is_err());
     assert_eq!(waiting(&buffer, "put"), 0);
 }
+
+// ---------------------------------------------------------------------------
+// A call that queued and is then handed its chord runs it on its own thread.
+
+/// `ask(x) & answer(y)`: the body says who ran it, and panics on `answer(0)`.
+#[chords]
+impl Desk {
+    fn ask(&self, x: u64) -> (u64, thread::ThreadId);
+    async fn answer(&self, y: u64);
+
+    #[chord(ask(x) & answer(y))]
+    fn reply() -> (u64, thread::ThreadId) {
+        assert!(y != 0, "answer zero");
+        (x * 1000 + y, thread::current().id())
+    }
+}
+
+#[test]
+fn a_queued_call_handed_its_chord_runs_the_body_with_its_own_argument() {
+    within("queued callers", || {
+        let desk = Desk::new();
+        for round in 1..=50u64 {
+            let asker = {
+                let desk = desk.clone();
+                thread::spawn(move || (desk.ask(round), thread::current().id()))
+            };
+            wait_until("the call queues", || waiting(&desk, "ask") == 1);
+            desk.answer(round);
+            let ((value, ran_on), asker_id) = asker.join().unwrap();
+            assert_eq!(value, round * 1000 + round, "round {round}");
+            assert_eq!(ran_on, asker_id, "the body runs on the caller's thread");
+            assert_eq!(waiting(&desk, "answer"), 0);
+        }
+        // A panicking body unwinds the queued caller, and the desk stays usable.
+        let asker = {
+            let desk = desk.clone();
+            thread::spawn(move || panic::catch_unwind(AssertUnwindSafe(|| desk.ask(7))))
+        };
+        wait_until("the call queues", || waiting(&desk, "ask") == 1);
+        desk.answer(0);
+        let payload = asker.join().unwrap().expect_err("the body panicked");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"answer zero"));
+        assert_eq!((waiting(&desk, "ask"), waiting(&desk, "answer")), (0, 0));
+        desk.answer(5);
+        assert_eq!(desk.ask(2).0, 2005);
+    });
+}

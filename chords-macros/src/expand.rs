@@ -28,19 +28,23 @@
 //!     pub fn new() -> Self { Self::__chords_new() }
 //!     pub fn put(&self, item: T) { self.__join.send_among(self.__ch_put, item, Self::__members_put) }
 //!     pub fn get(&self) -> T {
-//!         // `__now_get`, retried a few times, then the call queues.
-//!         self.__join.call_until(self.__ch_get, (), None, |m| self.__now_get(m)).unwrap()
+//!         // `__now_get`, retried a few times, then the call queues; if a
+//!         // firing hands the queued call its chord, `__fire_get` runs it.
+//!         self.__join.call_until(self.__ch_get, (), None, |m| self.__now_get(m), |d, m| self.__fire_get(d, m)).unwrap()
 //!     }
 //!     pub fn try_get(&self) -> Result<T, TryCallError<()>> { .. }   // and get_timeout, get_deadline
-//!     // The static path: fire a chord with the call and queued messages, and
-//!     // run a body whose only synchronous term is this call right here.
+//!     // The static path: fire a chord with the call and queued messages ...
 //!     fn __now_get(&self, __msg: ()) -> Result<T, ()> {
 //!         match self.__join.fire_now_among(self.__ch_get, Self::__members_get) {
 //!             None => Err(__msg),
-//!             Some(__direct) => Ok(match __direct.chord() {
-//!                 0 => { let (_, __b1_0,) = (__msg, __direct.take(self.__ch_put)); Self::__chord_deliver(__b1_0) }
-//!                 _ => __direct.run(__msg),
-//!             }),
+//!             Some(__direct) => Ok(self.__fire_get(__direct, __msg)),
+//!         }
+//!     }
+//!     // ... and run a body whose only synchronous term is this call right here.
+//!     fn __fire_get(&self, __direct: Direct<'_, (), T>, __msg: ()) -> T {
+//!         match __direct.chord() {
+//!             0 => { let (_, __b1_0,) = (__msg, __direct.take(self.__ch_put)); Self::__chord_deliver(__b1_0) }
+//!             _ => __direct.run(__msg),
 //!         }
 //!     }
 //!     fn __chord_deliver(item: T) -> T { item }                      // the user's body and spans
@@ -401,12 +405,20 @@ fn now_name(channel: &Ident) -> Ident {
     format_ident!("__now_{}", channel)
 }
 
-/// The static fast path of a synchronous channel: a hidden method that fires
-/// a chord with the call and messages already queued, if one can fire. The
+fn fire_name(channel: &Ident) -> Ident {
+    format_ident!("__fire_{}", channel)
+}
+
+/// The static fast path of a synchronous channel, as two hidden methods:
+/// `__now_NAME` fires a chord with the call and messages already queued, if
+/// one can fire; `__fire_NAME` runs a chord reserved for the call (by
+/// `__now_NAME`, or by a firing that handed it to the queued call). The
 /// chords in `direct` (index and code, each one whose only synchronous term
-/// is this channel's) run their body here; any other goes the general way.
-fn now_method(channel: &Channel, direct: &[(usize, TokenStream)]) -> TokenStream {
+/// is this channel's) run their body right there; any other goes the general
+/// way.
+fn now_methods(channel: &Channel, direct: &[(usize, TokenStream)]) -> TokenStream {
     let now = now_name(&channel.name);
+    let fire = fire_name(&channel.name);
     let members = members_name(&channel.name);
     let field = field(&channel.name);
     let args = channel.message_type();
@@ -428,12 +440,21 @@ fn now_method(channel: &Channel, direct: &[(usize, TokenStream)]) -> TokenStream
     quote! {
         #[doc(hidden)]
         #[inline]
-        #[allow(clippy::type_complexity, clippy::let_unit_value, clippy::unit_arg)]
+        #[allow(clippy::type_complexity)]
         fn #now(&self, __msg: #args) -> ::core::result::Result<#result, #args> {
             match self.__join.fire_now_among(self.#field, Self::#members) {
                 ::core::option::Option::None => ::core::result::Result::Err(__msg),
-                ::core::option::Option::Some(__direct) => ::core::result::Result::Ok(#fired),
+                ::core::option::Option::Some(__direct) => {
+                    ::core::result::Result::Ok(self.#fire(__direct, __msg))
+                }
             }
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #[allow(clippy::type_complexity, clippy::let_unit_value, clippy::unit_arg)]
+        fn #fire(&self, __direct: ::chords::Direct<'_, #args, #result>, __msg: #args) -> #result {
+            #fired
         }
     }
 }
@@ -496,9 +517,16 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
             // Each form tries to fire a chord at once (`__now_NAME`); all but
             // `try_` retry a few times, then queue the call with its deadline.
             let now = now_name(name);
+            let fire = fire_name(name);
             let queued = |deadline: TokenStream| {
                 quote! {
-                    self.__join.call_until(self.#field, #message, #deadline, |m| self.#now(m))
+                    self.__join.call_until(
+                        self.#field,
+                        #message,
+                        #deadline,
+                        |m| self.#now(m),
+                        |d, m| self.#fire(d, m),
+                    )
                 }
             };
             let forever = queued(quote!(::core::option::Option::None));
@@ -1036,7 +1064,7 @@ pub fn expand(input: &Input) -> TokenStream {
                     _ => None,
                 })
                 .collect();
-            now_method(channel, &direct)
+            now_methods(channel, &direct)
         });
     let others = &input.others;
     let tables = member_tables(input);

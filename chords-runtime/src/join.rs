@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crossbeam_utils::CachePadded;
 
 use crate::channel::{AsyncChannel, Channel, SyncChannel};
+use crate::direct::Direct;
 use crate::error::{TimeoutError, TryCallError};
 use crate::matcher::{Count, Members};
 use crate::queue::{Fifo, Payloads, Store};
@@ -204,6 +205,16 @@ impl Drop for Inner {
     }
 }
 
+/// How a queued synchronous call ended.
+pub(crate) enum Queued<R, A> {
+    /// With its result.
+    Done(R),
+    /// At its deadline, still queued: its argument.
+    Withdrawn(A),
+    /// Handed this chord to run on the caller's thread, with its argument.
+    Fired(usize, A),
+}
+
 /// How many times a call that cannot fire retries before it queues.
 const RETRIES: u32 = if cfg!(loom) { 0 } else { 6 };
 
@@ -399,14 +410,17 @@ impl Join {
         };
         match patience {
             Patience::None => now(arg),
-            Patience::Until(deadline) => self.call_until(channel, arg, deadline, now),
+            Patience::Until(deadline) => {
+                self.call_until(channel, arg, deadline, now, |direct, arg| direct.run(arg))
+            }
         }
     }
 
     /// Makes a synchronous call: tries `now` (which fires a chord with the
     /// call at once, or hands the argument back) a few times, spinning a
     /// little longer before each retry, then queues the call and waits for a
-    /// chord until `deadline`.
+    /// chord until `deadline`. A queued call that a firing hands a chord to
+    /// run on this thread runs it with `fire`.
     ///
     /// The retries are the adaptive spinning of `parking_lot`'s locks: when
     /// another thread will send the missing message within a few hundred
@@ -422,6 +436,7 @@ impl Join {
         mut arg: A,
         deadline: Option<Instant>,
         mut now: impl FnMut(A) -> Result<R, A>,
+        fire: impl FnOnce(Direct<'_, A, R>, A) -> R,
     ) -> Result<R, A> {
         for retry in 0..=RETRIES {
             match now(arg) {
@@ -432,7 +447,11 @@ impl Join {
                 spin(retry);
             }
         }
-        self.call_queued(channel, arg, deadline)
+        match self.call_queued(channel, arg, deadline) {
+            Queued::Done(result) => Ok(result),
+            Queued::Withdrawn(arg) => Err(arg),
+            Queued::Fired(chord, arg) => Ok(fire(Direct::new(self, channel, chord, 0), arg)),
+        }
     }
 
     /// Queues a synchronous call that could not fire at once and waits for a
@@ -443,7 +462,7 @@ impl Join {
         channel: SyncChannel<A, R>,
         arg: A,
         deadline: Option<Instant>,
-    ) -> Result<R, A> {
+    ) -> Queued<R, A> {
         let index = self.inner.check(&channel);
         let slot = CallSlot::new(arg);
         let lease = Lease::new();
@@ -457,9 +476,10 @@ impl Join {
         self.finish_call(channel.index, &slot, &lease, gen, deadline)
     }
 
-    /// Waits for the call `gen` of `lease` on `channel` to end: runs the chords
-    /// it is handed, and returns its result (or its argument, if it withdrew
-    /// at `deadline`).
+    /// Waits for the call `gen` of `lease` on `channel` to end: with its
+    /// result, withdrawn at `deadline`, or handed a chord to run. In the last
+    /// case the call and its argument are the caller's again (no firing holds
+    /// them), and the chord's other messages are reserved for it.
     pub(crate) fn finish_call<A, R>(
         &self,
         channel: u32,
@@ -467,18 +487,11 @@ impl Join {
         lease: &Lease,
         gen: u64,
         mut deadline: Option<Instant>,
-    ) -> Result<R, A> {
+    ) -> Queued<R, A> {
         loop {
             match lease.waiter().wait(gen, deadline) {
-                Wake::Done => return Ok(lease.result(slot)),
-                Wake::Fired(chord) => {
-                    let own = Own {
-                        channel,
-                        position: 0,
-                        call: Some(lease.take_fired(gen)),
-                    };
-                    self.run(chord, Some(own));
-                }
+                Wake::Done => return Queued::Done(lease.result(slot)),
+                Wake::Fired(chord) => return Queued::Fired(chord, slot.take_arg()),
                 Wake::Panicked(chord) => panic!(
                     "chord `{}` panicked while computing this call's result",
                     self.inner.chords[chord].name
@@ -489,7 +502,7 @@ impl Join {
                 ),
                 Wake::TimedOut => {
                     if self.withdraw(channel, lease, gen) {
-                        return Err(slot.take_arg());
+                        return Queued::Withdrawn(slot.take_arg());
                     }
                     // A firing took the call first: its result is ours.
                     deadline = None;

@@ -50,7 +50,8 @@ impl<A, R> CallSlot<A, R> {
     }
 
     /// Takes the argument back. Only the owner calls this, while no firing
-    /// owns the call (before publishing, or after a withdrawal).
+    /// owns the call (before publishing, after a withdrawal, or once a firing
+    /// handed it a chord to run: `FIRED`).
     pub(crate) fn take_arg(&self) -> A {
         // SAFETY: the owner is the only thread that may touch its slot while
         // the call is not `TAKEN`/`FIRED`; the caller guarantees that.
@@ -237,18 +238,6 @@ impl Lease {
             gen,
         };
         (taken, gen)
-    }
-
-    /// The owner's side after `Wake::Fired`: it now runs the chord itself.
-    pub(crate) fn take_fired(&self, gen: u64) -> Taken {
-        let waiter = self.waiter();
-        waiter
-            .state
-            .store(gen << STATUS_BITS | TAKEN, Ordering::Relaxed);
-        Taken {
-            waiter: Arc::clone(waiter),
-            gen,
-        }
     }
 
     /// Takes the result of a call that ended `DONE`.
