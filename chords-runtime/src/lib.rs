@@ -56,6 +56,7 @@ mod channel;
 mod direct;
 mod error;
 mod executor;
+mod fifo;
 mod join;
 mod matcher;
 mod queue;

@@ -4,7 +4,7 @@
 //! reserved a message in the channel's counter (see [`crate::matcher`]), and a
 //! sender increments that counter only after its push has finished. So every pop
 //! is owed an element; at worst it waits for a push that took its slot earlier
-//! and is still writing it (crossbeam's `SegQueue` waits the same way).
+//! and is still writing it ([`Fifo::pop_reserved`] waits for it).
 //!
 //! Zero-sized payloads (`()`, marker types) need no queue at all: the counter is
 //! the channel. [`Payloads`] forgets them on push and makes them again on pop, as
@@ -12,49 +12,7 @@
 
 use std::mem;
 
-use crate::sync::Backoff;
-
-/// An unbounded MPMC FIFO: crossbeam's `SegQueue`, or a loom-visible stand-in.
-pub(crate) struct Fifo<T> {
-    #[cfg(not(loom))]
-    queue: crossbeam_queue::SegQueue<T>,
-    #[cfg(loom)]
-    queue: loom::sync::Mutex<std::collections::VecDeque<T>>,
-}
-
-impl<T> Fifo<T> {
-    pub(crate) fn new() -> Self {
-        Fifo {
-            queue: Default::default(),
-        }
-    }
-
-    pub(crate) fn push(&self, value: T) {
-        #[cfg(not(loom))]
-        self.queue.push(value);
-        #[cfg(loom)]
-        self.queue.lock().unwrap().push_back(value);
-    }
-
-    fn try_pop(&self) -> Option<T> {
-        #[cfg(not(loom))]
-        return self.queue.pop();
-        #[cfg(loom)]
-        return self.queue.lock().unwrap().pop_front();
-    }
-
-    /// Pops the oldest element. The caller holds a reservation for it, so it is
-    /// there or being written; never returns empty-handed.
-    pub(crate) fn pop_reserved(&self) -> T {
-        let backoff = Backoff::new();
-        loop {
-            if let Some(value) = self.try_pop() {
-                return value;
-            }
-            backoff.snooze();
-        }
-    }
-}
+pub(crate) use crate::fifo::Fifo;
 
 /// The messages of one asynchronous channel.
 pub(crate) struct Payloads<T> {

@@ -17,6 +17,13 @@ pub(crate) use std::{
     thread,
 };
 
+/// A memory fence that loom sees.
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::fence;
+/// A memory fence that loom sees.
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::fence;
+
 /// Orders a counter's loads after the increments that came before them, for
 /// loom. The matcher's Dekker-style handshake (increment one counter, then
 /// load another) needs only `SeqCst` RMWs and loads in the real memory model,
