@@ -438,14 +438,17 @@ impl Join {
         mut now: impl FnMut(A) -> Result<R, A>,
         fire: impl FnOnce(Direct<'_, A, R>, A) -> R,
     ) -> Result<R, A> {
-        for retry in 0..=RETRIES {
+        let mut retry = 0;
+        loop {
             match now(arg) {
                 Ok(result) => return Ok(result),
                 Err(back) => arg = back,
             }
-            if retry < RETRIES {
-                spin(retry);
+            if retry == RETRIES {
+                break;
             }
+            spin(retry);
+            retry += 1;
         }
         match self.call_queued(channel, arg, deadline) {
             Queued::Done(result) => Ok(result),
