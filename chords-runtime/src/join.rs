@@ -219,7 +219,6 @@ pub(crate) enum Queued<R, A> {
 const RETRIES: u32 = if cfg!(loom) { 0 } else { 6 };
 
 /// Spins `2^retry` times (1 to 32), a few nanoseconds to a microsecond.
-#[cold]
 fn spin(retry: u32) {
     for _ in 0..1u32 << retry {
         std::hint::spin_loop();
@@ -433,22 +432,35 @@ impl Join {
     pub fn call_until<A: Send + 'static, R: Send + 'static>(
         &self,
         channel: SyncChannel<A, R>,
+        arg: A,
+        deadline: Option<Instant>,
+        mut now: impl FnMut(A) -> Result<R, A>,
+        fire: impl FnOnce(Direct<'_, A, R>, A) -> R,
+    ) -> Result<R, A> {
+        match now(arg) {
+            Ok(result) => Ok(result),
+            Err(arg) => self.retry_or_queue(channel, arg, deadline, now, fire),
+        }
+    }
+
+    /// [`call_until`](Join::call_until) after its first try: out of line, so
+    /// that the first try is all a caller's code holds.
+    #[cold]
+    #[inline(never)]
+    fn retry_or_queue<A: Send + 'static, R: Send + 'static>(
+        &self,
+        channel: SyncChannel<A, R>,
         mut arg: A,
         deadline: Option<Instant>,
         mut now: impl FnMut(A) -> Result<R, A>,
         fire: impl FnOnce(Direct<'_, A, R>, A) -> R,
     ) -> Result<R, A> {
-        let mut retry = 0;
-        loop {
+        for retry in 0..RETRIES {
+            spin(retry);
             match now(arg) {
                 Ok(result) => return Ok(result),
                 Err(back) => arg = back,
             }
-            if retry == RETRIES {
-                break;
-            }
-            spin(retry);
-            retry += 1;
         }
         match self.call_queued(channel, arg, deadline) {
             Queued::Done(result) => Ok(result),
