@@ -11,85 +11,8 @@ use std::time::{Duration, Instant};
 
 use chords::Join;
 
-/// Counts, per id, how many times a [`Counted`] was dropped.
-struct Tracker {
-    created: AtomicUsize,
-    drops: Vec<AtomicUsize>,
-}
-
-impl Tracker {
-    fn new(capacity: usize) -> Arc<Self> {
-        Arc::new(Tracker {
-            created: AtomicUsize::new(0),
-            drops: (0..capacity).map(|_| AtomicUsize::new(0)).collect(),
-        })
-    }
-
-    /// A new value with the next id.
-    fn make(self: &Arc<Self>) -> Counted {
-        let id = self.created.fetch_add(1, SeqCst);
-        assert!(id < self.drops.len(), "tracker too small");
-        Counted {
-            id,
-            tracker: Arc::clone(self),
-        }
-    }
-
-    fn created(&self) -> usize {
-        self.created.load(SeqCst)
-    }
-
-    fn dropped(&self, id: usize) -> usize {
-        self.drops[id].load(SeqCst)
-    }
-
-    /// All drops so far.
-    fn total(&self) -> usize {
-        self.drops.iter().map(|d| d.load(SeqCst)).sum()
-    }
-
-    /// The ids dropped so far (each must have been dropped once).
-    fn dropped_ids(&self) -> Vec<usize> {
-        (0..self.drops.len())
-            .filter(|&id| {
-                let n = self.dropped(id);
-                assert!(n <= 1, "value {id} dropped {n} times");
-                n == 1
-            })
-            .collect()
-    }
-
-    /// Every value created was dropped exactly once.
-    fn assert_all_dropped_once(&self) {
-        for id in 0..self.created() {
-            assert_eq!(self.dropped(id), 1, "value {id}");
-        }
-        assert_eq!(self.total(), self.created());
-    }
-
-    /// Waits until as many values were dropped as created. Bodies on the
-    /// executor may hold the last clone of a join for a moment after the test
-    /// dropped its own; a generous bound turns a leak into a failure.
-    fn wait_for_all_drops(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while self.total() < self.created() && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(1));
-        }
-        self.assert_all_dropped_once();
-    }
-}
-
-/// A value whose drop is counted under its id.
-struct Counted {
-    id: usize,
-    tracker: Arc<Tracker>,
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.tracker.drops[self.id].fetch_add(1, SeqCst);
-    }
-}
+mod common;
+use common::tracker::{Counted, Tracker};
 
 /// Messages still queued when the last clone of a join is dropped are
 /// dropped then, each exactly once, whichever clone goes last; values a

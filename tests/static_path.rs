@@ -20,6 +20,7 @@ use std::time::Duration;
 use chords::{chords, TimeoutError, TryCallError};
 
 mod common;
+use common::tracker::{Counted, Tracker};
 use common::{sorted, wait_until, waiting, within};
 
 // ---------------------------------------------------------------------------
@@ -503,68 +504,6 @@ fn try_and_timeout_forms_on_the_static_path() {
 
 // ---------------------------------------------------------------------------
 // Drops: each value dropped exactly once.
-
-/// Counts, per id, how many times a [`Counted`] was dropped.
-struct Tracker {
-    created: AtomicUsize,
-    drops: Vec<AtomicUsize>,
-}
-
-impl Tracker {
-    fn new(capacity: usize) -> Arc<Self> {
-        Arc::new(Tracker {
-            created: AtomicUsize::new(0),
-            drops: (0..capacity).map(|_| AtomicUsize::new(0)).collect(),
-        })
-    }
-
-    fn make(self: &Arc<Self>) -> Counted {
-        let id = self.created.fetch_add(1, SeqCst);
-        assert!(id < self.drops.len(), "tracker too small");
-        Counted {
-            id,
-            tracker: Arc::clone(self),
-        }
-    }
-
-    fn created(&self) -> usize {
-        self.created.load(SeqCst)
-    }
-
-    /// How many times value `id` was dropped.
-    fn dropped(&self, id: usize) -> usize {
-        self.drops[id].load(SeqCst)
-    }
-
-    /// How many values were dropped; fails if any was dropped twice.
-    fn total(&self) -> usize {
-        (0..self.created())
-            .map(|id| {
-                let n = self.dropped(id);
-                assert!(n <= 1, "value {id} dropped {n} times");
-                n
-            })
-            .sum()
-    }
-}
-
-/// A value whose drop is counted under its id.
-struct Counted {
-    id: usize,
-    tracker: Arc<Tracker>,
-}
-
-impl std::fmt::Debug for Counted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Counted({})", self.id)
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.tracker.drops[self.id].fetch_add(1, SeqCst);
-    }
-}
 
 #[chords]
 impl Bin {

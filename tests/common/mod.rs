@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses some of them
 
+pub mod tracker;
+
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
