@@ -18,13 +18,20 @@
 //!   and the firing owns that many messages of each channel.
 //! - **Fire.** The owner of a reservation pops that many elements from each FIFO:
 //!   the oldest ones still there. (Reservations are fungible counts, so two
-//!   firings popping at once may interleave the messages they take.) An asynchronous-only chord goes to the executor; a chord with
-//!   a synchronous term is handed to the oldest caller of its first synchronous
-//!   term (its `Waiter` is CAS'd `WAITING -> TAKEN`, then told `FIRED`), which pops
-//!   the rest and runs the body on its own thread.
+//!   firings popping at once may interleave the messages they take.) An
+//!   asynchronous-only chord goes to the executor; a chord with a synchronous
+//!   term is handed to the oldest caller of its first synchronous term (its
+//!   `Waiter` is CAS'd `WAITING -> TAKEN`, then told `FIRED`), which leaves
+//!   its wait with its argument and fires the chord on its own thread as a
+//!   caller that found it complete does ([`crate::direct`]).
 //! - **Lazy queuing.** A synchronous caller first tries to fire a chord with its
 //!   own call plus messages already there, without queuing anything (the fast
-//!   path of a `get` when a `put` is waiting, or of `acquire` on a free lock).
+//!   path of a `get` when a `put` is waiting, or of `acquire` on a free lock);
+//!   it retries a few times, spinning, before it queues.
+//! - **Tables.** Which chords hold a channel, and what each needs, is a table
+//!   of [`Member`]s: built at run time by the builder, or written as constants
+//!   by `#[chords]` (checked against the built one), so that the loops of
+//!   [`Join::resolve_among`] and [`Join::fire_among`] unroll.
 //! - **Withdraw.** A caller that times out takes one unit back from `available`
 //!   and then CASes its waiter `WAITING -> IDLE`. If a firing took the call in
 //!   between, the unit stands for another call: it is put back and resolved.
