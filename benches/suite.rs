@@ -1,6 +1,8 @@
 //! The performance suite (DESIGN §6): the benchmarks of Turon & Russo, plus
 //! Santa Claus, each written with chords and against the primitive a Rust
-//! user would pick instead, in one run, across thread counts.
+//! user would pick instead, in one run, across thread counts; the lock and
+//! producer/consumer also against rusty_junctions, the other Rust
+//! join-calculus crate.
 //!
 //! ```text
 //! cargo bench --bench suite -- [--quick] [--threads 1,2,4] [--duration SECS]
@@ -57,6 +59,7 @@ mod semaphore;
 
 use lock::Lock;
 use objects::{seat, Buffer, ChordBarrier, CondvarSemaphore, Exchanger, Table};
+use rusty_junctions::Junction;
 use rwlock::ReaderWriter;
 use semaphore::Semaphore;
 
@@ -413,6 +416,45 @@ fn lock(b: &mut Bench) {
         |m, _, _| *m.lock().unwrap() += 1,
         |m, ops| assert_eq!(*m.lock().unwrap(), ops),
     );
+    let threads = b.threads;
+    b.run(
+        "rusty_junctions",
+        move || {
+            let j = Junction::new();
+            let (free, acquire) = (j.send_channel::<()>(), j.recv_channel::<()>());
+            j.when(&free).and_recv(&acquire).then_do(|()| ());
+            free.send(()).unwrap();
+            (
+                Junctions::new(j, threads, || (free.clone(), acquire.clone())),
+                Slot::default(),
+            )
+        },
+        |(j, count), t, _| {
+            let (free, acquire) = &*j.handles[t].lock();
+            acquire.recv().unwrap();
+            bump(&count.0, 1);
+            free.send(()).unwrap();
+        },
+        |(_, count), ops| assert_eq!(count.0.load(Relaxed), ops, "lost updates"),
+    );
+}
+
+/// A rusty_junctions junction and each thread's own channel handles (its
+/// channels are not `Sync`; each thread locks only its own, never contended).
+struct Junctions<C> {
+    _junction: parking_lot::Mutex<Junction>,
+    handles: Vec<parking_lot::Mutex<C>>,
+}
+
+impl<C> Junctions<C> {
+    fn new(junction: Junction, threads: usize, handles: impl Fn() -> C) -> Self {
+        Junctions {
+            _junction: parking_lot::Mutex::new(junction),
+            handles: (0..threads)
+                .map(|_| parking_lot::Mutex::new(handles()))
+                .collect(),
+        }
+    }
 }
 
 fn semaphore(b: &mut Bench) {
@@ -674,6 +716,24 @@ fn producer_consumer(b: &mut Bench) {
                 i,
                 |(tx, _), x| tx.send(x).unwrap(),
                 |(_, rx)| rx.lock().recv().unwrap(),
+            )
+        },
+        |q, _| q.check(),
+    );
+    b.run(
+        "rusty_junctions",
+        || {
+            let j = Junction::new();
+            let (put, get) = (j.send_channel(), j.recv_channel());
+            j.when(&put).and_recv(&get).then_do(|x| x);
+            Transfers::new(Junctions::new(j, n, || (put.clone(), get.clone())), n)
+        },
+        |q, t, i| {
+            q.step(
+                t,
+                i,
+                |j, x| j.handles[t].lock().0.send(x).unwrap(),
+                |j| j.handles[t].lock().1.recv().unwrap(),
             )
         },
         |q, _| q.check(),
