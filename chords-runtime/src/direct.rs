@@ -43,7 +43,7 @@ impl Join {
     #[inline]
     pub fn fire_now<A, R>(&self, channel: SyncChannel<A, R>) -> Option<Direct<'_, A, R>> {
         let index = self.inner.check(&channel);
-        self.fire_now_among(channel, &self.inner.channels[index].chords)
+        self.reserve_direct(channel, &self.inner.channels[index].chords)
     }
 
     /// [`fire_now`](Join::fire_now), with the chords of `channel` given as
@@ -56,6 +56,17 @@ impl Join {
         members: &[Member<S>],
     ) -> Option<Direct<'_, A, R>> {
         self.inner.check(&channel);
+        self.reserve_direct(channel, members)
+    }
+
+    /// Fires one of `members` (the chords of `channel`, checked to be this
+    /// join's) with a call of `channel` that is not queued.
+    #[inline(always)]
+    fn reserve_direct<A, R, S: AsRef<[(u32, u32)]>>(
+        &self,
+        channel: SyncChannel<A, R>,
+        members: &[Member<S>],
+    ) -> Option<Direct<'_, A, R>> {
         let (chord, position) = self.fire_among(members)?;
         Some(Direct::new(self, channel, chord, position))
     }
