@@ -9,8 +9,8 @@
 //! pub struct Buffer<T: ..> { __join: Join, __ch_put: AsyncChannel<T>, __ch_get: SyncChannel<(), T>, __marker }
 //! impl<T: ..> Buffer<T> {
 //!     // The matcher's tables, as the builder makes them (checked in the constructor).
-//!     const __members_put: &[Member] = &[Member { chord: 0, position: 0, needs: &[(0, 1), (1, 1)], others: &[(1, 1)] }];
-//!     const __members_get: &[Member] = &[Member { chord: 0, position: 0, needs: &[(0, 1), (1, 1)], others: &[(0, 1)] }];
+//!     const __members_put: &[Member] = &[Member { chord: 0, position: 0, needs: &[(0, 1), (1, 1)], others: &[(1, 1)], earlier: &[] }];
+//!     const __members_get: &[Member] = &[Member { chord: 0, position: 0, needs: &[(0, 1), (1, 1)], others: &[(0, 1)], earlier: &[] }];
 //!     fn __chords_new() -> Self {
 //!         let mut __builder = Join::builder();
 //!         let __ch_put = __builder.asynchronous::<T>("put");
@@ -345,7 +345,8 @@ fn members_name(channel: &Ident) -> Ident {
 /// builder makes it (see `chords_runtime::Member`): for each chord holding
 /// the channel, in declaration order, its index, the position of a call of
 /// the channel among its messages of it, its needs ((channel, count) in
-/// channel order) and its needs less that call. Hidden associated constants,
+/// channel order), its needs less that call, and the chords declared before
+/// it that share a channel with it. Hidden associated constants,
 /// checked against the built join once, in the constructor.
 fn member_tables(input: &Input) -> TokenStream {
     let index = |name: &Ident| {
@@ -377,9 +378,14 @@ fn member_tables(input: &Input) -> TokenStream {
         });
         quote!(&[#(#pairs),*])
     };
+    let needs_of = &needs;
     let tables = input.channels.iter().enumerate().map(|(c, channel)| {
         let members = needs.iter().enumerate().filter_map(|(chord, needs)| {
             let total = needs.iter().find(|n| n.0 == c)?.1;
+            let shares = |before: &Vec<(usize, u32)>| {
+                before.iter().any(|b| needs.iter().any(|n| n.0 == b.0))
+            };
+            let earlier = (0..chord as u32).filter(|&e| shares(&needs_of[e as usize]));
             let chord = chord as u32;
             let position = total - 1;
             let all = list(&mut needs.iter().copied());
@@ -388,7 +394,10 @@ fn member_tables(input: &Input) -> TokenStream {
                 (n > 0).then_some((d, n))
             }));
             Some(quote! {
-                ::chords::Member { chord: #chord, position: #position, needs: #all, others: #others }
+                ::chords::Member {
+                    chord: #chord, position: #position, needs: #all, others: #others,
+                    earlier: &[#(#earlier),*],
+                }
             })
         });
         let name = members_name(&channel.name);

@@ -102,8 +102,14 @@ impl JoinBuilder {
             return Err(error);
         }
         let mut member: Vec<Vec<_>> = (0..self.channels.len()).map(|_| Vec::new()).collect();
-        let mut chords = Vec::with_capacity(self.chords.len());
-        for (index, (chord, channels)) in self.chords.into_iter().enumerate() {
+        let mut chords: Vec<Chord> = Vec::with_capacity(self.chords.len());
+        for (index, (mut chord, channels)) in self.chords.into_iter().enumerate() {
+            chord.earlier = (0..index as u32)
+                .filter(|&e| {
+                    let shares = |&(c, _): &(u32, u32)| chord.needs.iter().any(|n| n.0 == c);
+                    chords[e as usize].needs.iter().any(shares)
+                })
+                .collect();
             for c in channels {
                 let total = chord.needs.iter().find(|n| n.0 == c).map_or(1, |n| n.1);
                 let others = chord
@@ -117,6 +123,7 @@ impl JoinBuilder {
                     position: total - 1,
                     needs: chord.needs.clone(),
                     others,
+                    earlier: chord.earlier.clone(),
                 });
             }
             chords.push(chord);
@@ -174,6 +181,7 @@ impl JoinBuilder {
             terms: terms.into(),
             needs: needs.into(),
             runner,
+            earlier: Box::default(),
             body,
         };
         self.chords.push((chord, channels));

@@ -50,10 +50,10 @@ impl Join {
     /// constants by generated code (checked by [`Join::check_members`]).
     #[doc(hidden)]
     #[inline(always)]
-    pub fn fire_now_among<A, R, S: AsRef<[(u32, u32)]>>(
+    pub fn fire_now_among<A, R, S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
         &self,
         channel: SyncChannel<A, R>,
-        members: &[Member<S>],
+        members: &[Member<S, I>],
     ) -> Option<Direct<'_, A, R>> {
         self.inner.check(&channel);
         self.reserve_direct(channel, members)
@@ -62,12 +62,12 @@ impl Join {
     /// Fires one of `members` (the chords of `channel`, checked to be this
     /// join's) with a call of `channel` that is not queued.
     #[inline(always)]
-    fn reserve_direct<A, R, S: AsRef<[(u32, u32)]>>(
+    fn reserve_direct<A, R, S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
         &self,
         channel: SyncChannel<A, R>,
-        members: &[Member<S>],
+        members: &[Member<S, I>],
     ) -> Option<Direct<'_, A, R>> {
-        let (chord, position) = self.fire_among(members)?;
+        let (chord, position) = self.fire_among(members, channel.index)?;
         Some(Direct::new(self, channel, chord, position))
     }
 
@@ -98,6 +98,7 @@ impl Join {
             position: m.position,
             needs: &*m.needs,
             others: &*m.others,
+            earlier: &*m.earlier,
         });
         assert!(
             built.eq(members.iter().copied()),
@@ -198,6 +199,7 @@ mod tests {
         position: 0,
         needs: &[(0, 1), (1, 1)],
         others: &[(1, 1)],
+        earlier: &[],
     }];
 
     #[test]

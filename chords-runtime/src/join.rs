@@ -84,6 +84,8 @@ pub(crate) struct Chord {
     pub(crate) needs: Box<[(u32, u32)]>,
     /// The channel of its first synchronous term: its caller runs the body.
     pub(crate) runner: Option<u32>,
+    /// The chords declared before it that share a channel with it.
+    pub(crate) earlier: Box<[u32]>,
     pub(crate) body: Body,
 }
 

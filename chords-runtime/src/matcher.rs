@@ -12,10 +12,16 @@
 //!   and fires the first whose every channel has enough `available` messages.
 //! - **Reserve.** To fire a chord, a resolver moves the messages it needs from
 //!   `available` to `claimed`, channel by channel in channel-index order (a CAS
-//!   that fails only if `available` fell short). The last channel is consumed
-//!   directly. If any channel falls short, the claims made so far go back to
-//!   `available` (roll back). Otherwise the claims are committed: `claimed` drops,
-//!   and the firing owns that many messages of each channel.
+//!   that fails only if fewer messages are *present*, available or claimed:
+//!   while another match holds claimed messages it needs, it waits for that
+//!   match to commit or roll back). The last channel is consumed directly,
+//!   unless the chord has *earlier* chords (declared before it, sharing a
+//!   channel): then it is claimed too, and the resolver checks that none of
+//!   them is enabled (or may be, once other claims roll back) before it
+//!   commits; if one is, it rolls back and rescans, first declared first. If
+//!   any channel falls short, the claims made so far go back to `available`
+//!   (roll back). Otherwise the claims are committed: `claimed` drops, and the
+//!   firing owns that many messages of each channel.
 //! - **Fire.** The owner of a reservation pops that many elements from each FIFO:
 //!   the oldest ones still there. (Reservations are fungible counts, so two
 //!   firings popping at once may interleave the messages they take.) An
@@ -52,9 +58,20 @@
 //!    back rescans every chord afterwards (others may have passed a chord over
 //!    because of its claims); and of two senders that each needed the other's
 //!    message, the `SeqCst` order of their increments and loads lets at least one
-//!    see both. So no resolver waits for another's claims: none spins on a lock.
-//! 4. *Priority.* A resolver tries chords in declaration order and restarts from
-//!    the first after a conflict, so the first chord an arrival enables fires.
+//!    see both.
+//! 4. *No false "not ready".* A reservation reports a chord not ready only
+//!    when, at one instant, fewer messages of some channel were present than it
+//!    needs; claimed messages count as present until their match commits. A
+//!    resolver waits only on a channel above every channel it holds claimed
+//!    (claims are made in channel order, and the priority check waits for
+//!    nothing), so waits never form a cycle: they last as long as another
+//!    match's few remaining steps.
+//! 5. *Priority.* A resolver tries chords in declaration order and restarts
+//!    from the first after a conflict, so the first chord an arrival enables
+//!    fires; and a reservation commits only when no earlier chord sharing one
+//!    of its channels is enabled, so of two concurrent arrivals that together
+//!    enable two chords, the earlier declared fires, as in either order of the
+//!    arrivals one at a time.
 
 use std::sync::atomic::Ordering::SeqCst;
 
@@ -72,15 +89,42 @@ fn available(word: u64) -> u32 {
     word as u32
 }
 
+fn claimed(word: u64) -> u32 {
+    (word >> 32) as u32
+}
+
+/// The messages a word counts as queued and not yet consumed: available, or
+/// claimed by a match that may still roll back.
+fn present(word: u64) -> u32 {
+    available(word).saturating_add(claimed(word))
+}
+
 impl Count {
     pub(crate) fn new() -> Self {
         Count(AtomicU64::new(0))
     }
 
     #[inline]
-    pub(crate) fn available(&self) -> u32 {
+    fn load(&self) -> u64 {
         loom_seq_cst();
-        available(self.0.load(SeqCst))
+        self.0.load(SeqCst)
+    }
+
+    /// Reads the word again after waiting for another thread to change it.
+    /// Under loom, an RMW: a load could read the same stale value at every
+    /// turn of the wait, an endless path the real memory model never takes.
+    #[inline]
+    fn reload(&self) -> u64 {
+        if cfg!(loom) {
+            self.0.fetch_add(0, SeqCst)
+        } else {
+            self.0.load(SeqCst)
+        }
+    }
+
+    #[inline]
+    pub(crate) fn available(&self) -> u32 {
+        available(self.load())
     }
 
     /// Counts one more queued message (after it was pushed).
@@ -99,14 +143,23 @@ impl Count {
     }
 
     /// Takes `n` available messages: claims them (`claim`) or consumes them.
+    ///
+    /// `false` only if fewer than `n` messages are present. While messages it
+    /// needs are claimed by a match in progress, it waits for that match to
+    /// commit or roll back (a few atomic steps) rather than report them
+    /// missing: a `try_` call must not fail on a message that is there.
     #[inline]
     fn take(&self, n: u32, claim: bool) -> bool {
-        loom_seq_cst();
-        let mut word = self.0.load(SeqCst);
+        let mut word = self.load();
         let backoff = Backoff::new();
         loop {
             if available(word) < n {
-                return false;
+                if present(word) < n {
+                    return false;
+                }
+                backoff.snooze();
+                word = self.reload();
+                continue;
             }
             let new = word - n as u64 + if claim { n as u64 * CLAIM } else { 0 };
             match self.0.compare_exchange_weak(word, new, SeqCst, SeqCst) {
@@ -138,7 +191,7 @@ impl Count {
 /// the matcher's loops over them unroll (see [`crate::direct`]).
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Member<S = &'static [(u32, u32)]> {
+pub struct Member<S = &'static [(u32, u32)], I = &'static [u32]> {
     /// The chord's index, in declaration order.
     pub chord: u32,
     /// A call of the channel that fires the chord itself: its position among
@@ -149,10 +202,13 @@ pub struct Member<S = &'static [(u32, u32)]> {
     pub needs: S,
     /// `needs` less that one call of the channel.
     pub others: S,
+    /// The chords declared before this one that share a channel with it:
+    /// before it commits, a match checks that none of them is enabled.
+    pub earlier: I,
 }
 
 /// A channel's table of [`Member`]s, as the runtime builds it.
-pub(crate) type Members = Box<[Member<Box<[(u32, u32)]>>]>;
+pub(crate) type Members = Box<[Member<Box<[(u32, u32)]>, Box<[u32]>>]>;
 
 /// What became of an attempt to reserve a chord's messages.
 enum Reserve {
@@ -164,44 +220,76 @@ enum Reserve {
 }
 
 impl Join {
-    /// Reserves `needs`: (channel, how many messages) pairs in channel order.
+    /// Reserves `needs`: (channel, how many messages) pairs in channel order,
+    /// for a chord whose `earlier` chords (declared before it, sharing a
+    /// channel) must not be enabled. `own` is the channel of a call that
+    /// brings itself (not counted in its channel): it counts for the earlier
+    /// chords that hold its channel.
     #[inline(always)]
-    fn reserve(&self, needs: &[(u32, u32)]) -> Reserve {
+    fn reserve(&self, needs: &[(u32, u32)], earlier: &[u32], own: Option<u32>) -> Reserve {
         let channels = &self.inner.channels;
         let count = |c: u32| &channels[c as usize].count;
-        let (&(last_channel, last_n), claims) = match needs.split_last() {
-            None => return Reserve::Done,
-            Some(split) => split,
+        let Some((&(last_channel, last_n), claims)) = needs.split_last() else {
+            return if self.earlier_enabled(earlier, own) {
+                Reserve::Conflict
+            } else {
+                Reserve::Done
+            };
         };
         // Look first: most attempts end here, without writing anything. (A
         // single channel needs no look: its CAS fails only when its messages
         // fall short.)
-        if !claims.is_empty() && needs.iter().any(|&(c, n)| count(c).available() < n) {
+        if !claims.is_empty() && needs.iter().any(|&(c, n)| present(count(c).load()) < n) {
             return Reserve::NotReady;
         }
+        // With earlier chords to check, the last channel is claimed too, so
+        // that nothing is consumed before the check; without, it is consumed
+        // directly.
+        let claims = if earlier.is_empty() { claims } else { needs };
         for (i, &(c, n)) in claims.iter().enumerate() {
             if !count(c).take(n, true) {
-                for &(c, n) in &claims[..i] {
-                    count(c).roll_back(n);
-                }
-                return Reserve::Conflict;
+                return self.roll_back(&claims[..i]);
             }
         }
-        // The last channel is consumed directly.
-        if !count(last_channel).take(last_n, false) {
-            for &(c, n) in claims {
-                count(c).roll_back(n);
+        if !earlier.is_empty() {
+            if self.earlier_enabled(earlier, own) {
+                self.roll_back(needs);
+                return Reserve::Conflict;
             }
-            return if claims.is_empty() {
-                Reserve::NotReady
-            } else {
-                Reserve::Conflict
-            };
+        } else if !count(last_channel).take(last_n, false) {
+            return self.roll_back(claims);
         }
         for &(c, n) in claims {
             count(c).commit(n);
         }
         Reserve::Done
+    }
+
+    /// Returns the claims of a reservation that fell short.
+    #[inline(always)]
+    fn roll_back(&self, claims: &[(u32, u32)]) -> Reserve {
+        if claims.is_empty() {
+            return Reserve::NotReady;
+        }
+        for &(c, n) in claims {
+            self.inner.channels[c as usize].count.roll_back(n);
+        }
+        Reserve::Conflict
+    }
+
+    /// Whether one of the `earlier` chords is enabled, or may be once the
+    /// matches in progress roll their claims back (ours included), counting
+    /// the caller's `own` call. The rules then fire it first: an arrival
+    /// that enables two chords fires the one declared first, and one that
+    /// enabled it alone should have fired it already.
+    fn earlier_enabled(&self, earlier: &[u32], own: Option<u32>) -> bool {
+        let inner = &self.inner;
+        earlier.iter().any(|&chord| {
+            inner.chords[chord as usize].needs.iter().all(|&(c, n)| {
+                let n = n - u32::from(own == Some(c));
+                present(inner.channels[c as usize].count.load()) >= n
+            })
+        })
     }
 
     /// A message of a channel was counted: fire the first chord it enabled,
@@ -210,9 +298,12 @@ impl Join {
     /// One arrival enables at most one firing, unless claims were rolled back
     /// meanwhile; then every chord is rescanned.
     #[inline(always)]
-    pub(crate) fn resolve_among<S: AsRef<[(u32, u32)]>>(&self, members: &[Member<S>]) {
+    pub(crate) fn resolve_among<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
+        &self,
+        members: &[Member<S, I>],
+    ) {
         for member in members {
-            match self.reserve(member.needs.as_ref()) {
+            match self.reserve(member.needs.as_ref(), member.earlier.as_ref(), None) {
                 Reserve::Done => return self.dispatch(member.chord as usize),
                 Reserve::NotReady => {}
                 Reserve::Conflict => return self.resolve_all(),
@@ -231,7 +322,7 @@ impl Join {
         let backoff = Backoff::new();
         'scan: loop {
             for (c, chord) in chords.iter().enumerate() {
-                match self.reserve(&chord.needs) {
+                match self.reserve(&chord.needs, &chord.earlier, None) {
                     Reserve::Done => {
                         self.dispatch(c);
                         continue 'scan;
@@ -266,17 +357,18 @@ impl Join {
         }
     }
 
-    /// Tries to fire one of a channel's chords (`members`) with a call of it
-    /// that is not queued. Returns the chord and the call's position among
+    /// Tries to fire one of the chords (`members`) of channel `own` with a
+    /// call of it that is not queued. Returns the chord and the call's position among
     /// its messages of the channel.
     #[inline(always)]
-    pub(crate) fn fire_among<S: AsRef<[(u32, u32)]>>(
+    pub(crate) fn fire_among<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
         &self,
-        members: &[Member<S>],
+        members: &[Member<S, I>],
+        own: u32,
     ) -> Option<(usize, u32)> {
         'scan: loop {
             for member in members {
-                match self.reserve(member.others.as_ref()) {
+                match self.reserve(member.others.as_ref(), member.earlier.as_ref(), Some(own)) {
                     Reserve::Done => return Some((member.chord as usize, member.position)),
                     Reserve::NotReady => {}
                     Reserve::Conflict => {

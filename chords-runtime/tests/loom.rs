@@ -155,6 +155,83 @@ fn loom_two_chords_share_two_messages() {
     });
 }
 
+/// Regression model for a `try_call` told "nothing there" about a message
+/// that was there (the first race of the randomized tester's issue). Chords
+/// `t & p`, `u & p & q`, `v & q`; one `p` queued, and the bodies that take `p`
+/// send it back. While `u`'s reservation holds `p` claimed and then rolls it
+/// back (`v` took `q`), a `try_call(t)` must wait for the claim to resolve:
+/// it may fail only if `u`'s chord really consumed `p`.
+#[test]
+fn loom_try_call_waits_for_a_claim_rolled_back() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let p = b.asynchronous::<()>("p");
+        let q = b.asynchronous::<()>("q");
+        let t = b.synchronous::<(), ()>("t");
+        let u = b.synchronous::<(), ()>("u");
+        let v = b.synchronous::<(), ()>("v");
+        b.when(t).and(p).then_with(move |j, (((), r), ())| {
+            j.send(p, ());
+            r.send(())
+        });
+        b.when(u)
+            .and(p)
+            .and(q)
+            .then_with(move |j, (((), r), (), ())| {
+                j.send(p, ());
+                r.send(())
+            });
+        b.when(v).and(q).then(|(((), r), ())| r.send(()));
+        let join = b.build().unwrap();
+        join.send(p, ());
+
+        let j = join.clone();
+        let tt = thread::spawn(move || j.try_call(t, ()).is_ok());
+        let j = join.clone();
+        let tu = thread::spawn(move || j.try_call(u, ()).is_ok());
+        join.send(q, ());
+        let v_fired = join.try_call(v, ()).is_ok();
+        let t_fired = tt.join().unwrap();
+        let u_fired = tu.join().unwrap();
+        assert!(t_fired || u_fired, "try_call(t) failed while p was queued");
+        assert_eq!(join.waiting(p), 1, "p is always sent back");
+        assert_eq!(
+            usize::from(u_fired) + usize::from(v_fired) + join.waiting(q),
+            1,
+            "q consumed once or still queued"
+        );
+    });
+}
+
+/// Regression model for a later-declared chord beating an earlier one (the
+/// second race of the randomized tester's issue). Chords `c & e` first, `a &
+/// c` second, one `e` queued; `a` and `c` arrive at once. In either order of
+/// the arrivals the rules fire `c & e` and leave `a` queued.
+#[test]
+fn loom_earlier_chord_wins_a_concurrent_arrival() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let c = b.asynchronous::<()>("c");
+        let e = b.asynchronous::<()>("e");
+        let a = b.asynchronous::<()>("a");
+        b.when(c).and(e).named("ce").then(|_| {});
+        b.when(a).and(c).named("ac").then(|_| {});
+        let join = b.build().unwrap();
+        join.send(e, ());
+
+        let j = join.clone();
+        let ta = thread::spawn(move || j.send(a, ()));
+        join.send(c, ());
+        ta.join().unwrap();
+        // Each send reserved its firing before it returned.
+        assert_eq!(
+            (join.waiting(c), join.waiting(e), join.waiting(a)),
+            (0, 0, 1),
+            "`ac` fired instead of the earlier `ce`"
+        );
+    });
+}
+
 /// A caller of `get` (parked or not) gets the value a concurrent `put` sends.
 #[test]
 fn loom_async_send_completes_parked_caller() {
