@@ -201,11 +201,36 @@ fn report(
     );
     eprintln!("{text}");
     let secs = settings.shrink_secs.unwrap_or(60);
-    let tries = runs.max(4);
-    eprintln!(
-        "chords-check: shrinking (up to {secs} s, each candidate run up to {tries} times)..."
-    );
     let deadline = Instant::now() + Duration::from_secs(secs);
+    // A rare race needs many runs to show again: as many per candidate as
+    // three times what the failing case itself needed.
+    let again = Instant::now() + Duration::from_secs(secs / 3);
+    let mut tried = 0;
+    let reproduced = loop {
+        tried += 1;
+        if mode
+            .check_once(scenario)
+            .is_err_and(|f| f.check == failure.check)
+        {
+            break true;
+        }
+        if Instant::now() >= again {
+            break false;
+        }
+    };
+    let tries = match reproduced {
+        true => (3 * tried).clamp(runs.max(4), 5000),
+        false => runs.max(4),
+    };
+    eprintln!(
+        "chords-check: the failure {} {tried} more runs; shrinking (up to {secs} s, \
+         each candidate run up to {tries} times)...",
+        if reproduced {
+            "came back within"
+        } else {
+            "did not come back in"
+        }
+    );
     let shrunk = shrink(scenario, failure, deadline, |candidate| {
         if !mode.fits(candidate) {
             return None;

@@ -45,6 +45,7 @@ pub const CHECKS: &[(&str, Predicate)] = &[
     ("conservation", conservation),
     ("firing_order", firing_order),
     ("channel_order", channel_order),
+    ("shadowed_never_fires", shadowed_never_fires),
     ("eager", eager),
 ];
 
@@ -381,6 +382,38 @@ fn channel_order(s: &Scenario, o: &Observation) -> Result<(), String> {
     Ok(())
 }
 
+/// The earlier chord whose pattern is contained in chord `k`'s (as
+/// multisets of channels), if one is.
+pub fn shadowed_by(s: &Scenario, k: usize) -> Option<usize> {
+    let needs = s.join.chords[k].needs();
+    (0..k).find(|&j| {
+        s.join.chords[j]
+            .needs()
+            .iter()
+            .all(|&(c, n)| needs.iter().any(|&(d, m)| d == c && m >= n))
+    })
+}
+
+/// **Priority** (docs/reference.md, "Priority"): a chord whose pattern
+/// contains an earlier chord's never fires — whenever it could, the earlier
+/// one could too, and is declared first. (The macro rejects such chords;
+/// the runtime API builds them, and they must stay silent under any
+/// schedule.)
+fn shadowed_never_fires(s: &Scenario, o: &Observation) -> Result<(), String> {
+    for f in &o.firings {
+        if let Some(j) = s.join.chords.get(f.chord).and(shadowed_by(s, f.chord)) {
+            return Err(format!(
+                "{} fired, but k{j}, declared before k{}, needs only some of its messages: \
+                 whenever k{} can fire, k{j} can too, and k{j} has priority",
+                f.show(&s.join),
+                f.chord,
+                f.chord
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// **Eager** (docs/reference.md, "Eager"): at quiescence no chord can fire
 /// with the messages waiting (the drain chords, never called during a run,
 /// aside).
@@ -399,4 +432,142 @@ fn eager(s: &Scenario, o: &Observation) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::op_id;
+    use crate::spec::{ChordSpec, JoinSpec, PatternTerm, Wait};
+
+    /// `k0 = c1 & c0.times::<2>()`; thread 1 sends four messages on c0,
+    /// thread 2 calls c1 twice; each call took two messages, in order.
+    fn case() -> (Scenario, Observation) {
+        let scenario = Scenario {
+            join: JoinSpec {
+                channels: vec![ChannelKind::Msg, ChannelKind::Sync],
+                chords: vec![ChordSpec {
+                    terms: vec![
+                        PatternTerm {
+                            channel: 1,
+                            times: 1,
+                        },
+                        PatternTerm {
+                            channel: 0,
+                            times: 2,
+                        },
+                    ],
+                    emits: vec![],
+                }],
+            },
+            init: vec![],
+            threads: vec![vec![Op::Send(0); 4], vec![Op::Call(1, Wait::Blocking); 2]],
+            emit_budget: 0,
+        };
+        let event = |thread, index, op, outcome| Event {
+            thread,
+            index,
+            op,
+            id: op_id(thread, index),
+            outcome,
+        };
+        let mut events: Vec<Event> = (0..4)
+            .map(|i| event(1, i, Op::Send(0), Outcome::Sent))
+            .collect();
+        for i in 0..2 {
+            events.push(event(
+                2,
+                i,
+                Op::Call(1, Wait::Blocking),
+                Outcome::Answered(i as u64 + 1),
+            ));
+        }
+        let firing = |id: u64, call, msgs: [usize; 2]| FiringRecord {
+            id,
+            chord: 0,
+            terms: vec![
+                Bound::Calls(vec![op_id(2, call)]),
+                Bound::Msgs(msgs.iter().map(|&m| op_id(1, m)).collect()),
+            ],
+            emits: vec![],
+        };
+        let observation = Observation {
+            events,
+            firings: vec![firing(1, 0, [0, 1]), firing(2, 1, [2, 3])],
+            waiting: vec![0, 0],
+            drained: vec![Bound::Msgs(vec![]), Bound::Calls(vec![])],
+        };
+        (scenario, observation)
+    }
+
+    fn failing(s: &Scenario, o: &Observation) -> Vec<&'static str> {
+        CHECKS
+            .iter()
+            .filter(|(_, p)| p(s, o).is_err())
+            .map(|&(n, _)| n)
+            .collect()
+    }
+
+    fn msgs(o: &mut Observation, firing: usize) -> &mut Vec<u64> {
+        match &mut o.firings[firing].terms[1] {
+            Bound::Msgs(ids) => ids,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_run_that_keeps_the_rules_passes() {
+        let (s, o) = case();
+        assert_eq!(single_consumer_channels(&s), [0]);
+        assert_eq!(check_all(&s, &o), Ok(()));
+    }
+
+    #[test]
+    fn a_message_taken_twice_is_caught() {
+        let (s, mut o) = case();
+        msgs(&mut o, 1)[0] = op_id(1, 1);
+        assert_eq!(failing(&s, &o), ["consumed_once", "conservation"]);
+    }
+
+    #[test]
+    fn messages_out_of_send_order_are_caught() {
+        let (s, mut o) = case();
+        msgs(&mut o, 0).swap(0, 1);
+        assert_eq!(failing(&s, &o), ["firing_order", "channel_order"]);
+        let (s, mut o) = case();
+        let first = std::mem::take(msgs(&mut o, 0));
+        *msgs(&mut o, 0) = std::mem::replace(msgs(&mut o, 1), first);
+        assert_eq!(failing(&s, &o), ["channel_order"]);
+    }
+
+    #[test]
+    fn a_call_answered_by_the_wrong_firing_is_caught() {
+        let (s, mut o) = case();
+        o.events[5].outcome = Outcome::Answered(1);
+        assert_eq!(failing(&s, &o), ["calls_answered"]);
+        o.events[5].outcome = Outcome::Refused(op_id(2, 1));
+        assert_eq!(failing(&s, &o), ["calls_answered"]);
+    }
+
+    #[test]
+    fn a_lost_message_and_a_lazy_chord_are_caught() {
+        let (s, mut o) = case();
+        o.firings.pop();
+        o.events[5].outcome = Outcome::Refused(op_id(2, 1));
+        assert_eq!(failing(&s, &o), ["conservation"]);
+        o.waiting = vec![2, 1];
+        o.drained[0] = Bound::Msgs(vec![op_id(1, 2), op_id(1, 3)]);
+        assert_eq!(failing(&s, &o), ["eager"]);
+    }
+
+    #[test]
+    fn a_shadowed_chord_that_fires_is_caught() {
+        let (mut s, mut o) = case();
+        let k0 = s.join.chords[0].clone();
+        s.join.chords.insert(0, k0);
+        assert_eq!(shadowed_by(&s, 1), Some(0));
+        assert_eq!(shadowed_by(&s, 0), None);
+        o.firings[0].chord = 1;
+        assert_eq!(failing(&s, &o), ["shadowed_never_fires"]);
+    }
 }

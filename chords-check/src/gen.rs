@@ -28,6 +28,11 @@ pub struct Shape {
     /// The chance, in percent, that each synchronous channel is called by
     /// one thread only (so that the channels it consumes have one consumer).
     pub owned_calls: usize,
+    /// The chance, in percent, of a race case instead of random operations:
+    /// thread 0 sends part of each chord's messages, and the threads then
+    /// send (or call) the rest at once, so that arrivals race to complete
+    /// overlapping chords ([`racing`]).
+    pub racing: usize,
 }
 
 /// Many threads on a join of up to 6 channels and 6 chords.
@@ -48,6 +53,7 @@ pub const CONCURRENT: Shape = Shape {
         Wait::Blocking,
     ],
     owned_calls: 50,
+    racing: 20,
 };
 
 /// Thread 0 alone, compared with the model after each operation.
@@ -62,6 +68,7 @@ pub const SEQUENTIAL: Shape = Shape {
     ops: (0, 0),
     waits: &[Wait::Try, Wait::Timed(0), Wait::Timed(1)],
     owned_calls: 0,
+    racing: 0,
 };
 
 /// A few operations at once on a small join: small enough to search every
@@ -77,6 +84,7 @@ pub const LINEARIZABLE: Shape = Shape {
     ops: (1, 2),
     waits: &[Wait::Try, Wait::Timed(1), Wait::Timed(3)],
     owned_calls: 0,
+    racing: 60,
 };
 
 /// How many messages bodies may send in one run.
@@ -139,6 +147,26 @@ fn chord(rng: &mut Rng, shape: &Shape, channels: usize, asynchronous: &[usize]) 
 pub fn scenario(rng: &mut Rng, shape: &Shape) -> Scenario {
     let join = join(rng, shape);
     let threads = rng.range(shape.threads.0, shape.threads.1);
+    let (init, threads) = if threads > 0 && rng.percent(shape.racing) {
+        racing(rng, shape, &join, threads)
+    } else {
+        random_ops(rng, shape, &join, threads)
+    };
+    Scenario {
+        join,
+        init,
+        threads,
+        emit_budget: EMIT_BUDGET,
+    }
+}
+
+/// Random operations for thread 0 and `threads` others.
+fn random_ops(
+    rng: &mut Rng,
+    shape: &Shape,
+    join: &JoinSpec,
+    threads: usize,
+) -> (Vec<Op>, Vec<Vec<Op>>) {
     // The thread that alone calls each synchronous channel, if one does.
     let owners: Vec<Option<usize>> = join
         .channels
@@ -146,19 +174,54 @@ pub fn scenario(rng: &mut Rng, shape: &Shape) -> Scenario {
         .map(|_| (threads > 0 && rng.percent(shape.owned_calls)).then(|| rng.range(1, threads)))
         .collect();
     let init_len = rng.range(shape.init.0, shape.init.1);
-    let init = ops(rng, shape, &join, &owners, 0, init_len);
+    let init = ops(rng, shape, join, &owners, 0, init_len);
     let threads = (1..=threads)
         .map(|t| {
             let len = rng.range(shape.ops.0, shape.ops.1);
-            ops(rng, shape, &join, &owners, t, len)
+            ops(rng, shape, join, &owners, t, len)
         })
         .collect();
-    Scenario {
-        join,
-        init,
-        threads,
-        emit_budget: EMIT_BUDGET,
+    (init, threads)
+}
+
+/// A race: thread 0 sends some of each chord's asynchronous messages (each
+/// term's with even odds, but one term of each chord always lacks), and the
+/// messages and calls each chord still lacks are dealt out to `threads` threads, at most `shape.ops.1` each,
+/// which then run at once. Overlapping chords that each lack one message
+/// are the cases where priority under concurrency matters.
+fn racing(
+    rng: &mut Rng,
+    shape: &Shape,
+    join: &JoinSpec,
+    threads: usize,
+) -> (Vec<Op>, Vec<Vec<Op>>) {
+    let mut init = Vec::new();
+    let mut lacking = Vec::new();
+    for chord in &join.chords {
+        let missing = rng.below(chord.terms.len());
+        for (i, term) in chord.terms.iter().enumerate() {
+            let kind = join.channels[term.channel];
+            let op = match kind.is_async() {
+                true => Op::Send(term.channel),
+                false => Op::Call(term.channel, rng.pick(shape.waits)),
+            };
+            let sent_first = kind.is_async() && i != missing && rng.percent(50);
+            let to = if sent_first { &mut init } else { &mut lacking };
+            to.extend(std::iter::repeat_n(op, term.times));
+        }
     }
+    let mut programs = vec![Vec::new(); threads];
+    while !lacking.is_empty() {
+        let op = lacking.swap_remove(rng.below(lacking.len()));
+        let room: Vec<usize> = (0..threads)
+            .filter(|&t| programs[t].len() < shape.ops.1)
+            .collect();
+        if room.is_empty() {
+            break;
+        }
+        programs[rng.pick(&room)].push(op);
+    }
+    (init, programs)
 }
 
 /// `len` operations of thread `thread`: sends, mostly on channels that some

@@ -243,3 +243,118 @@ pub fn check(scenario: &Scenario, observation: &Observation) -> Result<(), Failu
         ),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::Event;
+    use crate::spec::{ChordSpec, PatternTerm};
+
+    fn term(channel: usize) -> PatternTerm {
+        PatternTerm { channel, times: 1 }
+    }
+
+    /// Channels c (0), e (1), a (2), s (3, synchronous); `k0 = c & e`,
+    /// `k1 = a & c`, `k2 = s & e`. Thread 0 sends e; then thread 1 sends c
+    /// while thread 2 sends a, and thread 3 tries s.
+    fn case() -> Scenario {
+        Scenario {
+            join: JoinSpec {
+                channels: vec![
+                    ChannelKind::Msg,
+                    ChannelKind::Msg,
+                    ChannelKind::Msg,
+                    ChannelKind::Sync,
+                ],
+                chords: vec![
+                    ChordSpec {
+                        terms: vec![term(0), term(1)],
+                        emits: vec![],
+                    },
+                    ChordSpec {
+                        terms: vec![term(2), term(0)],
+                        emits: vec![],
+                    },
+                    ChordSpec {
+                        terms: vec![term(3), term(1)],
+                        emits: vec![],
+                    },
+                ],
+            },
+            init: vec![Op::Send(1)],
+            threads: vec![
+                vec![Op::Send(0)],
+                vec![Op::Send(2)],
+                vec![Op::Call(3, Wait::Try)],
+            ],
+            emit_budget: 0,
+        }
+    }
+
+    fn observed(chord: usize, msgs: [u64; 2], try_outcome: Outcome) -> Observation {
+        let ops = [
+            (0, Op::Send(1)),
+            (1, Op::Send(0)),
+            (2, Op::Send(2)),
+            (3, Op::Call(3, Wait::Try)),
+        ];
+        let events = ops
+            .iter()
+            .map(|&(thread, op)| Event {
+                thread,
+                index: 0,
+                op,
+                id: op_id(thread, 0),
+                outcome: match op {
+                    Op::Send(_) => Outcome::Sent,
+                    Op::Call(..) => try_outcome,
+                },
+            })
+            .collect();
+        Observation {
+            events,
+            firings: vec![FiringRecord {
+                id: 1,
+                chord,
+                terms: vec![Bound::Msgs(vec![msgs[0]]), Bound::Msgs(vec![msgs[1]])],
+                emits: vec![],
+            }],
+            waiting: vec![0, 0, 0, 0],
+            drained: vec![],
+        }
+    }
+
+    #[test]
+    fn a_run_some_interleaving_explains_passes() {
+        let refused = Outcome::Refused(op_id(3, 0));
+        let o = observed(0, [op_id(1, 0), op_id(0, 0)], refused);
+        assert_eq!(check(&case(), &o), Ok(()));
+    }
+
+    /// The priority race of two arrivals: whichever comes first, `k0` fires
+    /// (docs/reference.md, "Priority"), never `k1`.
+    #[test]
+    fn a_later_chord_winning_a_race_is_caught() {
+        let refused = Outcome::Refused(op_id(3, 0));
+        let o = observed(1, [op_id(2, 0), op_id(1, 0)], refused);
+        let failure = check(&case(), &o).unwrap_err();
+        assert_eq!(failure.check, "linearizable");
+        assert!(
+            failure.message.contains("reach: fired [k0 x1]"),
+            "{failure}"
+        );
+    }
+
+    /// Without thread 1's c, e stays queued whatever the order, so the try on
+    /// s must fire k2: its failure is told apart as spurious.
+    #[test]
+    fn a_try_call_failing_spuriously_is_told_apart() {
+        let mut s = case();
+        s.threads[0].clear();
+        let mut o = observed(0, [0, 0], Outcome::Refused(op_id(3, 0)));
+        o.firings.clear();
+        o.events.remove(1);
+        let failure = check(&s, &o).unwrap_err();
+        assert_eq!(failure.check, "try_call_spurious", "{failure}");
+    }
+}

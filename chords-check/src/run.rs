@@ -299,8 +299,16 @@ fn settle(
             .filter_map(|(c, kind)| {
                 let (s, q, k) = (sent[c], waiting[c], consumed[c]);
                 if kind.is_async() && s != q + k {
+                    let gap = if s > q + k {
+                        format!(
+                            "{} missing: lost, or taken by a firing that never ran",
+                            s - q - k
+                        )
+                    } else {
+                        format!("{} more than were sent", q + k - s)
+                    };
                     Some(format!(
-                        "c{c}: {s} sent, {k} consumed by logged firings, {q} waiting"
+                        "c{c}: {s} sent, {k} consumed by logged firings, {q} waiting: {gap}"
                     ))
                 } else if !kind.is_async() && q != 0 {
                     Some(format!(

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use crate::check::Failure;
-use crate::spec::{JoinSpec, Op, Scenario};
+use crate::spec::{JoinSpec, Op, Scenario, Wait};
 
 /// The smaller cases one step away from `s`, the biggest cuts first.
 pub fn candidates(s: &Scenario) -> Vec<Scenario> {
@@ -55,6 +55,16 @@ pub fn candidates(s: &Scenario) -> Vec<Scenario> {
             let mut c = s.clone();
             c.join.chords[k].emits.remove(i);
             out.push(c);
+        }
+    }
+    // Calls that give up at once: shorter runs, simpler schedules.
+    for t in 0..=s.threads.len() {
+        for (i, op) in program(s, t).iter().enumerate() {
+            if let Op::Call(c, wait) = *op {
+                if wait != Wait::Try {
+                    out.push(with_program(s, t, |ops| ops[i] = Op::Call(c, Wait::Try)));
+                }
+            }
         }
     }
     out
