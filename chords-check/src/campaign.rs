@@ -162,7 +162,8 @@ pub fn campaign(mode: Mode, default_seeds: u64, settings: &Settings) -> Result<S
         let seed = match settings.seed {
             Some(seed) if i == 0 => seed,
             Some(_) => break,
-            None => case_seed(base, i),
+            // Each mode its own cases.
+            None => case_seed(base.wrapping_add(mode as u64), i),
         };
         if settings
             .secs
@@ -172,33 +173,68 @@ pub fn campaign(mode: Mode, default_seeds: u64, settings: &Settings) -> Result<S
         }
         let scenario = gen::scenario(&mut Rng::new(seed), mode.shape());
         stats.joins += 1;
-        for _ in 0..runs {
-            stats.runs += 1;
-            stats.ops += scenario.op_count() as u64;
-            match mode.check_once(&scenario) {
-                Ok(firings) => stats.firings += firings as u64,
-                Err(failure) => return Err(report(mode, seed, &scenario, failure, runs, settings)),
-            }
+        if let Err(failure) = check_runs(mode, &scenario, runs, &mut stats) {
+            let origin = format!(
+                "seed {seed:#x} failed.\n-- replay: CHORDS_CHECK_SEED={seed:#x} \
+                 cargo test -p chords-check --test random_joins {mode}"
+            );
+            return Err(report(mode, &origin, &scenario, failure, runs, settings));
         }
     }
     Ok(stats)
+}
+
+/// Runs `scenario` `runs` times (schedules) in `mode`, counting in `stats`;
+/// the first failure.
+fn check_runs(
+    mode: Mode,
+    scenario: &Scenario,
+    runs: usize,
+    stats: &mut Stats,
+) -> Result<(), Failure> {
+    for _ in 0..runs {
+        stats.runs += 1;
+        stats.ops += scenario.op_count() as u64;
+        stats.firings += mode.check_once(scenario)? as u64;
+    }
+    Ok(())
+}
+
+/// Checks one given case (`name` in the report) `runs` times in `mode`
+/// (`CHORDS_CHECK_RUNS` times, if set); a failure is shrunk and reported.
+pub fn check_case(
+    mode: Mode,
+    name: &str,
+    scenario: &Scenario,
+    runs: usize,
+    settings: &Settings,
+) -> Result<Stats, String> {
+    let runs = settings.runs.unwrap_or(runs);
+    let mut stats = Stats {
+        joins: 1,
+        ..Stats::default()
+    };
+    match check_runs(mode, scenario, runs, &mut stats) {
+        Ok(()) => Ok(stats),
+        Err(failure) => {
+            let origin = format!("the case `{name}` failed after {} runs.", stats.runs);
+            Err(report(mode, &origin, scenario, failure, runs, settings))
+        }
+    }
 }
 
 /// Prints (to stderr, as it goes: shrinking takes a while) and returns the
 /// report of a failure, with the minimal case shrinking found.
 fn report(
     mode: Mode,
-    seed: u64,
+    origin: &str,
     scenario: &Scenario,
     failure: Failure,
     runs: usize,
     settings: &Settings,
 ) -> String {
-    let mut text = format!(
-        "chords-check ({mode}): seed {seed:#x} failed.\n{failure}\n\
-         -- the case --\n{scenario}\
-         -- replay: CHORDS_CHECK_SEED={seed:#x} cargo test -p chords-check --test random_joins\n"
-    );
+    let mut text =
+        format!("chords-check ({mode}): {origin}\n{failure}\n-- the case --\n{scenario}");
     eprintln!("{text}");
     let secs = settings.shrink_secs.unwrap_or(60);
     let deadline = Instant::now() + Duration::from_secs(secs);

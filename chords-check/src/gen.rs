@@ -31,7 +31,7 @@ pub struct Shape {
     /// The chance, in percent, of a race case instead of random operations:
     /// thread 0 sends part of each chord's messages, and the threads then
     /// send (or call) the rest at once, so that arrivals race to complete
-    /// overlapping chords ([`racing`]).
+    /// overlapping chords.
     pub racing: usize,
 }
 

@@ -46,6 +46,17 @@ pub struct ChordSpec {
 }
 
 impl ChordSpec {
+    /// A chord of `terms`, `(channel, times)` each, whose body sends on `emits`.
+    pub fn new(terms: &[(usize, usize)], emits: &[usize]) -> Self {
+        ChordSpec {
+            terms: terms
+                .iter()
+                .map(|&(channel, times)| PatternTerm { channel, times })
+                .collect(),
+            emits: emits.to_vec(),
+        }
+    }
+
     /// How many messages of each channel the chord consumes:
     /// `(channel, count)`, in channel order.
     pub fn needs(&self) -> Vec<(usize, usize)> {
