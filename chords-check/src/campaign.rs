@@ -233,10 +233,12 @@ fn report(
     runs: usize,
     settings: &Settings,
 ) -> String {
-    let mut text =
-        format!("chords-check ({mode}): {origin}\n{failure}\n-- the case --\n{scenario}");
-    eprintln!("{text}");
+    let text = format!("chords-check ({mode}): {origin}\n{failure}\n-- the case --\n{scenario}");
     let secs = settings.shrink_secs.unwrap_or(60);
+    say(&format!(
+        "chords-check ({mode}): check `{}` failed; shrinking the case (up to {secs} s)...",
+        failure.check
+    ));
     let deadline = Instant::now() + Duration::from_secs(secs);
     // A rare race needs many runs to show again: as many per candidate as
     // three times what the failing case itself needed.
@@ -258,26 +260,26 @@ fn report(
         true => (3 * tried).clamp(runs.max(4), 5000),
         false => runs.max(4),
     };
-    eprintln!(
-        "chords-check: the failure {} {tried} more runs; shrinking (up to {secs} s, \
-         each candidate run up to {tries} times)...",
-        if reproduced {
-            "came back within"
-        } else {
-            "did not come back in"
-        }
-    );
     let shrunk = shrink(scenario, failure, deadline, |candidate| {
         if !mode.fits(candidate) {
             return None;
         }
         (0..tries).find_map(|_| mode.check_once(candidate).err())
     });
-    let minimal = format!(
-        "-- the minimal case ({} candidates tried) --\n{}{}\n",
+    let again = match reproduced {
+        true => format!("came back within {tried} more runs"),
+        false => format!("did not come back in {tried} more runs"),
+    };
+    format!(
+        "{text}-- the minimal case (the failure {again}; {} smaller cases tried, \
+         each run up to {tries} times) --\n{}{}\n",
         shrunk.tried, shrunk.scenario, shrunk.failure
-    );
-    eprintln!("{minimal}");
-    text.push_str(&minimal);
-    text
+    )
+}
+
+/// Writes a line to the terminal at once, past the test harness's capture:
+/// a campaign's figures, and word that a long shrink has begun.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }

@@ -10,13 +10,13 @@
 //! - `CHORDS_CHECK_RUNS=R`: R runs (thread schedules) per case;
 //! - `CHORDS_CHECK_SHRINK_SECS=T`: how long shrinking a failure may take.
 
-use chords_check::campaign::{campaign, check_case, Mode, Settings};
+use chords_check::campaign::{campaign, check_case, say, Mode, Settings};
 use chords_check::spec::ChannelKind::{Msg, Sync, Unit};
 use chords_check::spec::{ChordSpec, JoinSpec, Op, Scenario, Wait};
 
 fn run_campaign(mode: Mode, default_seeds: u64) {
     match campaign(mode, default_seeds, &Settings::from_env()) {
-        Ok(stats) => println!("chords-check ({mode}): {stats}"),
+        Ok(stats) => say(&format!("chords-check ({mode}): {stats}")),
         Err(report) => panic!("{report}"),
     }
 }
@@ -49,7 +49,7 @@ fn found_cases() {
     let mut reports = Vec::new();
     for (name, mode, scenario, runs) in found() {
         match check_case(mode, name, &scenario, runs, &settings) {
-            Ok(stats) => println!("chords-check ({mode}) `{name}`: {stats}"),
+            Ok(stats) => say(&format!("chords-check ({mode}) `{name}`: {stats}")),
             Err(report) => reports.push(report),
         }
     }
