@@ -16,8 +16,9 @@
 //!   `call_timeout`), `try_call`s and short timed calls; every run checked for
 //!   messages consumed once, firings matching their patterns, calls answered
 //!   by exactly one firing (or handing their argument back), no message lost,
-//!   per-channel order, eagerness at quiescence, and no hang (a watchdog
-//!   reports each thread's last action);
+//!   per-channel order, a chord shadowed by an earlier one never firing
+//!   (priority), eagerness at quiescence, and no hang (a watchdog reports
+//!   each thread's last action);
 //! - **sequential**: one thread, compared with the [`model`] operation by
 //!   operation: the same chord fires with the same messages and the same call
 //!   outcome (priority, eagerness and order, exactly);
@@ -27,7 +28,8 @@
 //!
 //! # Running
 //!
-//! `cargo test -p chords-check` runs a few hundred cases of each kind. The
+//! `cargo test -p chords-check` runs a few hundred cases of each kind, and
+//! replays small cases earlier campaigns found (`tests/random_joins.rs`). The
 //! environment tunes it:
 //!
 //! - `CHORDS_CHECK_SEEDS=N`: N cases per kind;
