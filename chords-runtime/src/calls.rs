@@ -9,7 +9,8 @@
 //! its call, which walks to its own node ([`Calls::unlink_withdrawn`]). So the
 //! list holds the waiting calls, plus dead nodes that a walk will unlink: the
 //! last node, which stays until a call queues behind it, and the calls taken
-//! since the last walk. Nodes are freed by the epochs of [`crate::epoch`].
+//! since the last walk. Unlinked nodes are freed (kept for reuse) by the
+//! epochs of [`crate::epoch`] once no walk can be on them.
 //!
 //! # The algorithm
 //!
@@ -350,6 +351,60 @@ impl Join {
     pub fn held_calls<A, R>(&self, channel: SyncChannel<A, R>) -> usize {
         let index = self.inner.check(&channel);
         self.inner.calls(index as u32).held()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::sync::Arc;
+    use crate::waiter::{CallSlot, Lease};
+
+    /// Queues a call of `lease` and returns its generation.
+    fn queue(calls: &Calls, lease: &Lease, slot: &CallSlot<(), ()>) -> u64 {
+        let (entry, gen) = lease.publish(slot);
+        calls.push(entry);
+        gen
+    }
+
+    /// Withdraws the call `gen` of `lease`, as a caller that timed out does.
+    fn withdraw(calls: &Calls, lease: &Lease, gen: u64) {
+        assert!(lease.waiter().withdraw(gen));
+        calls.unlink_withdrawn(lease.waiter(), gen);
+    }
+
+    #[test]
+    fn steady_state_reuses_nodes() {
+        let calls = Calls::new();
+        let (lease, slot) = (Lease::new(), CallSlot::new(()));
+        for _ in 0..1000 {
+            let gen = queue(&calls, &lease, &slot);
+            withdraw(&calls, &lease, gen);
+            // The last node, and the nodes of three epochs awaiting reclamation.
+            assert!(calls.held() <= 4, "{} nodes held", calls.held());
+        }
+        // Those, and the spare they pass through.
+        assert!(calls.nodes.allocated() <= 5, "{}", calls.nodes.allocated());
+    }
+
+    #[test]
+    fn dropping_the_queue_drops_every_entry_once() {
+        let calls = Calls::new();
+        let leases: Vec<Lease> = (0..3).map(|_| Lease::new()).collect();
+        let slot = CallSlot::new(());
+        // One withdrawn and unlinked (retired), one withdrawn and still linked,
+        // one waiting; and a few more cycles, so that some nodes are spares.
+        for _ in 0..10 {
+            let gen = queue(&calls, &leases[0], &slot);
+            withdraw(&calls, &leases[0], gen);
+        }
+        let gen = queue(&calls, &leases[1], &slot);
+        queue(&calls, &leases[2], &slot);
+        assert!(leases[1].waiter().withdraw(gen));
+        drop(calls);
+        for lease in &leases {
+            assert_eq!(Arc::strong_count(lease.waiter()), 1);
+        }
     }
 }
 

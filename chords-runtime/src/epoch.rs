@@ -19,24 +19,29 @@
 //!   reach `e + 2` while a thread is pinned in `e`.
 //! - **Retire.** A node that a thread pinned in `r` has unlinked (no shared
 //!   pointer of the structure leads to it any more) goes to `limbo[r % 4]`.
-//!   Threads that may still hold it pinned before it was unlinked, in `r - 1`,
-//!   `r` or `r + 1` (the epoch was `r` or `r + 1` then), and each such epoch
-//!   has been left by all its threads once the epoch reaches `r + 3`. The
-//!   thread that moves the epoch from `r + 2` to `r + 3` frees `limbo[r % 4]`:
-//!   it is pinned in `r + 2`, so no thread pinned in `r + 4` (the other epoch
-//!   that uses that list) exists yet.
+//!   The threads that may still hold it pinned before it was unlinked, while
+//!   the epoch was `r` or `r + 1`: so in `r - 1`, `r` or `r + 1`. Each of those
+//!   epochs has been left by all its threads once the epoch reaches `r + 3`.
+//!   The thread that moves the epoch from `r + 2` to `r + 3` frees
+//!   `limbo[r % 4]`: it is pinned in `r + 2`, so no thread pinned in `r + 4`
+//!   (the other epoch that uses that list) exists yet.
 //! - **Progress.** Pinning and advancing take no lock and wait for no one. A
 //!   thread stalled while pinned only delays the freeing of nodes (memory
 //!   grows until it resumes); it never blocks an operation. Every operation
 //!   that retires a node tries to advance once as it unpins, so nodes are
 //!   freed within three epochs of operations that retire.
 //!
-//! Under loom, a freed node is not deallocated but poisoned, and kept until
-//! the collector drops: every access to a node asserts that it is not
-//! poisoned, so the models check that no node is used after it is freed.
+//! A freed node's value is dropped and its memory kept, up to [`SPARES`]
+//! nodes, for the next allocations: a structure in steady state allocates
+//! nothing. Reusing a node is safe exactly where freeing it is.
+//!
+//! Under loom, a freed node is neither deallocated nor reused but poisoned,
+//! and kept until the collector drops: every access to a node asserts that it
+//! is not poisoned, so the models check that no node is used after it is freed.
 
 use std::cell::Cell;
 use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 use std::ptr;
 
 use crossbeam_utils::CachePadded;
@@ -68,6 +73,12 @@ pub(crate) struct Collector<T: Collect> {
     limbo: [AtomicPtr<T>; 4],
     /// Nodes allocated and not yet freed.
     held: AtomicU64,
+    /// Nodes taken from the memory allocator, spares aside.
+    #[cfg(test)]
+    allocated: AtomicU64,
+    /// Freed nodes kept for reuse (their values dropped), or null. Whoever
+    /// swaps one out owns it alone.
+    spares: [AtomicPtr<T>; SPARES],
     /// Under loom, freed nodes, kept (poisoned) until the collector drops.
     #[cfg(loom)]
     freed: AtomicPtr<T>,
@@ -83,6 +94,9 @@ pub(crate) struct Guard<'a, T: Collect> {
     retired: Cell<bool>,
 }
 
+/// How many freed nodes a collector keeps for reuse.
+const SPARES: usize = 4;
+
 fn slot(epoch: u64) -> usize {
     (epoch % 4) as usize
 }
@@ -94,16 +108,42 @@ impl<T: Collect> Collector<T> {
             pinned: CachePadded::new(std::array::from_fn(|_| AtomicU64::new(0))),
             limbo: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
             held: AtomicU64::new(0),
+            #[cfg(test)]
+            allocated: AtomicU64::new(0),
+            spares: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
             #[cfg(loom)]
             freed: AtomicPtr::new(ptr::null_mut()),
             _nodes: PhantomData,
         }
     }
 
-    /// Allocates a node; the caller owns it until it publishes it.
+    /// Allocates a node (a spare if there is one); the caller owns it until it
+    /// publishes it.
     pub(crate) fn alloc(&self, node: T) -> *mut T {
         self.held.fetch_add(1, Ordering::Relaxed);
+        for spare in &self.spares {
+            if spare.load(Ordering::Relaxed).is_null() {
+                continue;
+            }
+            // Acquire: pairs with the Release that kept it (`free`), after
+            // which no thread touches it.
+            let reused = spare.swap(ptr::null_mut(), Ordering::Acquire);
+            if !reused.is_null() {
+                // SAFETY: the swap made it ours alone; it came from `alloc`, so
+                // it is valid for a `T`, whose old value `free` dropped.
+                unsafe { reused.write(node) };
+                return reused;
+            }
+        }
+        #[cfg(test)]
+        self.allocated.fetch_add(1, Ordering::Relaxed);
         Box::into_raw(Box::new(node))
+    }
+
+    /// How many nodes were taken from the memory allocator.
+    #[cfg(test)]
+    pub(crate) fn allocated(&self) -> usize {
+        self.allocated.load(Ordering::Relaxed) as usize
     }
 
     /// How many nodes are allocated and not freed: linked or awaiting reclamation.
@@ -179,8 +219,29 @@ impl<T: Collect> Collector<T> {
     pub(crate) unsafe fn free(&self, node: *mut T) {
         self.held.fetch_sub(1, Ordering::Relaxed);
         #[cfg(not(loom))]
-        // SAFETY: by the caller's contract.
-        drop(unsafe { Box::from_raw(node) });
+        {
+            // SAFETY: by the caller's contract; the value is dropped once, here.
+            unsafe { ptr::drop_in_place(node) };
+            for spare in &self.spares {
+                // Release: our drop, and every access to the node before it,
+                // happen before its reuse.
+                if spare.load(Ordering::Relaxed).is_null()
+                    && spare
+                        .compare_exchange(
+                            ptr::null_mut(),
+                            node,
+                            Ordering::Release,
+                            Ordering::Relaxed,
+                        )
+                        .is_ok()
+                {
+                    return;
+                }
+            }
+            // SAFETY: the node came from `alloc` (a `Box<T>`, laid out as a
+            // `Box<MaybeUninit<T>>`), its value is dropped, and it was not kept.
+            drop(unsafe { Box::from_raw(node.cast::<MaybeUninit<T>>()) });
+        }
         #[cfg(loom)]
         // SAFETY: by the caller's contract, the node is ours; we keep it,
         // poisoned, on the `freed` stack.
@@ -253,6 +314,14 @@ impl<T: Collect> Drop for Collector<T> {
                     drop(Box::from_raw(node));
                     node = next;
                 }
+            }
+        }
+        for spare in &self.spares {
+            let node = spare.load(Ordering::Relaxed);
+            if !node.is_null() {
+                // SAFETY: a spare is ours alone now; it came from `alloc`, and
+                // its value was dropped when it was kept (`free`).
+                drop(unsafe { Box::from_raw(node.cast::<MaybeUninit<T>>()) });
             }
         }
     }
