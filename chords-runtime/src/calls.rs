@@ -42,7 +42,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::epoch::{Collect, Collector, Guard};
 use crate::join::{Inner, Join, Queue};
-use crate::sync::{AtomicPtr, Ordering};
+use crate::sync::{AtomicPtr, Backoff, Ordering};
 use crate::waiter::{Entry, Waiter};
 use crate::SyncChannel;
 
@@ -141,6 +141,7 @@ impl Calls {
     pub(crate) fn push(&self, entry: Entry) {
         let new = self.nodes.alloc(Node::new(entry));
         let _guard = self.nodes.pin();
+        let backoff = Backoff::new();
         loop {
             let tail = self.tail.load(Ordering::Acquire);
             if tail.is_null() {
@@ -199,6 +200,8 @@ impl Calls {
                     .compare_exchange(tail, new, Ordering::AcqRel, Ordering::Relaxed);
                 return;
             }
+            // Another call was appended first.
+            backoff.spin();
         }
     }
 
