@@ -4,11 +4,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_utils::CachePadded;
 
+use crate::calls::Calls;
 use crate::channel::{AsyncChannel, SyncChannel, Term};
 use crate::error::BuildError;
 use crate::join::{Body, ChannelState, Chord, Firing, Inner, Join, Queue, TermSpec};
 use crate::matcher::{Count, Member};
-use crate::queue::Fifo;
 use crate::sync::Arc;
 
 /// Declares the channels and chords of a [`Join`].
@@ -82,7 +82,7 @@ impl JoinBuilder {
         &mut self,
         name: impl Into<String>,
     ) -> SyncChannel<A, R> {
-        let index = self.channel(name.into(), Queue::Sync(Box::new(Fifo::new())));
+        let index = self.channel(name.into(), Queue::Sync(Box::new(Calls::new())));
         SyncChannel::new(self.id, index)
     }
 

@@ -6,13 +6,14 @@ use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 
+use crate::calls::Calls;
 use crate::channel::{AsyncChannel, Channel, SyncChannel};
 use crate::direct::Direct;
 use crate::error::{TimeoutError, TryCallError};
 use crate::matcher::{Count, Members};
-use crate::queue::{Fifo, Payloads, Store};
+use crate::queue::{Payloads, Store};
 use crate::sync::Arc;
-use crate::waiter::{CallSlot, Entry, Lease, Taken, Wake};
+use crate::waiter::{CallSlot, Lease, Taken, Wake};
 use crate::JoinBuilder;
 
 /// A set of channels and the chords over them, shared by all its clones.
@@ -66,7 +67,7 @@ pub(crate) struct ChannelState {
 pub(crate) enum Queue {
     /// A `Payloads<T>`, and `T`'s type id.
     Async(Box<dyn Store>, TypeId),
-    Sync(Box<Fifo<Entry>>),
+    Sync(Box<Calls>),
 }
 
 impl Queue {
@@ -484,10 +485,7 @@ impl Join {
         let slot = CallSlot::new(arg);
         let lease = Lease::new();
         let (entry, gen) = lease.publish(&slot);
-        let Queue::Sync(fifo) = &self.inner.channels[index].queue else {
-            unreachable!()
-        };
-        fifo.push(entry);
+        self.inner.calls(channel.index).push(entry);
         self.inner.channels[index].count.add_one();
         self.resolve(channel.index);
         self.finish_call(channel.index, &slot, &lease, gen, deadline)

@@ -52,8 +52,10 @@
 #![warn(missing_docs)]
 
 mod builder;
+mod calls;
 mod channel;
 mod direct;
+mod epoch;
 mod error;
 mod executor;
 mod fifo;

@@ -5,7 +5,8 @@
 //! Each channel has one counter word ([`Count`]), on its own cache line, with two
 //! halves: `available`, the messages queued and not reserved by any match, and
 //! `claimed`, those a match in progress holds. Payloads wait in the channel's FIFO
-//! ([`crate::queue`]); synchronous calls wait there as [`crate::waiter`] entries.
+//! ([`crate::queue`]); synchronous calls wait as [`crate::waiter`] entries in a
+//! FIFO that unlinks the calls withdrawn ([`crate::calls`]).
 //!
 //! - **Send.** A sender pushes its message, *then* increments `available`, then
 //!   resolves: it looks, in declaration order, at the chords that hold its channel
@@ -39,16 +40,20 @@
 //!   by `#[chords]` (checked against the built one), so that the loops of
 //!   [`Join::resolve_among`] and [`Join::fire_among`] unroll.
 //! - **Withdraw.** A caller that times out takes one unit back from `available`
-//!   and then CASes its waiter `WAITING -> IDLE`. If a firing took the call in
-//!   between, the unit stands for another call: it is put back and resolved.
+//!   and then CASes its waiter `WAITING -> IDLE`, and unlinks its entry from the
+//!   queue. If a firing took the call in between, the unit stands for another
+//!   call: it is put back and resolved.
 //!
 //! # Invariants
 //!
 //! 1. For each channel, the live entries of its FIFO number `available +
 //!    claimed +` the reservations committed and not yet popped `+` the withdrawals
-//!    between their two steps. Hence every pop under a reservation finds a message
-//!    (entries of withdrawn calls are tombstones: they fail the `TAKEN` CAS and
-//!    the popper takes the next).
+//!    between their two steps. Hence every pop under a reservation finds a message.
+//!    (A call's entry is live while the call waits. A queue of calls hands a
+//!    popper its oldest live entry; if another firing takes that call, or its
+//!    caller withdraws it, first, the `TAKEN` CAS fails and the popper pops
+//!    again. Dead entries are unlinked by the withdrawing caller or by the
+//!    next pop that passes them.)
 //! 2. A message is consumed only through a committed reservation, and a
 //!    reservation is committed at most once: no message is consumed twice, and
 //!    none is lost, since it stays counted in `available` until then.
@@ -388,14 +393,17 @@ impl Join {
         Backoff::new().spin();
     }
 
-    /// Withdraws the queued call `gen` of `lease` from `channel`. `false` if a
-    /// firing took it first.
+    /// Withdraws the queued call `gen` of `lease` from `channel`, and unlinks
+    /// its entry from the channel's queue. `false` if a firing took it first.
     pub(crate) fn withdraw(&self, channel: u32, lease: &Lease, gen: u64) -> bool {
         let count = &self.inner.channels[channel as usize].count;
         let backoff = Backoff::new();
         loop {
             if count.take(1, false) {
                 if lease.waiter().withdraw(gen) {
+                    self.inner
+                        .calls(channel)
+                        .unlink_withdrawn(lease.waiter(), gen);
                     return true;
                 }
                 // Taken meanwhile: the unit we took is another call's.

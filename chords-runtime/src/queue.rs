@@ -12,7 +12,7 @@
 
 use std::mem;
 
-pub(crate) use crate::fifo::Fifo;
+use crate::fifo::Fifo;
 
 /// The messages of one asynchronous channel.
 pub(crate) struct Payloads<T> {

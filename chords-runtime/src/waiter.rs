@@ -256,14 +256,27 @@ impl Drop for Lease {
 }
 
 /// A queued synchronous call, as its channel's queue holds it.
+#[derive(Clone)]
 pub(crate) struct Entry {
     waiter: Arc<Waiter>,
     gen: u64,
 }
 
 impl Entry {
-    /// Claims the call for a firing. `None` if it was withdrawn (or belongs
-    /// to an older call of a reused waiter): the entry is then a tombstone.
+    /// Whether the call still waits: neither taken by a firing nor withdrawn.
+    /// Once it does not, it never does again.
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.waiter.is_waiting(self.gen)
+    }
+
+    /// Whether this is the call `gen` of `waiter`.
+    pub(crate) fn is(&self, waiter: &Waiter, gen: u64) -> bool {
+        std::ptr::eq(&*self.waiter, waiter) && self.gen == gen
+    }
+
+    /// Claims the call for a firing. `None` if it no longer waits: another
+    /// firing took it, or its caller withdrew it (the waiter may be on a later
+    /// call by now).
     pub(crate) fn take(self) -> Option<Taken> {
         let gen = self.gen;
         self.waiter

@@ -477,3 +477,43 @@ fn loom_panic_in_body() {
         assert_eq!(join.waiting(put), 0);
     });
 }
+
+/// A call that times out races a firing and another caller: whichever way
+/// it goes, the withdrawn call's entry does not stay behind. Once the calls
+/// are over, a few more timed-out calls on the quiet channel leave the queue
+/// holding at most its last entry and what the last three reclamation epochs
+/// retired (the bound of `tests/withdraw_memory.rs`).
+#[test]
+fn loom_withdrawn_call_is_reclaimed() {
+    loom::model(|| {
+        let (join, put, get) = buffer();
+
+        let j = join.clone();
+        let impatient = thread::spawn(move || j.call_timeout(get, 1, Duration::ZERO));
+        let j = join.clone();
+        let patient = thread::spawn(move || j.call(get, 2));
+        join.send(put, 7);
+        let mut values = Vec::new();
+        match impatient.join().unwrap() {
+            Ok(v) => {
+                values.push(v % 100);
+                // The patient call is still owed one.
+                join.send(put, 8);
+            }
+            Err(e) => assert_eq!(e.into_inner(), 1),
+        }
+        let p = patient.join().unwrap();
+        assert_eq!(p / 100, 2, "{p}");
+        values.push(p % 100);
+        values.sort_unstable();
+        assert!(values == [7] || values == [7, 8], "{values:?}");
+
+        for _ in 0..4 {
+            assert!(join.call_timeout(get, 3, Duration::ZERO).is_err());
+        }
+        let held = join.held_calls(get);
+        assert!(held <= 4, "{held} calls held on a quiet channel");
+        assert_eq!(join.waiting(get), 0);
+        assert_eq!(join.waiting(put), 0);
+    });
+}

@@ -1,0 +1,590 @@
+//! Where the calls of one synchronous channel wait: a FIFO whose withdrawn
+//! calls are unlinked, wherever they are.
+//!
+//! A queued call is an [`Entry`] in a node of a singly linked list, oldest
+//! first. It is *waiting* until a firing takes it or its caller withdraws it
+//! (both by a CAS on the caller's [`Waiter`]); then it is *dead*, for good.
+//! Dead nodes are unlinked by whoever walks past them: a firing looking for
+//! the oldest waiting call ([`Calls::pop_reserved`]), or a caller that withdrew
+//! its call, which walks to its own node ([`Calls::unlink_withdrawn`]). So the
+//! list holds the waiting calls, plus dead nodes that a walk will unlink: the
+//! last node, which stays until a call queues behind it, and the calls taken
+//! since the last walk. Unlinked nodes are freed (kept for reuse) by the
+//! epochs of [`crate::epoch`] once no walk can be on them.
+//!
+//! # The algorithm
+//!
+//! A Michael–Scott queue (Michael & Scott, PODC 1996) whose nodes are removed
+//! as in Harris's list (Harris, DISC 2001), with these rules:
+//!
+//! - **Push.** A node is appended by a CAS of the last node's `next` from
+//!   null, then the tail moves to it. The tail is the last node or the one
+//!   before (a pusher whose tail has a next moves the tail on first).
+//! - **Unlink.** Only a dead node that is not the last is unlinked, in three
+//!   steps: its `next` is *frozen* (marked, so that it never changes again),
+//!   the tail is moved off it if it is there, and the link to it (the
+//!   predecessor's `next`, or `first`) is CAS'd to its successor. A frozen
+//!   link fails that CAS, so a node is never unlinked through a predecessor
+//!   that is itself being unlinked, and links only ever lead to nodes still
+//!   in the list. The one whose CAS succeeds retires the node: no link and
+//!   not the tail leads to it any more (the tail never moves back: it is at
+//!   or past the node's successor).
+//! - **Walk.** A walk starts at `first` and restarts from there when an
+//!   unlink CAS fails. A node is judged dead or waiting when the walk reaches
+//!   it; a dead node never waits again, and nodes are only appended, so when
+//!   a walk reaches a waiting node, every node before it is dead: it is the
+//!   oldest waiting call.
+//!
+//! Every step is a CAS that fails only when another thread made progress:
+//! no operation waits for another.
+
+use crossbeam_utils::CachePadded;
+
+use crate::epoch::{Collect, Collector, Guard};
+use crate::join::{Inner, Join, Queue};
+use crate::sync::{AtomicPtr, Backoff, Ordering};
+use crate::waiter::{Entry, Waiter};
+use crate::SyncChannel;
+
+/// In a `next` link: the node that holds it is being unlinked.
+const MARK: usize = 1;
+
+fn is_marked(link: *mut Node) -> bool {
+    link.addr() & MARK != 0
+}
+
+fn marked(link: *mut Node) -> *mut Node {
+    link.map_addr(|a| a | MARK)
+}
+
+fn unmarked(link: *mut Node) -> *mut Node {
+    link.map_addr(|a| a & !MARK)
+}
+
+/// A queued call.
+pub(crate) struct Node {
+    /// The next node (null for the last), marked once this node is being
+    /// unlinked.
+    next: AtomicPtr<Node>,
+    entry: Entry,
+    /// For the collector's lists of retired nodes.
+    limbo: AtomicPtr<Node>,
+    /// Under loom: freed (see [`crate::epoch`]). A std atomic: loom runs its
+    /// threads one at a time, and this only checks the collector.
+    #[cfg(loom)]
+    freed: std::sync::atomic::AtomicBool,
+}
+
+impl Node {
+    fn new(entry: Entry) -> Self {
+        Node {
+            next: AtomicPtr::new(std::ptr::null_mut()),
+            entry,
+            limbo: AtomicPtr::new(std::ptr::null_mut()),
+            #[cfg(loom)]
+            freed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn next(&self) -> &AtomicPtr<Node> {
+        self.check();
+        &self.next
+    }
+
+    fn entry(&self) -> &Entry {
+        self.check();
+        &self.entry
+    }
+
+    /// Under loom, fails if the node was freed.
+    #[inline(always)]
+    fn check(&self) {
+        #[cfg(loom)]
+        assert!(
+            !self.freed.load(std::sync::atomic::Ordering::SeqCst),
+            "a queued call's node used after it was freed"
+        );
+    }
+}
+
+// SAFETY: `limbo` is a field of the node, used by nothing but the collector.
+unsafe impl Collect for Node {
+    fn limbo(&self) -> &AtomicPtr<Self> {
+        &self.limbo
+    }
+
+    #[cfg(loom)]
+    fn poison(&self) {
+        self.freed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The queued calls of one synchronous channel.
+pub(crate) struct Calls {
+    /// The link to the oldest node; never marked. Null before the first push.
+    first: CachePadded<AtomicPtr<Node>>,
+    /// The last node or the one before it. Null before the first push.
+    tail: CachePadded<AtomicPtr<Node>>,
+    nodes: Collector<Node>,
+}
+
+impl Calls {
+    pub(crate) fn new() -> Self {
+        Calls {
+            first: CachePadded::new(AtomicPtr::new(std::ptr::null_mut())),
+            tail: CachePadded::new(AtomicPtr::new(std::ptr::null_mut())),
+            nodes: Collector::new(),
+        }
+    }
+
+    /// Queues a call behind every other.
+    pub(crate) fn push(&self, entry: Entry) {
+        let new = self.nodes.alloc(Node::new(entry));
+        let _guard = self.nodes.pin();
+        let backoff = Backoff::new();
+        loop {
+            let tail = self.tail.load(Ordering::Acquire);
+            if tail.is_null() {
+                // The first push links the first node, then sets the tail.
+                // Until then no node can be appended, nor the first unlinked
+                // (it is the last), so `first` leads to the first node.
+                match self.first.compare_exchange(
+                    std::ptr::null_mut(),
+                    new,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => {
+                        let _ = self.tail.compare_exchange(
+                            std::ptr::null_mut(),
+                            new,
+                            Ordering::AcqRel,
+                            Ordering::Relaxed,
+                        );
+                        return;
+                    }
+                    Err(first) => {
+                        let _ = self.tail.compare_exchange(
+                            std::ptr::null_mut(),
+                            first,
+                            Ordering::AcqRel,
+                            Ordering::Relaxed,
+                        );
+                        continue;
+                    }
+                }
+            }
+            // SAFETY: we are pinned and read `tail` after pinning; a node is
+            // retired only once the tail has left it for good (see the
+            // module's rules), so it is freed only after we unpin.
+            let last = unsafe { &*tail };
+            let next = last.next().load(Ordering::Acquire);
+            if !unmarked(next).is_null() {
+                // The tail lags behind the last node: move it on, and retry.
+                let _ = self.tail.compare_exchange(
+                    tail,
+                    unmarked(next),
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                );
+                continue;
+            }
+            // Release: whoever reaches the node through this link sees it whole.
+            if last
+                .next()
+                .compare_exchange(next, new, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                let _ = self
+                    .tail
+                    .compare_exchange(tail, new, Ordering::AcqRel, Ordering::Relaxed);
+                return;
+            }
+            // Another call was appended first.
+            backoff.spin();
+        }
+    }
+
+    /// The oldest waiting call. The caller holds a reservation for a queued
+    /// call (see [`crate::matcher`]), so there is one; another firing may take
+    /// it first, or its caller withdraw it, and then [`Entry::take`] fails and
+    /// the caller pops again.
+    pub(crate) fn pop_reserved(&self) -> Entry {
+        let guard = self.nodes.pin();
+        self.find(&guard, |_, waiting| waiting)
+            .expect("a reserved call is queued (matcher invariant 1)")
+            .clone()
+    }
+
+    /// Unlinks the withdrawn call `gen` of `waiter`, and every dead node before
+    /// it; leaves it linked only if it is the last node.
+    pub(crate) fn unlink_withdrawn(&self, waiter: &Waiter, gen: u64) {
+        let guard = self.nodes.pin();
+        self.find(&guard, |entry, _| entry.is(waiter, gen));
+    }
+
+    /// How many nodes the queue holds, linked or awaiting reclamation.
+    pub(crate) fn held(&self) -> usize {
+        self.nodes.held()
+    }
+
+    /// Walks the list from `first`, unlinking every dead node it reaches but
+    /// the last, until `stop` holds of a node's entry (and whether the call
+    /// still waits): returns that entry. `None` at the end of the list.
+    fn find<'g>(
+        &'g self,
+        guard: &'g Guard<'_, Node>,
+        stop: impl Fn(&Entry, bool) -> bool,
+    ) -> Option<&'g Entry> {
+        'walk: loop {
+            let mut link: &'g AtomicPtr<Node> = &self.first;
+            let mut current = link.load(Ordering::Acquire);
+            while !current.is_null() {
+                // SAFETY: we are pinned, and read `current` after pinning from
+                // a link of the list: `first`, or the `next` of a node reached
+                // the same way. A node is retired only once no link leads to
+                // it, so every node a walk reaches is freed only after it
+                // unpins (see `crate::epoch`).
+                let node: &'g Node = unsafe { &*current };
+                let next = node.next().load(Ordering::Acquire);
+                let waiting = !is_marked(next) && node.entry().is_waiting();
+                if !waiting && !unmarked(next).is_null() {
+                    match self.unlink(guard, link, current, next) {
+                        Some(successor) => {
+                            if stop(node.entry(), false) {
+                                return Some(node.entry());
+                            }
+                            current = successor;
+                        }
+                        // The link changed: start again from `first`.
+                        None => continue 'walk,
+                    }
+                } else {
+                    if stop(node.entry(), waiting) {
+                        return Some(node.entry());
+                    }
+                    // Not marked: a waiting node is never frozen, and a dead
+                    // one gets here only as the last.
+                    link = node.next();
+                    current = next;
+                }
+            }
+            return None;
+        }
+    }
+
+    /// Unlinks the dead node `node` (`next` is its `next` link as last read,
+    /// not null) from `link`, and retires it. Returns its successor, or `None`
+    /// if `link` no longer leads to it unmarked (another thread unlinked it,
+    /// or is unlinking the node that holds `link`).
+    fn unlink(
+        &self,
+        guard: &Guard<'_, Node>,
+        link: &AtomicPtr<Node>,
+        node: *mut Node,
+        mut next: *mut Node,
+    ) -> Option<*mut Node> {
+        // SAFETY: the caller reached `node` while pinned (see `find`).
+        let dead = unsafe { &*node };
+        // Freeze its `next`. It may change meanwhile only by the unlinking of
+        // its successor, to the successor's successor: never back to null.
+        while !is_marked(next) {
+            match dead.next().compare_exchange(
+                next,
+                marked(next),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(now) => next = now,
+            }
+        }
+        let successor = unmarked(next);
+        // The tail is `node` or past it (it is the last node or the one before,
+        // and `node` is not the last); move it past for good. (Acquire: the
+        // pusher of `successor` saw the tail at `node` before linking it, which
+        // we read; so this load sees that or later.)
+        if self.tail.load(Ordering::Acquire) == node {
+            let _ =
+                self.tail
+                    .compare_exchange(node, successor, Ordering::AcqRel, Ordering::Relaxed);
+        }
+        link.compare_exchange(node, successor, Ordering::AcqRel, Ordering::Relaxed)
+            .ok()?;
+        // SAFETY: our CAS unlinked it: `link` was not frozen, so it is `first`
+        // or the `next` of a node still in the list; no other link leads to
+        // `node` (its one predecessor's now leads past it) and the tail has
+        // left it. It came from `alloc`, and only the winner of this CAS
+        // retires it.
+        unsafe { guard.retire(node) };
+        Some(successor)
+    }
+}
+
+impl Drop for Calls {
+    fn drop(&mut self) {
+        let mut node = self.first.load(Ordering::Relaxed);
+        while !node.is_null() {
+            // SAFETY: `&mut self`: no operation runs, so the linked nodes are
+            // ours alone; each is linked once and freed once (retired nodes
+            // are not linked; the collector frees them).
+            unsafe {
+                let next = unmarked((*node).next.load(Ordering::Relaxed));
+                self.nodes.free(node);
+                node = next;
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// The queued calls of a synchronous channel.
+    pub(crate) fn calls(&self, channel: u32) -> &Calls {
+        match &self.channels[channel as usize].queue {
+            Queue::Sync(calls) => calls,
+            Queue::Async(..) => unreachable!("a synchronous term on an asynchronous channel"),
+        }
+    }
+}
+
+impl Join {
+    /// How many calls the queue of `channel` holds in memory: waiting ones,
+    /// and withdrawn or taken ones not yet reclaimed. For tests.
+    #[doc(hidden)]
+    pub fn held_calls<A, R>(&self, channel: SyncChannel<A, R>) -> usize {
+        let index = self.inner.check(&channel);
+        self.inner.calls(index as u32).held()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::sync::Arc;
+    use crate::waiter::{CallSlot, Lease};
+
+    /// Queues a call of `lease` and returns its generation.
+    fn queue(calls: &Calls, lease: &Lease, slot: &CallSlot<(), ()>) -> u64 {
+        let (entry, gen) = lease.publish(slot);
+        calls.push(entry);
+        gen
+    }
+
+    /// Withdraws the call `gen` of `lease`, as a caller that timed out does.
+    fn withdraw(calls: &Calls, lease: &Lease, gen: u64) {
+        assert!(lease.waiter().withdraw(gen));
+        calls.unlink_withdrawn(lease.waiter(), gen);
+    }
+
+    #[test]
+    fn steady_state_reuses_nodes() {
+        let calls = Calls::new();
+        let (lease, slot) = (Lease::new(), CallSlot::new(()));
+        for _ in 0..1000 {
+            let gen = queue(&calls, &lease, &slot);
+            withdraw(&calls, &lease, gen);
+            // The last node, and the nodes of three epochs awaiting reclamation.
+            assert!(calls.held() <= 4, "{} nodes held", calls.held());
+        }
+        // Those, and the spare they pass through.
+        assert!(calls.nodes.allocated() <= 5, "{}", calls.nodes.allocated());
+    }
+
+    #[test]
+    fn dropping_the_queue_drops_every_entry_once() {
+        let calls = Calls::new();
+        let leases: Vec<Lease> = (0..3).map(|_| Lease::new()).collect();
+        let slot = CallSlot::new(());
+        // One withdrawn and unlinked (retired), one withdrawn and still linked,
+        // one waiting; and a few more cycles, so that some nodes are spares.
+        for _ in 0..10 {
+            let gen = queue(&calls, &leases[0], &slot);
+            withdraw(&calls, &leases[0], gen);
+        }
+        let gen = queue(&calls, &leases[1], &slot);
+        queue(&calls, &leases[2], &slot);
+        assert!(leases[1].waiter().withdraw(gen));
+        drop(calls);
+        for lease in &leases {
+            assert_eq!(Arc::strong_count(lease.waiter()), 1);
+        }
+    }
+}
+
+#[cfg(all(test, loom))]
+mod tests {
+    use super::*;
+    use crate::sync::{thread, Arc};
+    use crate::waiter::{CallSlot, Lease, Taken};
+
+    /// A caller whose call is queued.
+    struct Caller {
+        lease: Lease,
+        gen: u64,
+        /// The call's argument and result, which no model touches.
+        _slot: Box<CallSlot<(), ()>>,
+    }
+
+    impl Caller {
+        fn queue(calls: &Calls) -> Caller {
+            let slot = Box::new(CallSlot::new(()));
+            let lease = Lease::new();
+            let (entry, gen) = lease.publish(&slot);
+            calls.push(entry);
+            Caller {
+                lease,
+                gen,
+                _slot: slot,
+            }
+        }
+
+        /// Withdraws the call as a caller that timed out does (the matcher's
+        /// count aside); `false` if a firing took it first.
+        fn withdraw(&self, calls: &Calls) -> bool {
+            let waiter = self.lease.waiter();
+            let withdrawn = waiter.withdraw(self.gen);
+            if withdrawn {
+                calls.unlink_withdrawn(waiter, self.gen);
+            }
+            withdrawn
+        }
+
+        fn waiting(&self) -> bool {
+            self.lease.waiter().is_waiting(self.gen)
+        }
+    }
+
+    /// Takes the oldest waiting call, as a firing that reserved one does.
+    fn take_oldest(calls: &Calls) -> Taken {
+        loop {
+            if let Some(taken) = calls.pop_reserved().take() {
+                return taken;
+            }
+        }
+    }
+
+    /// The nodes linked, dead or waiting (no operation may run).
+    fn linked(calls: &Calls) -> usize {
+        let mut n = 0;
+        let mut node = calls.first.load(Ordering::Relaxed);
+        while !node.is_null() {
+            n += 1;
+            // SAFETY: no operation runs, so the linked nodes are live.
+            node = unmarked(unsafe { (*node).next().load(Ordering::Relaxed) });
+        }
+        n
+    }
+
+    /// A withdrawal races a firing for the oldest call while a third call
+    /// queues behind: the firing takes the oldest call still waiting, the
+    /// withdrawn one is unlinked, and the later call keeps waiting.
+    #[test]
+    fn loom_calls_withdrawal_races_a_pop_and_a_push() {
+        loom::model(|| {
+            let calls = Arc::new(Calls::new());
+            let a = Caller::queue(&calls);
+            let b = Caller::queue(&calls);
+            let withdrawer = {
+                let calls = calls.clone();
+                thread::spawn(move || (a.withdraw(&calls), a))
+            };
+            let firing = {
+                let calls = calls.clone();
+                thread::spawn(move || drop(take_oldest(&calls)))
+            };
+            let c = Caller::queue(&calls);
+            let (withdrawn, a) = withdrawer.join().unwrap();
+            firing.join().unwrap();
+            assert!(!a.waiting());
+            // If `a` was withdrawn, the firing took `b`; else it took `a`.
+            assert_eq!(b.waiting(), !withdrawn);
+            assert!(c.waiting());
+            // A walk to the oldest waiting call leaves no dead node before it.
+            drop(calls.pop_reserved());
+            assert_eq!(linked(&calls), if withdrawn { 1 } else { 2 });
+        });
+    }
+
+    /// Two neighbouring calls withdraw at once while a third queues behind
+    /// them: each is unlinked (the last one, once a walk passes it), and the
+    /// unlinked nodes are freed only when no walk can still be on them (a
+    /// freed node is poisoned under loom: touching it fails the model).
+    #[test]
+    fn loom_calls_neighbours_withdraw_at_once() {
+        loom::model(|| {
+            let calls = Arc::new(Calls::new());
+            let withdrawers: Vec<_> = (0..2)
+                .map(|_| {
+                    let caller = Caller::queue(&calls);
+                    let calls = calls.clone();
+                    thread::spawn(move || assert!(caller.withdraw(&calls)))
+                })
+                .collect();
+            let c = Caller::queue(&calls);
+            withdrawers.into_iter().for_each(|t| t.join().unwrap());
+            drop(calls.pop_reserved());
+            assert_eq!(linked(&calls), 1);
+            assert!(c.waiting());
+        });
+    }
+
+    /// A firing walks past a withdrawn call while its caller unlinks it, then
+    /// queues and withdraws again, moving the epochs on: the node the firing
+    /// stands on is not freed under it, and the firing takes the waiting call.
+    #[test]
+    fn loom_calls_walk_outlives_reclamation() {
+        loom::model(|| {
+            let calls = Arc::new(Calls::new());
+            let dead = Caller::queue(&calls);
+            let live = Caller::queue(&calls);
+            // Withdrawn, not yet unlinked.
+            assert!(dead.lease.waiter().withdraw(dead.gen));
+            let churn = {
+                let calls = calls.clone();
+                thread::spawn(move || {
+                    calls.unlink_withdrawn(dead.lease.waiter(), dead.gen);
+                    for _ in 0..3 {
+                        assert!(Caller::queue(&calls).withdraw(&calls));
+                    }
+                })
+            };
+            drop(take_oldest(&calls));
+            churn.join().unwrap();
+            assert!(!live.waiting());
+        });
+    }
+
+    /// Three threads: a firing walks to the waiting call while two others
+    /// unlink withdrawn calls before it and after it, one walk and two walks,
+    /// so that the epoch moves on while walks are on nodes that others unlink.
+    /// No node is freed while a walk can be on it: if one were (say, a node
+    /// retired in epoch `r` freed at `r + 2`), the firing, pinned in `r + 1` on
+    /// a node that a walk pinned in `r` unlinks, would touch it poisoned.
+    #[test]
+    fn loom_calls_reclamation_waits_for_every_walk() {
+        loom::model(|| {
+            let calls = Arc::new(Calls::new());
+            let withdrawn = |calls: &Calls| {
+                let caller = Caller::queue(calls);
+                assert!(caller.lease.waiter().withdraw(caller.gen));
+                caller
+            };
+            let [_x1, x2, x3] = [(); 3].map(|()| withdrawn(&calls));
+            let live = Caller::queue(&calls);
+            // The last node stays linked: `y2` only keeps `y1` unlinkable.
+            let [y1, _y2] = [(); 2].map(|()| withdrawn(&calls));
+            let unlinker = |mine: Vec<Caller>| {
+                let calls = calls.clone();
+                thread::spawn(move || {
+                    for caller in &mine {
+                        calls.unlink_withdrawn(caller.lease.waiter(), caller.gen);
+                    }
+                })
+            };
+            let unlinkers = [unlinker(vec![x3]), unlinker(vec![x2, y1])];
+            drop(take_oldest(&calls));
+            unlinkers.into_iter().for_each(|t| t.join().unwrap());
+            assert!(!live.waiting());
+        });
+    }
+}
