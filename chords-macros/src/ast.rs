@@ -552,7 +552,7 @@ impl Chord {
             ));
         }
         let pattern = match &first.meta {
-            Meta::List(list) => match parse_pattern.parse2(list.tokens.clone()) {
+            Meta::List(list) => match list.parse_args_with(parse_pattern) {
                 Ok(terms) => Some(terms),
                 Err(e) => {
                     errors.push(e);
