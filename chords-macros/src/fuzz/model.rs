@@ -20,6 +20,9 @@ pub struct Block {
     pub name: String,
     /// The attribute's arguments: empty, `pub` or `pub(crate)` when valid.
     pub args: String,
+    /// A type parameter `T` (`u64` when run), bounded on the impl's
+    /// parameter list, or in a `where` clause.
+    pub generic: Option<Bounds>,
     /// The impl's head, as mutations change it.
     pub head: Head,
     /// Channels, chords and other methods, in declaration order.
@@ -28,14 +31,26 @@ pub struct Block {
     pub next_id: usize,
 }
 
+/// Where `impl<T> NAME<T>` bounds its type parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bounds {
+    Inline,
+    Where,
+}
+
+/// The bounds of `T`: what a message needs (`Send + 'static`), what a body
+/// needs to mix it into its value, and to send one.
+pub const T_BOUNDS: &str = "Send + 'static + crate::driver::Value + From<u64>";
+
 /// What mutations change in `impl NAME`: all empty in a valid block.
 #[derive(Clone, Debug, Default)]
 pub struct Head {
     pub unsafety: bool,
     /// `impl TRAIT for NAME`.
     pub trait_for: Option<String>,
-    /// Written after the self type's name, as `<u8>`.
-    pub self_args: String,
+    /// Replaces what follows the self type's name (`<T>` or nothing), as
+    /// `<u8>`.
+    pub self_args: Option<String>,
 }
 
 /// An item of the impl block, with an id that stays when items are inserted.
@@ -64,6 +79,8 @@ pub struct Channel {
     /// `pub ` or `pub(crate) ` or empty.
     pub vis: String,
     pub doc: bool,
+    /// Attributes before the declaration, as `#[inline]`.
+    pub attrs: String,
     /// Text that mutations add or replace; valid by default.
     pub raw: ChannelRaw,
 }
@@ -108,6 +125,12 @@ pub enum Ty {
     Unit,
     /// `(u64, ())`, a result.
     Pair,
+    /// `std::num::Wrapping<u64>`: a type the macro cannot see is `Send`.
+    Wrapping,
+    /// `&'static str`, a parameter.
+    Str,
+    /// The impl's type parameter `T`, a parameter.
+    T,
     /// Any text, as mutations write it.
     Raw(String),
 }
@@ -118,6 +141,9 @@ impl Ty {
             Ty::U64 => "u64",
             Ty::Unit => "()",
             Ty::Pair => "(u64, ())",
+            Ty::Wrapping => "std::num::Wrapping<u64>",
+            Ty::Str => "&'static str",
+            Ty::T => "T",
             Ty::Raw(text) => text,
         }
     }
@@ -135,6 +161,8 @@ pub struct Chord {
     pub terms: Vec<Term>,
     /// The return type's text, or `None` for no arrow.
     pub ret: Option<String>,
+    /// Doc comments and attributes before `#[chord(..)]`.
+    pub attrs: String,
     /// The asynchronous channels the body sends a message to, through `&self`.
     pub sends: Vec<String>,
     /// Mixed into the body's value, so that chords answer differently.
@@ -299,6 +327,11 @@ struct Draft {
 }
 
 fn try_generate(rng: &mut Rng, name: &str, profile: Profile) -> Option<Block> {
+    let generic = match rng.below(8) {
+        0 => Some(Bounds::Inline),
+        1 => Some(Bounds::Where),
+        _ => None,
+    };
     let mut channels: Vec<(Channel, Group)> = (0..rng.between(1, 6))
         .map(|i| {
             let sync = rng.percent(45);
@@ -312,7 +345,20 @@ fn try_generate(rng: &mut Rng, name: &str, profile: Profile) -> Option<Block> {
                     } else {
                         format!("p{j}")
                     },
-                    ty: if rng.percent(70) { Ty::U64 } else { Ty::Unit },
+                    ty: match rng.pick(&[
+                        Ty::U64,
+                        Ty::U64,
+                        Ty::U64,
+                        Ty::U64,
+                        Ty::Unit,
+                        Ty::Unit,
+                        Ty::Wrapping,
+                        Ty::Str,
+                        Ty::T,
+                    ]) {
+                        Ty::T if generic.is_none() => Ty::U64,
+                        ty => ty.clone(),
+                    },
                 })
                 .collect();
             let ret = if sync {
@@ -322,6 +368,7 @@ fn try_generate(rng: &mut Rng, name: &str, profile: Profile) -> Option<Block> {
                     Some(Ty::U64),
                     Some(Ty::U64),
                     Some(Ty::Pair),
+                    Some(Ty::Wrapping),
                 ])
                 .clone()
             } else {
@@ -339,14 +386,27 @@ fn try_generate(rng: &mut Rng, name: &str, profile: Profile) -> Option<Block> {
                 sync,
                 params,
                 ret,
-                vis: rng.pick(&["", "", "pub ", "pub(crate) "]).to_string(),
+                vis: rng
+                    .pick(&["", "", "pub ", "pub(crate) ", "pub(super) "])
+                    .to_string(),
                 doc: rng.percent(30),
+                attrs: match rng.below(10) {
+                    0 => "#[inline]\n    ".into(),
+                    1 if sync => "#[must_use]\n    ".into(),
+                    _ => String::new(),
+                },
                 raw: ChannelRaw::default(),
             };
             (channel, Group::Any)
         })
         .collect();
     if profile.runnable {
+        // Mostly objects with calls to answer.
+        if !channels.iter().any(|(c, _)| c.sync) && rng.percent(80) {
+            let first = &mut channels[0].0;
+            first.sync = true;
+            first.ret = Some(Ty::U64);
+        }
         let any_sync = channels.iter().any(|(c, _)| c.sync);
         for (channel, group) in &mut channels {
             *group = if channel.sync || (any_sync && rng.percent(70)) {
@@ -426,7 +486,10 @@ fn try_generate(rng: &mut Rng, name: &str, profile: Profile) -> Option<Block> {
 
     let mut block = Block {
         name: name.to_string(),
-        args: rng.pick(&["", "", "pub", "pub(crate)"]).to_string(),
+        args: rng
+            .pick(&["", "", "pub", "pub(crate)", "pub(super)"])
+            .to_string(),
+        generic,
         head: Head::default(),
         items: Vec::new(),
         next_id: 0,
@@ -584,8 +647,14 @@ fn chord(
             .map(|_| rng.pick(&asyncs).name.clone())
             .collect()
     };
+    let attrs = match rng.below(10) {
+        0 | 1 => format!("/// The chord `k{k}`.\n    "),
+        2 => "#[inline]\n    ".to_string(),
+        _ => String::new(),
+    };
     let mut chord = Chord {
         name: format!("k{k}"),
+        attrs,
         has_self: !sends.is_empty() || rng.percent(30),
         terms,
         ret,
@@ -594,7 +663,7 @@ fn chord(
         body: String::new(),
         raw: ChordRaw::default(),
     };
-    let body = body_code(channels, &chord, &|channel, args| {
+    let body = body_code(channels, &chord, "T", &|channel, args| {
         format!("self.{channel}({})", args.join(", "))
     });
     chord.body = match &chord.ret {
@@ -639,10 +708,12 @@ pub struct BodyCode {
 
 /// The body of `chord`: a value mixed from all its bindings and its salt,
 /// the sends (written by `send(channel, args)`), and one result per
-/// synchronous term derived from that value.
+/// synchronous term derived from that value. `t` is the block's type
+/// parameter (`T`, or `u64` in the join built by hand).
 pub fn body_code(
     channels: &[Channel],
     chord: &Chord,
+    t: &str,
     send: &dyn Fn(&str, &[String]) -> String,
 ) -> BodyCode {
     let find = |name: &str| channels.iter().find(|c| c.name == name).expect("declared");
@@ -661,9 +732,13 @@ pub fn body_code(
         let args: Vec<String> = find(channel)
             .params
             .iter()
-            .map(|p| match p.ty {
-                Ty::Unit => "()".to_string(),
-                _ => format!("(__v + {i}) % 97"),
+            .map(|p| {
+                let n = format!("(__v + {i}) % 97");
+                match p.ty {
+                    Ty::Unit => "()".to_string(),
+                    Ty::T => format!("<{t}>::from({n})"),
+                    _ => value(&p.ty, &n),
+                }
             })
             .collect();
         let _ = writeln!(statements, "        {};", send(channel, &args));
@@ -675,11 +750,7 @@ pub fn body_code(
             continue;
         }
         let i = elements.len() as u64 * 10;
-        let one = |r: u64| match result_of(channel) {
-            Ty::Unit => "()".to_string(),
-            Ty::Pair => format!("(__v.wrapping_add({}), ())", i + r),
-            _ => format!("__v.wrapping_add({})", i + r),
-        };
+        let one = |r: u64| value(&result_of(channel), &format!("__v.wrapping_add({})", i + r));
         elements.push(match term.repeat {
             Some(n) => format!(
                 "[{}]",
@@ -697,6 +768,17 @@ pub fn body_code(
         many => format!("({})", many.join(", ")),
     };
     BodyCode { statements, value }
+}
+
+/// A value of type `ty` made from the `u64` expression `n` (`ty` not `T`).
+pub fn value(ty: &Ty, n: &str) -> String {
+    match ty {
+        Ty::Unit => "()".to_string(),
+        Ty::Pair => format!("({n}, ())"),
+        Ty::Wrapping => format!("std::num::Wrapping({n})"),
+        Ty::Str => format!("crate::driver::word({n})"),
+        _ => n.to_string(),
+    }
 }
 
 /// Where a part of the block is in its source text.
@@ -801,15 +883,28 @@ pub fn render(block: &Block) -> Source {
         w.mark(Loc::Unsafe, |w| w.put("unsafe"));
         w.put(" ");
     }
-    w.put("impl ");
+    w.put("impl");
+    if block.generic == Some(Bounds::Inline) {
+        w.put(&format!("<T: {T_BOUNDS}>"));
+    } else if block.generic.is_some() {
+        w.put("<T>");
+    }
+    w.put(" ");
     if let Some(t) = &block.head.trait_for {
         w.mark(Loc::Trait, |w| w.put(t));
         w.put(" for ");
     }
     w.mark(Loc::SelfTy, |w| {
         w.put(&block.name);
-        w.put(&block.head.self_args);
+        match &block.head.self_args {
+            Some(args) => w.put(args),
+            None if block.generic.is_some() => w.put("<T>"),
+            None => {}
+        }
     });
+    if block.generic == Some(Bounds::Where) {
+        w.put(&format!("\nwhere\n    T: {T_BOUNDS},\n"));
+    }
     w.put(" {\n");
     for item in &block.items {
         w.mark(Loc::Item(item.id, Part::Whole), |w| match &item.kind {
@@ -837,6 +932,7 @@ fn render_channel(w: &mut Writer, id: usize, c: &Channel) {
         let _ = writeln!(w.text, "    /// The channel `{}`.", c.name);
     }
     w.put("    ");
+    w.put(&c.attrs);
     if !c.raw.attr.is_empty() {
         w.mark(at(Part::Attr), |w| w.put(&c.raw.attr));
         w.put(" ");
@@ -938,6 +1034,7 @@ fn render_terms(w: &mut Writer, id: usize, terms: &[Term]) {
 fn render_chord(w: &mut Writer, id: usize, c: &Chord) {
     let at = |part| Loc::Item(id, part);
     w.put("    ");
+    w.put(&c.attrs);
     w.mark(at(Part::Attr), |w| match &c.raw.attr {
         Some(attr) => w.put(attr),
         None => {

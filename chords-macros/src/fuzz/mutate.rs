@@ -434,6 +434,7 @@ fn new_channel(rng: &mut Rng, name: String) -> Channel {
         ret: (sync && rng.percent(50)).then_some(Ty::U64),
         vis: String::new(),
         doc: false,
+        attrs: String::new(),
         raw: ChannelRaw::default(),
     }
 }
@@ -984,7 +985,12 @@ fn self_type(cx: &mut Ctx, rng: &mut Rng) -> bool {
     if !cx.alone {
         return false;
     }
-    cx.block.head.self_args = rng.pick(&["<u8>", "<T>"]).to_string();
+    let wrong: &[&str] = if cx.block.generic.is_some() {
+        &["<u8>", ""]
+    } else {
+        &["<u8>", "<T>"]
+    };
+    cx.block.head.self_args = Some(rng.pick(wrong).to_string());
     cx.expect("declares the struct", &[Loc::SelfTy]);
     true
 }
