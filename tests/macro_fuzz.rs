@@ -14,8 +14,8 @@
 //! - `CHORDS_FUZZ_BATCHES=N`: the batches to run (default 1);
 //! - `CHORDS_FUZZ_SEED=S`: the first batch's seed (default 0), so the
 //!   batches are `S..S+N`;
-//! - `CHORDS_FUZZ_OBJECTS=K`: the objects in a batch (default 12);
-//! - `CHORDS_FUZZ_STEPS=N`: the steps of each history (default 150).
+//! - `CHORDS_FUZZ_OBJECTS=K`: the objects in a batch (default 16);
+//! - `CHORDS_FUZZ_STEPS=N`: the steps of each history (default 200).
 //!
 //! A failing program prints the object that failed, its source, the
 //! history's seed and the history shrunk; this test prints each batch's
@@ -27,16 +27,19 @@ mod driver;
 #[path = "../chords-macros/src/fuzz/model.rs"]
 #[allow(dead_code)] // The in-process fuzz tests use the rest.
 mod model;
+#[path = "macro_fuzz/pair.rs"]
+mod pair;
 #[path = "macro_fuzz/program.rs"]
 mod program;
 #[path = "../chords-macros/src/fuzz/rng.rs"]
 mod rng;
+#[path = "macro_fuzz/rules.rs"]
+mod rules;
 
 use std::fs;
 use std::path::Path;
 
-use chords::{AsyncChannel, Join, SyncChannel};
-use driver::{answer, compare, timed, tried, Chan, Form, Shape, Under, SHORT};
+use driver::compare;
 
 /// A number from the environment.
 fn var(name: &str, default: u64) -> u64 {
@@ -50,8 +53,8 @@ fn var(name: &str, default: u64) -> u64 {
 fn generated_objects_act_as_their_joins_built_by_hand() {
     let first = var("CHORDS_FUZZ_SEED", 0);
     let batches = var("CHORDS_FUZZ_BATCHES", 1);
-    let objects = var("CHORDS_FUZZ_OBJECTS", 12) as usize;
-    let steps = var("CHORDS_FUZZ_STEPS", 150) as usize;
+    let objects = var("CHORDS_FUZZ_OBJECTS", 16) as usize;
+    let steps = var("CHORDS_FUZZ_STEPS", 200) as usize;
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("macro_fuzz");
     fs::create_dir_all(&dir).expect("a directory for the programs");
     let t = trybuild::TestCases::new();
@@ -70,88 +73,12 @@ fn generated_objects_act_as_their_joins_built_by_hand() {
     }
 }
 
-/// A buffer (`get() & put(n)`) and an exchanger (`[swap(x); 2]`), by hand;
-/// `add` is added to what `get` returns.
-#[derive(Clone)]
-struct Pair {
-    join: Join,
-    put: AsyncChannel<u64>,
-    get: SyncChannel<(), u64>,
-    swap: SyncChannel<u64, u64>,
-}
-
-static PAIR: Shape = Shape {
-    channels: &[
-        Chan {
-            name: "put",
-            sync: false,
-            params: 1,
-        },
-        Chan {
-            name: "get",
-            sync: true,
-            params: 0,
-        },
-        Chan {
-            name: "swap",
-            sync: true,
-            params: 1,
-        },
-    ],
-    chords: &[&[(0, 1), (1, 1)], &[(2, 2)]],
-};
-
-fn pair(add: u64) -> Pair {
-    let mut b = Join::builder();
-    let put = b.asynchronous::<u64>("put");
-    let get = b.synchronous::<(), u64>("get");
-    let swap = b.synchronous::<u64, u64>("swap");
-    b.when(get)
-        .and(put)
-        .then(move |(((), r), n)| r.send(n + add));
-    b.when(swap.times::<2>()).then(|([(x, rx), (y, ry)],)| {
-        rx.send(y);
-        ry.send(x);
-    });
-    let join = b.build().expect("the join builds");
-    Pair {
-        join,
-        put,
-        get,
-        swap,
-    }
-}
-
-impl Under for Pair {
-    fn send(&self, _: usize, a: &[u64]) {
-        self.join.send(self.put, a[0]);
-    }
-
-    fn call(&self, channel: usize, form: Form, a: &[u64]) -> String {
-        let deadline = || std::time::Instant::now() + SHORT;
-        match (channel, form) {
-            (1, Form::Block) => answer(self.join.call(self.get, ())),
-            (1, Form::Try) => tried(self.join.try_call(self.get, ())),
-            (1, Form::Timeout) => timed(self.join.call_timeout(self.get, (), SHORT)),
-            (1, Form::Deadline) => timed(self.join.call_deadline(self.get, (), deadline())),
-            (_, Form::Block) => answer(self.join.call(self.swap, a[0])),
-            (_, Form::Try) => tried(self.join.try_call(self.swap, a[0])),
-            (_, Form::Timeout) => timed(self.join.call_timeout(self.swap, a[0], SHORT)),
-            (_, Form::Deadline) => timed(self.join.call_deadline(self.swap, a[0], deadline())),
-        }
-    }
-
-    fn debug(&self) -> String {
-        format!("{:?}", self.join)
-    }
-}
-
 /// The driver passes two equal joins, through histories with calls from
-/// other threads (the exchanger fires only with one of them).
+/// other threads (the exchanger fires only with two of them).
 #[test]
 fn the_driver_passes_equal_joins() {
     for seed in 0..5 {
-        match compare("pair", &PAIR, seed, 100, || pair(0), || pair(0)) {
+        match compare("pair", &pair::SHAPE, seed, 100, pair::plain, pair::plain) {
             Ok(tally) => assert!(tally.answered > 0 && tally.returned > 0, "{tally:?}"),
             Err(report) => panic!("{report}"),
         }
@@ -162,10 +89,20 @@ fn the_driver_passes_equal_joins() {
 /// shrinks the history to a `put` and a `get`, in some order.
 #[test]
 fn the_driver_tells_a_different_join_apart() {
-    let report = compare("pair", &PAIR, 1, 100, || pair(0), || pair(1)).expect_err("they differ");
+    let report = compare("pair", &pair::SHAPE, 1, 100, pair::plain, pair::adds_one)
+        .expect_err("they differ");
     assert!(report.contains("they differ at step 1"), "{report}");
     assert!(
         report.contains("  1: ") && !report.contains("  2: "),
         "{report}"
     );
+}
+
+/// The driver tells two equal joins from the firing rules when both give
+/// priority to a chord declared later in their shape.
+#[test]
+fn the_driver_holds_joins_to_the_firing_rules() {
+    let report = compare("pair", &pair::SHAPE, 1, 100, pair::greedy, pair::greedy)
+        .expect_err("they break the rules");
+    assert!(report.contains("differ from the firing rules"), "{report}");
 }

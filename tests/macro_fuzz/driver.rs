@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use chords::{TimeoutError, TryCallError};
 
 use crate::rng::Rng;
+use crate::rules::Rules;
 
 /// A channel of the object, in declaration order.
 pub struct Chan {
@@ -34,10 +35,12 @@ pub struct Chan {
     pub params: usize,
 }
 
-/// The object's channels, and each chord's needs: (channel index, count).
+/// The object's channels, each chord's needs (channel index, count), and
+/// the channels each chord's body sends a message to, in order.
 pub struct Shape {
     pub channels: &'static [Chan],
     pub chords: &'static [&'static [(usize, u32)]],
+    pub sends: &'static [&'static [usize]],
 }
 
 /// How a synchronous call is made.
@@ -426,6 +429,7 @@ fn run<M: Under, R: Under>(
     next: &mut dyn FnMut(&[usize], usize) -> Option<Step>,
 ) -> Result<Tally, Option<Failure>> {
     let mut tally = Tally::default();
+    let mut rules = Rules::new(shape);
     let mut m = Side::new(new_m());
     let mut r = Side::new(new_r());
     let mut steps = Vec::new();
@@ -455,6 +459,7 @@ fn run<M: Under, R: Under>(
             step.show(shape)
         ));
         steps.push(step.clone());
+        let caller = m.spawned;
         let seen = (m.apply(&step), r.apply(&step));
         if seen.0.is_err() || seen.0 != seen.1 {
             let what = format!(
@@ -465,10 +470,37 @@ fn run<M: Under, R: Under>(
             );
             return Err(Some(Failure { steps, what }));
         }
-        if let Ok(seen) = &seen.0 {
-            tally.count(seen);
+        let seen = seen.0.expect("checked");
+        if let Some(what) = against_rules(&mut rules, &step, caller, &seen) {
+            return Err(Some(Failure { steps, what }));
         }
+        tally.count(&seen);
     }
+}
+
+/// What the firing rules say `step` should have done, if `seen` (on both
+/// versions) differs.
+fn against_rules(rules: &mut Rules, step: &Step, caller: usize, seen: &Seen) -> Option<String> {
+    let mut returned = Vec::new();
+    let fired = match step.op {
+        Op::Send => rules.arrive(step.channel, None, true, &mut returned),
+        Op::Spawn => rules.arrive(step.channel, Some(caller), true, &mut returned),
+        Op::Call(_) => rules.arrive(step.channel, None, false, &mut returned),
+    };
+    returned.sort();
+    let seen_returned: Vec<usize> = seen.returned.iter().map(|(id, _)| *id).collect();
+    let refused =
+        seen.answer.starts_with("no chord could fire") || seen.answer.starts_with("timed out");
+    let answered_as_told = !matches!(step.op, Op::Call(_)) || fired != refused;
+    if counts(&seen.state) == rules.counts() && seen_returned == returned && answered_as_told {
+        return None;
+    }
+    Some(format!(
+        "differ from the firing rules at the last step: they say a chord fires: {fired}, the \
+         spawned calls {returned:?} return, and the counts are {:?}; both versions did \
+         {seen:?}",
+        rules.counts()
+    ))
 }
 
 /// Runs `steps` random steps from `seed` on both versions; on a
