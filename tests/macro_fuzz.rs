@@ -24,13 +24,22 @@
 #[path = "macro_fuzz/driver.rs"]
 #[allow(dead_code)] // The generated programs use the rest.
 mod driver;
+// The blocks' model, shared with the in-process fuzz tests, which use the
+// rest of it.
+#[path = "../chords-macros/src/fuzz/body.rs"]
+mod body;
+#[path = "../chords-macros/src/fuzz/generate.rs"]
+mod generate;
 #[path = "../chords-macros/src/fuzz/model.rs"]
-#[allow(dead_code)] // The in-process fuzz tests use the rest.
+#[allow(dead_code)]
 mod model;
 #[path = "macro_fuzz/pair.rs"]
 mod pair;
 #[path = "macro_fuzz/program.rs"]
 mod program;
+#[path = "../chords-macros/src/fuzz/render.rs"]
+#[allow(dead_code)]
+mod render;
 #[path = "../chords-macros/src/fuzz/rng.rs"]
 mod rng;
 #[path = "macro_fuzz/rules.rs"]

@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::model::{
-    body_code, generate, plain, render, result_of, result_type, value, variable, Block, Channel,
-    Chord, Profile, Term, Ty,
-};
+use crate::body::{body_code, value};
+use crate::generate::{generate, Profile};
+use crate::model::{plain, result_of, result_type, variable, Block, Channel, Chord, Term, Ty};
+use crate::render::render;
 use crate::rng::Rng;
 
 /// Pasted into each program, as its modules `rng`, `driver` and `rules`.

@@ -2,7 +2,8 @@
 //! as the valid block stays valid and the case fails the same way.
 
 use super::check::expand;
-use super::model::{render, Block, ItemKind};
+use super::model::{Block, ItemKind};
+use super::render::render;
 
 /// The most cases tried while shrinking.
 const BUDGET: usize = 400;
