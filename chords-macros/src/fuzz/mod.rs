@@ -1,22 +1,26 @@
 //! The macro, fuzzed in process: random valid `#[chords]` blocks expand
-//! without an error, and random invalid ones (a valid block with one or more
+//! without an error; random invalid ones (a valid block with one or more
 //! mistakes of docs/reference.md's "Compile-time errors") make the macro
 //! report each mistake, at the tokens the mistake touched, without
-//! panicking. (`tests/macro_fuzz.rs` compiles and runs valid blocks.)
+//! panicking; and blocks with random token edits make it point each error
+//! at the user's tokens. (`tests/macro_fuzz.rs` compiles and runs valid
+//! blocks.)
 //!
 //! Environment:
 //! - `CHORDS_FUZZ_SEEDS=N`: the cases each test runs (default 400);
 //! - `CHORDS_FUZZ_SEED=S`: the first seed (default 0), so the seeds are
 //!   `S..S+N`;
-//! - `CHORDS_FUZZ_KNOWN_BUGS=1`: also makes the mistakes that the macro
-//!   reports at the wrong place today (`mutate::KNOWN_BUGS`), which then fail.
+//! - `CHORDS_FUZZ_KNOWN_BUGS=1`: also tests the macro's known bugs
+//!   (`known.rs`), which then fail.
 //!
 //! A failure names the failing seeds and prints the first one shrunk:
 //! the source with line numbers, the errors expected and those reported.
 
 mod body;
+mod chaos;
 mod check;
 mod generate;
+mod known;
 mod model;
 mod mutate;
 mod render;
@@ -227,5 +231,42 @@ fn invalid_blocks_report_each_mistake_at_its_tokens() {
         failures.values().map(|(_, n)| n).sum::<usize>(),
         summary.join("\n"),
         shrunk.detail
+    );
+}
+
+#[test]
+fn edited_blocks_report_errors_at_the_users_tokens() {
+    let mut edited = 0;
+    for seed in seeds() {
+        let mut rng = Rng::new(seed);
+        let block = generate(
+            &mut Rng::new(rng.fork()),
+            "Fuzz",
+            Profile { runnable: false },
+        );
+        // Most edits leave no item: try a few.
+        let source = render(&block).text;
+        let Some(text) = (0..8).find_map(|_| chaos::edit(&mut rng, &source)) else {
+            continue;
+        };
+        edited += 1;
+        let listing: String = text
+            .lines()
+            .enumerate()
+            .map(|(i, line)| format!("{:>3} | {line}\n", i + 1))
+            .collect();
+        let errors = expand(&text).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{listing}"));
+        for error in errors {
+            assert!(
+                error.at.is_some() || known::excused(&error.message),
+                "seed {seed} (rerun it alone with CHORDS_FUZZ_SEED={seed} CHORDS_FUZZ_SEEDS=1): \
+                 \"{}\" points at no token of the input:\n{listing}",
+                error.message
+            );
+        }
+    }
+    assert!(
+        edited * 2 >= seeds().count(),
+        "only {edited} edits made items"
     );
 }

@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 
+use super::known::skipped;
 use super::model::{plain, respelt, same, Block, Channel, Chord, ItemKind, Term};
 use super::render::{render, Loc, Part};
 use super::rng::Rng;
@@ -69,7 +70,7 @@ pub fn mutate(base: &Block, seeds: &[u64]) -> Case {
         for _ in 0..64 {
             let (name, apply) = *rng.pick(MISTAKES);
             cx.mistake = name;
-            if enabled(name) && apply(&mut cx, &mut rng) {
+            if !skipped(name) && apply(&mut cx, &mut rng) {
                 break;
             }
         }
@@ -81,26 +82,12 @@ pub fn mutate(base: &Block, seeds: &[u64]) -> Case {
     }
 }
 
-/// Mistakes the macro reports at the wrong place today (see the reply of
-/// the fuzzing task): left out unless `CHORDS_FUZZ_KNOWN_BUGS=1`.
-///
-/// - "pattern ended early": `#[chord(get() &)]`, `#[chord()]` and
-///   `#[chord(other)]` are reported at `Span::call_site()`, the `#[chords]`
-///   attribute, not at the `#[chord(..)]` (`ast.rs` parses the pattern with
-///   `Parser::parse2`, whose end of input is the call site).
-const KNOWN_BUGS: &[&str] = &["pattern ended early"];
-
-/// Whether the mistake `name` is made.
-fn enabled(name: &str) -> bool {
-    !KNOWN_BUGS.contains(&name) || std::env::var("CHORDS_FUZZ_KNOWN_BUGS").is_ok_and(|v| v == "1")
-}
-
 /// The names of the mistakes made.
 pub fn names() -> impl Iterator<Item = &'static str> {
     MISTAKES
         .iter()
         .map(|(name, _)| *name)
-        .filter(|name| enabled(name))
+        .filter(|name| !skipped(name))
 }
 
 type Mistake = fn(&mut Ctx, &mut Rng) -> bool;
