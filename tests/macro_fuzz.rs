@@ -44,6 +44,13 @@ mod render;
 mod rng;
 #[path = "macro_fuzz/rules.rs"]
 mod rules;
+#[path = "macro_fuzz/side.rs"]
+mod side;
+#[path = "macro_fuzz/steps.rs"]
+mod steps;
+#[path = "macro_fuzz/values.rs"]
+#[allow(dead_code)] // The generated programs use it.
+mod values;
 
 use std::fs;
 use std::path::Path;

@@ -4,8 +4,9 @@
 //! back), the results of calls made from other threads, and the `Debug`
 //! counts of waiting messages.
 //!
-//! This file is compiled into `tests/macro_fuzz.rs` and pasted into the
-//! programs that test generates, as their module `driver`.
+//! Compiled into `tests/macro_fuzz.rs` and pasted into the programs that
+//! test generates, as their module `driver` (with `side`, `steps`, `rules`
+//! and `values`).
 //!
 //! A history is deterministic when no two firings run at once (the runtime
 //! lets overlapping firings of one channel take its messages in either
@@ -18,13 +19,15 @@
 
 use std::fmt::Debug;
 use std::sync::{Mutex, Once};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use chords::{TimeoutError, TryCallError};
 
 use crate::rng::Rng;
 use crate::rules::Rules;
+use crate::side::{counts, Seen, Side};
+use crate::steps::{can_fire, next_step, Op, Step, SPAWNED};
 
 /// A channel of the object, in declaration order.
 pub struct Chan {
@@ -66,9 +69,6 @@ pub trait Under: Clone + Send + 'static {
 /// How long a timed call waits: nothing else happens meanwhile.
 pub const SHORT: Duration = Duration::from_millis(1);
 
-/// How long the driver waits for a spawned call before it calls it stuck.
-const PATIENCE: Duration = Duration::from_secs(10);
-
 /// A call's result, as text.
 pub fn answer<R: Debug>(result: R) -> String {
     format!("{result:?}")
@@ -94,296 +94,6 @@ pub fn timed<R: Debug, A: Debug>(outcome: Result<R, TimeoutError<A>>) -> String 
             format!("{text}: {:?}", e.into_inner())
         }
     }
-}
-
-/// A binding's worth in a body's value.
-pub trait Value {
-    fn value(&self) -> u64;
-}
-
-impl Value for u64 {
-    fn value(&self) -> u64 {
-        *self
-    }
-}
-
-impl Value for () {
-    fn value(&self) -> u64 {
-        0
-    }
-}
-
-impl Value for std::num::Wrapping<u64> {
-    fn value(&self) -> u64 {
-        self.0
-    }
-}
-
-impl Value for &'static str {
-    fn value(&self) -> u64 {
-        self.len() as u64
-    }
-}
-
-/// A word for a `&'static str` parameter.
-pub fn word(n: u64) -> &'static str {
-    ["", "a", "bb", "ccc", "dddd"][(n % 5) as usize]
-}
-
-impl<T: Value, const N: usize> Value for [T; N] {
-    /// Weighs each element by its place, so that the order counts.
-    fn value(&self) -> u64 {
-        self.iter().zip(1u64..).fold(0, |sum, (x, weight)| {
-            sum.wrapping_add(weight.wrapping_mul(x.value()))
-        })
-    }
-}
-
-/// A binding's worth.
-pub fn v<T: Value>(binding: &T) -> u64 {
-    binding.value()
-}
-
-/// The bindings' worths mixed into one value.
-pub fn mix(parts: &[u64]) -> u64 {
-    parts
-        .iter()
-        .fold(17, |acc, p| acc.wrapping_mul(31).wrapping_add(*p))
-}
-
-#[derive(Clone, Debug)]
-enum Op {
-    Send,
-    Call(Form),
-    /// A blocking call from a thread of its own.
-    Spawn,
-}
-
-#[derive(Clone, Debug)]
-struct Step {
-    op: Op,
-    channel: usize,
-    args: Vec<u64>,
-}
-
-impl Step {
-    fn show(&self, shape: &Shape) -> String {
-        let name = shape.channels[self.channel].name;
-        let args: Vec<String> = self.args.iter().map(u64::to_string).collect();
-        let op = match self.op {
-            Op::Send => "send",
-            Op::Call(Form::Block) => "call",
-            Op::Call(Form::Try) => "try",
-            Op::Call(Form::Timeout) => "timeout",
-            Op::Call(Form::Deadline) => "deadline",
-            Op::Spawn => "spawn",
-        };
-        format!("{op} {name}({})", args.join(", "))
-    }
-}
-
-/// What a step did, on one version.
-#[derive(Debug, PartialEq, Eq)]
-struct Seen {
-    /// The call's result or error; empty for a send or a spawn.
-    answer: String,
-    /// The spawned calls that returned, by number, with their results.
-    returned: Vec<(usize, String)>,
-    /// The `Debug` output, less the struct's name.
-    state: String,
-}
-
-/// A spawned call not yet returned.
-struct Pending {
-    id: usize,
-    channel: usize,
-    handle: JoinHandle<String>,
-}
-
-/// One version and its spawned calls.
-struct Side<U> {
-    object: U,
-    pending: Vec<Pending>,
-    spawned: usize,
-}
-
-/// The waiting counts in a `Debug` output, in declaration order.
-fn counts(debug: &str) -> Vec<usize> {
-    let start = debug.find("channels: {").expect("a chords Debug output") + 11;
-    let end = start + debug[start..].find('}').expect("a closing brace");
-    debug[start..end]
-        .split(", ")
-        .filter(|entry| !entry.is_empty())
-        .map(|entry| {
-            let (_, n) = entry.rsplit_once(": ").expect("\"name\": count");
-            n.parse().expect("a count")
-        })
-        .collect()
-}
-
-impl<U: Under> Side<U> {
-    fn new(object: U) -> Self {
-        Side {
-            object,
-            pending: Vec::new(),
-            spawned: 0,
-        }
-    }
-
-    fn counts(&self) -> Vec<usize> {
-        counts(&self.object.debug())
-    }
-
-    fn apply(&mut self, step: &Step) -> Result<Seen, String> {
-        let answer = match step.op {
-            Op::Send => {
-                self.object.send(step.channel, &step.args);
-                String::new()
-            }
-            Op::Call(form) => self.object.call(step.channel, form, &step.args),
-            Op::Spawn => {
-                self.spawn(step)?;
-                String::new()
-            }
-        };
-        let returned = self.settle()?;
-        let debug = self.object.debug();
-        let state = debug[debug.find('{').unwrap_or(0)..].to_string();
-        Ok(Seen {
-            answer,
-            returned,
-            state,
-        })
-    }
-
-    /// Makes the call on a thread of its own, and waits until it has
-    /// queued or returned.
-    fn spawn(&mut self, step: &Step) -> Result<(), String> {
-        let before = self.counts()[step.channel];
-        let object = self.object.clone();
-        let (channel, args) = (step.channel, step.args.clone());
-        let handle = thread::spawn(move || object.call(channel, Form::Block, &args));
-        let since = Instant::now();
-        while !handle.is_finished() && self.counts()[step.channel] == before {
-            if since.elapsed() > PATIENCE {
-                return Err("a spawned call neither queued nor returned".into());
-            }
-            thread::yield_now();
-        }
-        self.pending.push(Pending {
-            id: self.spawned,
-            channel,
-            handle,
-        });
-        self.spawned += 1;
-        Ok(())
-    }
-
-    /// Waits until every spawned call that a chord took has returned (a
-    /// channel's taken calls are those of its spawned calls no longer
-    /// counted as waiting); returns those that returned.
-    fn settle(&mut self) -> Result<Vec<(usize, String)>, String> {
-        let since = Instant::now();
-        let mut returned = Vec::new();
-        loop {
-            let counts = self.counts();
-            let short = (0..counts.len()).any(|channel| {
-                let mine = self.pending.iter().filter(|p| p.channel == channel);
-                let taken = mine.clone().count().saturating_sub(counts[channel]);
-                mine.filter(|p| p.handle.is_finished()).count() < taken
-            });
-            if !short {
-                let (done, waiting) = std::mem::take(&mut self.pending)
-                    .into_iter()
-                    .partition::<Vec<Pending>, _>(|p| p.handle.is_finished());
-                self.pending = waiting;
-                if done.is_empty() {
-                    break;
-                }
-                for p in done {
-                    let result = p
-                        .handle
-                        .join()
-                        .unwrap_or_else(|_| "the call panicked".to_string());
-                    returned.push((p.id, result));
-                }
-                continue;
-            }
-            if since.elapsed() > PATIENCE {
-                return Err("a call that a chord took did not return".into());
-            }
-            thread::yield_now();
-        }
-        returned.sort();
-        Ok(returned)
-    }
-}
-
-/// Whether a chord can fire with one more call of `channel`, given the
-/// waiting counts.
-fn can_fire(shape: &Shape, counts: &[usize], channel: usize) -> bool {
-    shape.chords.iter().any(|needs| {
-        needs.iter().any(|&(c, _)| c == channel)
-            && needs
-                .iter()
-                .all(|&(c, n)| counts[c] + usize::from(c == channel) >= n as usize)
-    })
-}
-
-/// The most spawned calls waiting at once.
-const SPAWNED: usize = 8;
-
-/// The next random step, given the waiting counts and the spawned calls
-/// still waiting. Half the steps bring some chord nearer to firing: a
-/// message it lacks, sent, or a call it lacks, spawned.
-fn next_step(shape: &Shape, rng: &mut Rng, counts: &[usize], pending: usize) -> Step {
-    let of = |sync: bool| -> Vec<usize> {
-        (0..shape.channels.len())
-            .filter(|&c| shape.channels[c].sync == sync)
-            .collect()
-    };
-    let (asyncs, syncs) = (of(false), of(true));
-    let ready: Vec<usize> = syncs
-        .iter()
-        .copied()
-        .filter(|&c| can_fire(shape, counts, c))
-        .collect();
-    let needs = rng.pick(shape.chords);
-    let lacking: Vec<usize> = needs
-        .iter()
-        .filter(|&&(c, n)| counts[c] < n as usize)
-        .map(|&(c, _)| c)
-        .filter(|&c| !shape.channels[c].sync || pending < SPAWNED)
-        .collect();
-    let roll = rng.below(100);
-    let (op, pool) = if roll < 50 && !lacking.is_empty() {
-        let c = *rng.pick(&lacking);
-        let op = if shape.channels[c].sync {
-            Op::Spawn
-        } else {
-            Op::Send
-        };
-        (op, vec![c])
-    } else if syncs.is_empty() || (roll < 65 && !asyncs.is_empty()) {
-        (Op::Send, asyncs)
-    } else if roll < 80 && !ready.is_empty() {
-        (Op::Call(Form::Block), ready)
-    } else if roll < 85 && pending < SPAWNED {
-        (Op::Spawn, syncs)
-    } else {
-        let form = *rng.pick(&[Form::Try, Form::Try, Form::Timeout, Form::Deadline]);
-        let pool = if ready.is_empty() || rng.percent(50) {
-            syncs
-        } else {
-            ready
-        };
-        (Op::Call(form), pool)
-    };
-    let channel = *rng.pick(&pool);
-    let args = (0..shape.channels[channel].params)
-        .map(|_| rng.below(50) as u64)
-        .collect();
-    Step { op, channel, args }
 }
 
 /// What a history did, for the reader: how much of it fired chords.

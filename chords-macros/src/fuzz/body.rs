@@ -1,5 +1,5 @@
 //! The bodies of generated chords: a value mixed from the bindings, sends,
-//! and a result for each synchronous term. They call `crate::driver::{mix,
+//! and a result for each synchronous term. They call `crate::values::{mix,
 //! v, word}`, which the programs of `tests/macro_fuzz.rs` define.
 
 use std::fmt::Write;
@@ -33,10 +33,10 @@ pub fn body_code(
         .terms
         .iter()
         .flat_map(|t| t.bindings.iter().flatten())
-        .map(|b| format!("crate::driver::v(&{})", variable(b)))
+        .map(|b| format!("crate::values::v(&{})", variable(b)))
         .collect();
     let mut statements = format!(
-        "        let __v: u64 = crate::driver::mix(&[{}]).wrapping_add({});\n",
+        "        let __v: u64 = crate::values::mix(&[{}]).wrapping_add({});\n",
         parts.join(", "),
         chord.salt
     );
@@ -88,7 +88,7 @@ pub fn value(ty: &Ty, n: &str) -> String {
         Ty::Unit => "()".to_string(),
         Ty::Pair => format!("({n}, ())"),
         Ty::Wrapping => format!("std::num::Wrapping({n})"),
-        Ty::Str => format!("crate::driver::word({n})"),
+        Ty::Str => format!("crate::values::word({n})"),
         _ => n.to_string(),
     }
 }

@@ -88,3 +88,11 @@ pub fn line_column(text: &str, byte: usize) -> String {
     let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
     format!("{line}:{column}")
 }
+
+/// `text` with line numbers, for messages.
+pub fn listing(text: &str) -> String {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| format!("{:>3} | {line}\n", i + 1))
+        .collect()
+}

@@ -20,6 +20,7 @@ mod body;
 mod chaos;
 mod check;
 mod generate;
+mod judge;
 mod known;
 mod model;
 mod mutate;
@@ -30,11 +31,12 @@ mod shrink;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use check::{expand, line_column, Reported};
+use check::{expand, listing};
 use generate::{generate, Profile};
+use judge::judge;
 use model::Block;
-use mutate::{listing, mutate, Case, Expect};
-use render::{render, Source};
+use mutate::mutate;
+use render::render;
 use rng::Rng;
 
 /// The seeds to run, from the environment.
@@ -61,113 +63,6 @@ fn plan(seed: u64) -> (Block, Vec<u64>) {
     (block, seeds)
 }
 
-/// How a case went wrong.
-struct Failure {
-    /// What went wrong, without places: a shrunk case must fail the same way.
-    kind: String,
-    /// The whole story, for the reader.
-    detail: String,
-}
-
-/// Checks the macro's answer to `case`: an error for each mistake, saying
-/// what it should at the tokens it touched, and no error elsewhere.
-fn judge(case: &Case) -> Result<(), Failure> {
-    let source = render(&case.block);
-    let story = |kind: String, errors: &[Reported]| Failure {
-        detail: describe(&source, case, errors, &kind),
-        kind,
-    };
-    let errors = expand(&source.text).map_err(|e| story(e, &[]))?;
-    let regions =
-        |e: &Expect| -> Vec<Range<usize>> { e.at.iter().map(|r| region(&source, r)).collect() };
-    let inside = |at: &Range<usize>, e: &Expect| {
-        regions(e)
-            .iter()
-            .any(|r| r.start <= at.start && at.end <= r.end)
-    };
-    for expect in case.required() {
-        let found = errors.iter().any(|error| {
-            error.message.contains(expect.says)
-                && error.at.as_ref().is_some_and(|at| inside(at, expect))
-        });
-        if !found {
-            let kind = format!("no error for: {} (\"{}\")", expect.mistake, expect.says);
-            return Err(story(kind, &errors));
-        }
-    }
-    for error in &errors {
-        let kind = match &error.at {
-            None => "an error not on the user's tokens",
-            Some(at) if !case.expects.iter().any(|e| inside(at, e)) => {
-                "an error outside the mistakes' tokens"
-            }
-            Some(_) => continue,
-        };
-        return Err(story(
-            format!("{kind}: {}", without_names(&error.message)),
-            &errors,
-        ));
-    }
-    Ok(())
-}
-
-/// The bytes of `region`.
-fn region(source: &Source, (from, to): &(render::Loc, render::Loc)) -> Range<usize> {
-    let start = source
-        .range(from)
-        .unwrap_or_else(|| panic!("the source has {from:?}"));
-    let end = source
-        .range(to)
-        .unwrap_or_else(|| panic!("the source has {to:?}"));
-    start.start..end.end
-}
-
-/// `message` with each name in backticks blanked, so that it reads the same
-/// for another block.
-fn without_names(message: &str) -> String {
-    message
-        .split('`')
-        .enumerate()
-        .map(|(i, part)| if i % 2 == 1 { "_" } else { part })
-        .collect::<Vec<_>>()
-        .join("`")
-}
-
-fn describe(source: &Source, case: &Case, errors: &[Reported], kind: &str) -> String {
-    let place = |at: &Range<usize>| {
-        format!(
-            "{} `{}`",
-            line_column(&source.text, at.start),
-            &source.text[at.clone()]
-        )
-    };
-    let mut out = format!("{kind}\n\n{}\nexpected:\n", listing(&case.block));
-    for expect in &case.expects {
-        let at: Vec<String> = expect
-            .at
-            .iter()
-            .map(|r| place(&region(source, r)))
-            .collect();
-        let when = if expect.needs_resolved && case.unresolved {
-            " (not required: a pattern has an error)"
-        } else {
-            ""
-        };
-        out += &format!(
-            "  {}: \"{}\" at {}{when}\n",
-            expect.mistake,
-            expect.says,
-            at.join(" or ")
-        );
-    }
-    out += "reported:\n";
-    for error in errors {
-        let at = error.at.as_ref().map_or("the call site".to_string(), place);
-        out += &format!("  \"{}\" at {at}\n", error.message);
-    }
-    out
-}
-
 #[test]
 fn valid_blocks_expand_without_errors() {
     for seed in seeds() {
@@ -178,11 +73,11 @@ fn valid_blocks_expand_without_errors() {
                 Ok(errors) if errors.is_empty() => {}
                 Ok(errors) => panic!(
                     "seed {seed} (runnable: {runnable}): a valid block has errors {errors:#?}\n{}",
-                    listing(&block)
+                    listing(&source.text)
                 ),
                 Err(e) => panic!(
                     "seed {seed} (runnable: {runnable}): {e}\n{}",
-                    listing(&block)
+                    listing(&source.text)
                 ),
             }
         }
@@ -250,11 +145,7 @@ fn edited_blocks_report_errors_at_the_users_tokens() {
             continue;
         };
         edited += 1;
-        let listing: String = text
-            .lines()
-            .enumerate()
-            .map(|(i, line)| format!("{:>3} | {line}\n", i + 1))
-            .collect();
+        let listing = listing(&text);
         let errors = expand(&text).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{listing}"));
         for error in errors {
             assert!(

@@ -34,7 +34,7 @@ pub enum Bounds {
 
 /// The bounds of `T`: what a message needs (`Send + 'static`), what a body
 /// needs to mix it into its value, and to send one.
-pub const T_BOUNDS: &str = "Send + 'static + crate::driver::Value + From<u64>";
+pub const T_BOUNDS: &str = "Send + 'static + crate::values::Value + From<u64>";
 
 /// What mutations change in `impl NAME`: all empty in a valid block.
 #[derive(Clone, Debug, Default)]

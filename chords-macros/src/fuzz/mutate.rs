@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use super::known::skipped;
 use super::model::{plain, respelt, same, Block, Channel, Chord, ItemKind, Term};
-use super::render::{render, Loc, Part};
+use super::render::{Loc, Part};
 use super::rng::Rng;
 
 mod chords;
@@ -276,14 +276,4 @@ fn generated(name: &str) -> [String; 3] {
         format!("{name}_timeout"),
         format!("{name}_deadline"),
     ]
-}
-
-/// The source of a case, for messages: the text with line numbers.
-pub fn listing(block: &Block) -> String {
-    render(block)
-        .text
-        .lines()
-        .enumerate()
-        .map(|(i, line)| format!("{:>3} | {line}\n", i + 1))
-        .collect()
 }
