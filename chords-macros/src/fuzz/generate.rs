@@ -218,10 +218,7 @@ fn drafts(rng: &mut Rng, channels: &[Channel], groups: &[Group]) -> Option<Vec<D
         let fits: Vec<usize> = (0..drafts.len())
             .filter(|&d| drafts[d].group == *group && drafts[d].terms.len() < 12)
             .collect();
-        if fits.is_empty() {
-            return None;
-        }
-        let d = *rng.pick(&fits);
+        let d = *rng.choose(&fits)?;
         let at = rng.below(drafts[d].terms.len() + 1);
         drafts[d].terms.insert(at, term(rng, channel));
     }

@@ -42,6 +42,11 @@ impl Rng {
         &items[self.below(items.len())]
     }
 
+    /// One of `items`, if any.
+    pub fn choose<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        (!items.is_empty()).then(|| self.pick(items))
+    }
+
     /// A seed for a generator of its own, for one part of the work: the
     /// parts then stay the same when another part draws more or fewer numbers.
     pub fn fork(&mut self) -> u64 {

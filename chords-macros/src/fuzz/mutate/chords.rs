@@ -22,7 +22,7 @@ fn pick_term(
             }
         }
     }
-    (!choices.is_empty()).then(|| *rng.pick(&choices))
+    rng.choose(&choices).copied()
 }
 
 pub(super) fn undeclared_channel(cx: &mut Ctx, rng: &mut Rng) -> bool {
@@ -81,7 +81,7 @@ pub(super) fn binding_twice(cx: &mut Ctx, rng: &mut Rng) -> bool {
             .collect()
     };
     let chords = cx.free_chords(|c| named(c).len() >= 2);
-    let Some(&k) = (!chords.is_empty()).then(|| rng.pick(&chords)) else {
+    let Some(&k) = rng.choose(&chords) else {
         return false;
     };
     let chord = cx.chord(k);
@@ -130,7 +130,7 @@ pub(super) fn repeat_not_literal(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn too_many_terms(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let chords = cx.free_chords(|_| true);
-    let Some(&k) = (!chords.is_empty()).then(|| rng.pick(&chords)) else {
+    let Some(&k) = rng.choose(&chords) else {
         return false;
     };
     let channels = declared(cx, |_| true);
@@ -150,7 +150,7 @@ pub(super) fn too_many_terms(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn shadowed_chord(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let chords = cx.free_chords(|c| c.terms.len() < 12);
-    let Some(&k) = (!chords.is_empty()).then(|| rng.pick(&chords)) else {
+    let Some(&k) = rng.choose(&chords) else {
         return false;
     };
     let asyncs = declared(cx, |c| !c.sync);
@@ -192,7 +192,7 @@ pub(super) fn duplicate_chord(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn chord_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let chords = cx.free_chords(|_| true);
-    let Some(&k) = (!chords.is_empty()).then(|| rng.pick(&chords)) else {
+    let Some(&k) = rng.choose(&chords) else {
         return false;
     };
     let channels = cx.free_channels(|_| true);
@@ -218,7 +218,7 @@ pub(super) fn chord_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn second_chord_attr(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let chords = cx.free_chords(|_| true);
-    let Some(&k) = (!chords.is_empty()).then(|| rng.pick(&chords)) else {
+    let Some(&k) = rng.choose(&chords) else {
         return false;
     };
     let chord = cx.chord(k);
@@ -230,7 +230,7 @@ pub(super) fn second_chord_attr(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn chord_without_pattern(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let chords = cx.free_chords(|_| true);
-    let Some(&k) = (!chords.is_empty()).then(|| rng.pick(&chords)) else {
+    let Some(&k) = rng.choose(&chords) else {
         return false;
     };
     cx.chord(k).raw.attr = Some(rng.pick(&["#[chord]", "#[chord = \"x\"]"]).to_string());
@@ -242,7 +242,7 @@ pub(super) fn chord_without_pattern(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn chord_signature(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let chords = cx.free_chords(|_| true);
-    let Some(&k) = (!chords.is_empty()).then(|| rng.pick(&chords)) else {
+    let Some(&k) = rng.choose(&chords) else {
         return false;
     };
     let chord = cx.chord(k);
@@ -279,7 +279,7 @@ pub(super) fn missing_return(cx: &mut Ctx, rng: &mut Rng) -> bool {
         })
     };
     let chords = cx.free_chords(|c| c.ret.is_some() && answers(c));
-    let Some(&k) = (!chords.is_empty()).then(|| rng.pick(&chords)) else {
+    let Some(&k) = rng.choose(&chords) else {
         return false;
     };
     cx.chord(k).ret = None;

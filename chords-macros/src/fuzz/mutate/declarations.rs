@@ -7,7 +7,7 @@ use crate::fuzz::rng::Rng;
 
 pub(super) fn async_return(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let channels = cx.free_channels(|c| !c.sync);
-    let Some(&c) = (!channels.is_empty()).then(|| rng.pick(&channels)) else {
+    let Some(&c) = rng.choose(&channels) else {
         return false;
     };
     cx.channel(c).ret = Some(
@@ -52,7 +52,7 @@ pub(super) fn unused_channel(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn duplicate_channel(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let channels = cx.free_channels(|_| true);
-    let Some(&c) = (!channels.is_empty()).then(|| rng.pick(&channels)) else {
+    let Some(&c) = rng.choose(&channels) else {
         return false;
     };
     let name = spelling(rng, &cx.channel(c).name);
@@ -68,7 +68,7 @@ pub(super) fn duplicate_channel(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn channel_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let channels = cx.free_channels(|_| true);
-    let Some(&c) = (!channels.is_empty()).then(|| rng.pick(&channels)) else {
+    let Some(&c) = rng.choose(&channels) else {
         return false;
     };
     let syncs: Vec<usize> = cx
@@ -112,7 +112,7 @@ pub(super) fn channel_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn method_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let channels = cx.free_channels(|_| true);
-    let Some(&c) = (!channels.is_empty()).then(|| rng.pick(&channels)) else {
+    let Some(&c) = rng.choose(&channels) else {
         return false;
     };
     let channel = cx.channel(c);
@@ -139,7 +139,7 @@ pub(super) fn method_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn channel_receiver(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let channels = cx.free_channels(|_| true);
-    let Some(&c) = (!channels.is_empty()).then(|| rng.pick(&channels)) else {
+    let Some(&c) = rng.choose(&channels) else {
         return false;
     };
     let receiver = *rng.pick(&[
@@ -166,7 +166,7 @@ pub(super) fn channel_receiver(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn channel_qualifier(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let channels = cx.free_channels(|_| true);
-    let Some(&c) = (!channels.is_empty()).then(|| rng.pick(&channels)) else {
+    let Some(&c) = rng.choose(&channels) else {
         return false;
     };
     let raw = &mut cx.channel(c).raw;
@@ -182,7 +182,7 @@ pub(super) fn channel_qualifier(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn channel_generics(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let channels = cx.free_channels(|_| true);
-    let Some(&c) = (!channels.is_empty()).then(|| rng.pick(&channels)) else {
+    let Some(&c) = rng.choose(&channels) else {
         return false;
     };
     cx.claim(&[c]);
@@ -200,7 +200,7 @@ pub(super) fn borrowed_type(cx: &mut Ctx, rng: &mut Rng) -> bool {
     // A result type changes only where it was not `()`: a chord that
     // answers `()` and writes no return type would then be missing one.
     let channels = cx.free_channels(|c| !c.params.is_empty() || c.ret == Some(Ty::U64));
-    let Some(&c) = (!channels.is_empty()).then(|| rng.pick(&channels)) else {
+    let Some(&c) = rng.choose(&channels) else {
         return false;
     };
     let channel = cx.channel(c);
@@ -229,7 +229,7 @@ pub(super) fn borrowed_type(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn pattern_parameter(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let channels = cx.free_channels(|c| !c.params.is_empty());
-    let Some(&c) = (!channels.is_empty()).then(|| rng.pick(&channels)) else {
+    let Some(&c) = rng.choose(&channels) else {
         return false;
     };
     let channel = cx.channel(c);
@@ -251,7 +251,7 @@ pub(super) fn pattern_parameter(cx: &mut Ctx, rng: &mut Rng) -> bool {
 
 pub(super) fn chord_on_declaration(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let channels = cx.free_channels(|_| true);
-    let Some(&c) = (!channels.is_empty()).then(|| rng.pick(&channels)) else {
+    let Some(&c) = rng.choose(&channels) else {
         return false;
     };
     let channel = cx.channel(c);

@@ -37,7 +37,7 @@ fn raw_pattern(
     make: fn(&[Term], &mut Rng) -> Option<RawPattern>,
 ) -> bool {
     let chords = cx.free_chords(|_| true);
-    let Some(&k) = (!chords.is_empty()).then(|| rng.pick(&chords)) else {
+    let Some(&k) = rng.choose(&chords) else {
         return false;
     };
     let Some((pieces, says, at_bad)) = make(&cx.chord(k).terms.clone(), rng) else {
