@@ -11,6 +11,8 @@
 
 mod ast;
 mod expand;
+#[cfg(test)]
+mod fuzz;
 mod valid;
 
 use proc_macro::TokenStream;
