@@ -10,8 +10,6 @@
 //! - `CHORDS_FUZZ_SEEDS=N`: the cases each test runs (default 400);
 //! - `CHORDS_FUZZ_SEED=S`: the first seed (default 0), so the seeds are
 //!   `S..S+N`;
-//! - `CHORDS_FUZZ_KNOWN_BUGS=1`: also tests the macro's known bugs
-//!   (`known.rs`), which then fail.
 //!
 //! A failure names the failing seeds and prints the first one shrunk:
 //! the source with line numbers, the errors expected and those reported.
@@ -21,7 +19,6 @@ mod chaos;
 mod check;
 mod generate;
 mod judge;
-mod known;
 mod model;
 mod mutate;
 mod render;
@@ -149,7 +146,7 @@ fn edited_blocks_report_errors_at_the_users_tokens() {
         let errors = expand(&text).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{listing}"));
         for error in errors {
             assert!(
-                error.at.is_some() || known::excused(&error.message),
+                error.at.is_some(),
                 "seed {seed} (rerun it alone with CHORDS_FUZZ_SEED={seed} CHORDS_FUZZ_SEEDS=1): \
                  \"{}\" points at no token of the input:\n{listing}",
                 error.message
