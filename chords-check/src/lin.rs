@@ -6,6 +6,9 @@
 //! A send is one step (its arrival). A `try_call` is one step. A waiting call
 //! is two: its arrival (it fires at once, or queues), and its end (it was
 //! taken by a firing, or it withdraws). Thread 0's steps come first. The
+//! arrivals of several threads (sends, and calls arriving) may also take
+//! effect together, as one step ([`Model::arrive_together`]): the reference
+//! docs allow arrivals that overlap in time to be matched as one. The
 //! observation to explain: each call's outcome, how many times each chord
 //! fired, and which messages of each channel were consumed. Which firing took
 //! which message is not compared: firings that overlap in time may
@@ -130,7 +133,7 @@ impl Search<'_> {
         } else {
             vec![0]
         };
-        for t in movable {
+        for &t in &movable {
             for (next, pc) in self.steps(model, t, pcs[t]) {
                 let mut pcs = pcs.to_vec();
                 pcs[t] = pc;
@@ -139,7 +142,61 @@ impl Search<'_> {
                 }
             }
         }
+        // Arrivals of two or more threads at once.
+        let arriving: Vec<usize> = movable.into_iter().filter(|&t| !pcs[t].1).collect();
+        for group in 3..1usize << arriving.len() {
+            if group.count_ones() < 2 {
+                continue;
+            }
+            let threads: Vec<usize> = (0..arriving.len())
+                .filter(|i| group >> i & 1 == 1)
+                .map(|i| arriving[i])
+                .collect();
+            if let Some((next, pcs)) = self.together(model, pcs, &threads) {
+                if self.explains(&next, &pcs) {
+                    return true;
+                }
+            }
+        }
         false
+    }
+
+    /// The arrivals of `threads` taking effect together, if the outcome each
+    /// call observed allows it.
+    fn together(&self, model: &Model, pcs: &[Pc], threads: &[usize]) -> Option<(Model, Vec<Pc>)> {
+        let mut m = model.clone();
+        let arrivals: Vec<(usize, u64)> = threads
+            .iter()
+            .map(|&t| {
+                let (Op::Send(c) | Op::Call(c, _)) = self.programs[t][pcs[t].0];
+                (c, op_id(t, pcs[t].0))
+            })
+            .collect();
+        m.arrive_together(&arrivals);
+        let mut pcs = pcs.to_vec();
+        for (&t, &(c, id)) in threads.iter().zip(&arrivals) {
+            let pc = pcs[t].0;
+            let answered = matches!(self.outcomes[&(t, pc)], Outcome::Answered(_));
+            pcs[t] = match self.programs[t][pc] {
+                Op::Send(_) => (pc + 1, false),
+                Op::Call(_, Wait::Try) => {
+                    let fired = m.answer(id).is_some();
+                    if fired != answered {
+                        return None;
+                    }
+                    if !fired {
+                        m.withdraw(c, id);
+                    }
+                    (pc + 1, false)
+                }
+                Op::Call(..) => match (m.answer(id), answered) {
+                    (Some(_), true) => (pc + 1, false),
+                    (Some(_), false) => return None,
+                    (None, _) => (pc, true),
+                },
+            };
+        }
+        Some((m, pcs))
     }
 
     /// The states thread `t`'s next step can lead to, given its observed
@@ -356,5 +413,76 @@ mod tests {
         o.events.remove(1);
         let failure = check(&s, &o).unwrap_err();
         assert_eq!(failure.check, "try_call_spurious", "{failure}");
+    }
+
+    /// `k0 = [c; 2]` declared before `k1 = c`; threads 1 and 2 each send a
+    /// `c` at once, with `firings` observed.
+    fn overlapping_sends(firings: Vec<FiringRecord>) -> (Scenario, Observation) {
+        let scenario = Scenario {
+            join: JoinSpec {
+                channels: vec![ChannelKind::Msg],
+                chords: vec![
+                    ChordSpec {
+                        terms: vec![PatternTerm {
+                            channel: 0,
+                            times: 2,
+                        }],
+                        emits: vec![],
+                    },
+                    ChordSpec {
+                        terms: vec![term(0)],
+                        emits: vec![],
+                    },
+                ],
+            },
+            init: vec![],
+            threads: vec![vec![Op::Send(0)], vec![Op::Send(0)]],
+            emit_budget: 0,
+        };
+        let events = (1..=2)
+            .map(|thread| Event {
+                thread,
+                index: 0,
+                op: Op::Send(0),
+                id: op_id(thread, 0),
+                outcome: Outcome::Sent,
+            })
+            .collect();
+        let observation = Observation {
+            events,
+            firings,
+            waiting: vec![0],
+            drained: vec![],
+        };
+        (scenario, observation)
+    }
+
+    fn firing(id: u64, chord: usize, msgs: &[u64]) -> FiringRecord {
+        FiringRecord {
+            id,
+            chord,
+            terms: vec![Bound::Msgs(msgs.to_vec())],
+            emits: vec![],
+        }
+    }
+
+    /// One at a time, each `c` fires `k1`; arriving together, the two fire
+    /// `k0` (docs/reference.md, "Progress"): both are explained.
+    #[test]
+    fn overlapping_sends_may_take_effect_together() {
+        let (a, b) = (op_id(1, 0), op_id(2, 0));
+        let (s, o) = overlapping_sends(vec![firing(1, 1, &[a]), firing(2, 1, &[b])]);
+        assert_eq!(check(&s, &o), Ok(()));
+        let (s, o) = overlapping_sends(vec![firing(1, 0, &[a, b])]);
+        assert_eq!(check(&s, &o), Ok(()));
+    }
+
+    /// Together or not, the two `c`s are consumed: `k1` firing once is
+    /// explained by no order.
+    #[test]
+    fn a_send_left_unmatched_is_caught() {
+        let (s, o) = overlapping_sends(vec![firing(1, 1, &[op_id(1, 0)])]);
+        let failure = check(&s, &o).unwrap_err();
+        assert_eq!(failure.check, "linearizable", "{failure}");
     }
 }

@@ -74,6 +74,19 @@ impl Model {
         self.answer(id)
     }
 
+    /// Arrivals whose operations overlap in time, taking effect together
+    /// (docs/reference.md, "Progress"): every message and call of `arrivals`
+    /// is queued, then chords fire, first declared first, until none is
+    /// enabled.
+    pub fn arrive_together(&mut self, arrivals: &[(usize, u64)]) {
+        for &(channel, id) in arrivals {
+            self.queues[channel].push_back(id);
+        }
+        while let Some(k) = (0..self.spec.chords.len()).find(|&k| self.enabled(k)) {
+            self.fire(k);
+        }
+    }
+
     /// A queued call gives up; `false` if no call `id` is queued.
     pub fn withdraw(&mut self, channel: usize, id: u64) -> bool {
         let queue = &mut self.queues[channel];

@@ -76,6 +76,23 @@ fn found() -> Vec<(&'static str, Mode, Scenario, usize)> {
             3000,
         ),
         (
+            // `[c0; 2]` declared before `c0`, two sends of c0 at once: one
+            // at a time each fires `c0`; overlapping, they may fire the pair
+            // (docs/reference.md, "Progress"). Nothing else.
+            "two overlapping sends take effect together",
+            Mode::Linearizable,
+            Scenario {
+                join: JoinSpec {
+                    channels: vec![Msg],
+                    chords: vec![chord(&[(0, 2)], &[]), chord(&[(0, 1)], &[])],
+                },
+                init: vec![],
+                threads: vec![vec![Op::Send(0)], vec![Op::Send(0)]],
+                emit_budget: 0,
+            },
+            2000,
+        ),
+        (
             // k1 has k0's pattern: it never fires. The bodies of k0 send
             // on, from executor threads, at once.
             "bodies race to a chord and its twin",
