@@ -40,7 +40,8 @@ mod program;
 #[path = "../chords-macros/src/fuzz/render.rs"]
 #[allow(dead_code)]
 mod render;
-#[path = "../chords-macros/src/fuzz/rng.rs"]
+#[allow(dead_code)]
+#[path = "../chords-check/src/rng.rs"]
 mod rng;
 #[path = "macro_fuzz/rules.rs"]
 mod rules;

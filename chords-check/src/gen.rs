@@ -92,7 +92,7 @@ const EMIT_BUDGET: u32 = 48;
 
 /// A join of `shape`'s sizes.
 pub fn join(rng: &mut Rng, shape: &Shape) -> JoinSpec {
-    let n = rng.range(shape.channels.0, shape.channels.1);
+    let n = rng.between(shape.channels.0, shape.channels.1);
     let channels: Vec<ChannelKind> = (0..n)
         .map(|_| match rng.below(100) {
             0..=44 => ChannelKind::Msg,
@@ -101,7 +101,7 @@ pub fn join(rng: &mut Rng, shape: &Shape) -> JoinSpec {
         })
         .collect();
     let asynchronous: Vec<usize> = (0..n).filter(|&c| channels[c].is_async()).collect();
-    let chords = (0..rng.range(shape.chords.0, shape.chords.1))
+    let chords = (0..rng.between(shape.chords.0, shape.chords.1))
         .map(|_| chord(rng, shape, n, &asynchronous))
         .collect();
     JoinSpec { channels, chords }
@@ -113,7 +113,7 @@ fn chord(rng: &mut Rng, shape: &Shape, channels: usize, asynchronous: &[usize]) 
         .into_iter()
         .filter(|&t| t <= shape.max_terms)
         .collect::<Vec<_>>();
-    let terms: Vec<PatternTerm> = (0..rng.pick(&terms))
+    let terms: Vec<PatternTerm> = (0..*rng.pick(&terms))
         .map(|_| PatternTerm {
             channel: rng.below(channels),
             times: match rng.below(100) {
@@ -131,12 +131,12 @@ fn chord(rng: &mut Rng, shape: &Shape, channels: usize, asynchronous: &[usize]) 
             .map(|t| t.channel)
             .filter(|c| asynchronous.contains(c))
             .collect();
-        for _ in 0..rng.range(1, shape.max_emits) {
+        for _ in 0..rng.between(1, shape.max_emits) {
             // Often a token passed back: the body sends what it took.
             emits.push(if !own.is_empty() && rng.percent(60) {
-                rng.pick(&own)
+                *rng.pick(&own)
             } else {
-                rng.pick(asynchronous)
+                *rng.pick(asynchronous)
             });
         }
     }
@@ -146,7 +146,7 @@ fn chord(rng: &mut Rng, shape: &Shape, channels: usize, asynchronous: &[usize]) 
 /// A whole test case of `shape`.
 pub fn scenario(rng: &mut Rng, shape: &Shape) -> Scenario {
     let join = join(rng, shape);
-    let threads = rng.range(shape.threads.0, shape.threads.1);
+    let threads = rng.between(shape.threads.0, shape.threads.1);
     let (init, threads) = if threads > 0 && rng.percent(shape.racing) {
         racing(rng, shape, &join, threads)
     } else {
@@ -171,13 +171,13 @@ fn random_ops(
     let owners: Vec<Option<usize>> = join
         .channels
         .iter()
-        .map(|_| (threads > 0 && rng.percent(shape.owned_calls)).then(|| rng.range(1, threads)))
+        .map(|_| (threads > 0 && rng.percent(shape.owned_calls)).then(|| rng.between(1, threads)))
         .collect();
-    let init_len = rng.range(shape.init.0, shape.init.1);
+    let init_len = rng.between(shape.init.0, shape.init.1);
     let init = ops(rng, shape, join, &owners, 0, init_len);
     let threads = (1..=threads)
         .map(|t| {
-            let len = rng.range(shape.ops.0, shape.ops.1);
+            let len = rng.between(shape.ops.0, shape.ops.1);
             ops(rng, shape, join, &owners, t, len)
         })
         .collect();
@@ -203,7 +203,7 @@ fn racing(
             let kind = join.channels[term.channel];
             let op = match kind.is_async() {
                 true => Op::Send(term.channel),
-                false => Op::Call(term.channel, rng.pick(shape.waits)),
+                false => Op::Call(term.channel, *rng.pick(shape.waits)),
             };
             let sent_first = kind.is_async() && i != missing && rng.percent(50);
             let to = if sent_first { &mut init } else { &mut lacking };
@@ -219,7 +219,7 @@ fn racing(
         if room.is_empty() {
             break;
         }
-        programs[rng.pick(&room)].push(op);
+        programs[*rng.pick(&room)].push(op);
     }
     (init, programs)
 }
@@ -238,8 +238,8 @@ fn ops(
     let pick = |rng: &mut Rng, candidates: Vec<usize>| -> Option<usize> {
         let preferred: Vec<usize> = candidates.iter().copied().filter(|&c| used(c)).collect();
         match (preferred.is_empty(), candidates.is_empty()) {
-            (false, _) if rng.percent(90) => Some(rng.pick(&preferred)),
-            (_, false) => Some(rng.pick(&candidates)),
+            (false, _) if rng.percent(90) => Some(*rng.pick(&preferred)),
+            (_, false) => Some(*rng.pick(&candidates)),
             _ => None,
         }
     };
@@ -254,7 +254,7 @@ fn ops(
             let call = rng.percent(40);
             let call = pick(rng, if call { calls.clone() } else { Vec::new() });
             match call {
-                Some(c) => Some(Op::Call(c, rng.pick(shape.waits))),
+                Some(c) => Some(Op::Call(c, *rng.pick(shape.waits))),
                 None => pick(rng, sends.clone()).map(Op::Send),
             }
         })

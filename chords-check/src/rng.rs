@@ -1,4 +1,9 @@
-//! A small seeded generator (SplitMix64): the same seed, the same test case.
+//! A small seeded generator (SplitMix64): the same seed, the same test case,
+//! on every machine, so a failing seed replays.
+//!
+//! One generator for all the project's randomized tests: this crate's, the
+//! macro's fuzz tests (`chords-macros/src/fuzz/`, by `#[path]`), and the
+//! programs `tests/macro_fuzz.rs` generates (which paste this file in).
 
 /// SplitMix64 (Steele, Lea & Flood): one `u64` of state, good enough to draw
 /// test cases, and reproducible from its seed on every platform.
@@ -26,9 +31,9 @@ impl Rng {
         (self.next_u64() % n as u64) as usize
     }
 
-    /// A number in `lo..=hi`.
-    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
+    /// A number in `low..=high`.
+    pub fn between(&mut self, low: usize, high: usize) -> usize {
+        low + self.below(high - low + 1)
     }
 
     /// `true` with probability `percent` in 100.
@@ -36,9 +41,20 @@ impl Rng {
         self.below(100) < percent
     }
 
-    /// One element of a non-empty slice.
-    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
+    /// One of `items` (not empty).
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    /// One of `items`, if any.
+    pub fn choose<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        (!items.is_empty()).then(|| self.pick(items))
+    }
+
+    /// A seed for a generator of its own, for one part of the work: the
+    /// parts then stay the same when another part draws more or fewer numbers.
+    pub fn fork(&mut self) -> u64 {
+        self.next_u64()
     }
 }
 
@@ -56,7 +72,7 @@ mod tests {
     fn the_same_seed_draws_the_same_numbers() {
         let draw = |seed| {
             let mut r = Rng::new(seed);
-            (0..8).map(|_| r.range(3, 9)).collect::<Vec<_>>()
+            (0..8).map(|_| r.between(3, 9)).collect::<Vec<_>>()
         };
         assert_eq!(draw(7), draw(7));
         assert_ne!(draw(7), draw(8));

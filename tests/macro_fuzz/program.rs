@@ -14,7 +14,7 @@ use crate::rng::Rng;
 
 /// Pasted into each program, as its modules of these names.
 const MODULES: &[(&str, &str)] = &[
-    ("rng", include_str!("../../chords-macros/src/fuzz/rng.rs")),
+    ("rng", include_str!("../../chords-check/src/rng.rs")),
     ("driver", include_str!("driver.rs")),
     ("rules", include_str!("rules.rs")),
     ("side", include_str!("side.rs")),

@@ -22,6 +22,8 @@ mod judge;
 mod model;
 mod mutate;
 mod render;
+#[allow(dead_code)]
+#[path = "../../../chords-check/src/rng.rs"]
 mod rng;
 mod shrink;
 
