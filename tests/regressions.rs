@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::thread;
 
-use chords::{AsyncChannel, Join};
+#[path = "../chords-runtime/tests/joins/mod.rs"]
+mod joins;
+use joins::{claim_race, earlier_and_later, ClaimRace};
 
 /// A `try_` call fires when its chord can fire, even while another match
 /// holds one of its messages claimed and is about to give it back.
@@ -29,26 +31,7 @@ fn try_call_is_not_turned_away_by_a_claim_rolled_back() {
 
 fn claims_rolled_back_under_try_calls() {
     const ROUNDS: usize = 1_000_000;
-    let mut b = Join::builder();
-    let p = b.asynchronous::<()>("p");
-    let q = b.asynchronous::<()>("q");
-    let t = b.synchronous::<(), ()>("t");
-    let u = b.synchronous::<(), ()>("u");
-    let v = b.synchronous::<(), ()>("v");
-    b.when(t).and(p).then_with(move |j, (((), r), ())| {
-        j.send(p, ());
-        r.send(())
-    });
-    b.when(u)
-        .and(p)
-        .and(q)
-        .then_with(move |j, (((), r), (), ())| {
-            j.send(p, ());
-            r.send(())
-        });
-    b.when(v).and(q).then(|(((), r), ())| r.send(()));
-    let join = b.build().unwrap();
-    join.send(p, ());
+    let (join, ClaimRace { p, q, t, u, v }) = claim_race();
 
     // `u`'s calls: how many started and finished, and which succeeded.
     let started = Arc::new(AtomicUsize::new(0));
@@ -109,20 +92,6 @@ fn claims_rolled_back_under_try_calls() {
         failures.len()
     );
     assert_eq!(join.waiting(p), 1, "p is always sent back");
-}
-
-/// Chords `c & e` first, `a & c` second, with one `e` queued: the join and
-/// its channels `[c, e, a]`.
-fn earlier_and_later() -> (Join, [AsyncChannel<()>; 3]) {
-    let mut b = Join::builder();
-    let c = b.asynchronous::<()>("c");
-    let e = b.asynchronous::<()>("e");
-    let a = b.asynchronous::<()>("a");
-    b.when(c).and(e).named("ce").then(|_| {});
-    b.when(a).and(c).named("ac").then(|_| {});
-    let join = b.build().unwrap();
-    join.send(e, ());
-    (join, [c, e, a])
 }
 
 /// When two arrivals together enable two chords, the one declared first

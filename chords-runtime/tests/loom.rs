@@ -24,6 +24,9 @@ use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use loom::sync::Arc;
 use loom::thread;
 
+mod joins;
+use joins::buffer;
+
 /// Chords `a & x` and `b & x`, both answering `arg + x`, counting firings.
 fn two_chords_on_x(
     fired: &Arc<AtomicUsize>,
@@ -45,18 +48,6 @@ fn two_chords_on_x(
         });
     }
     (b.build().unwrap(), x, a, bb)
-}
-
-/// A buffer `get(arg) & put(v)` answering `arg * 100 + v`.
-fn buffer() -> (Join, AsyncChannel<u32>, SyncChannel<u32, u32>) {
-    let mut b = Join::builder();
-    let put = b.asynchronous::<u32>("put");
-    let get = b.synchronous::<u32, u32>("get");
-    b.when(get)
-        .and(put)
-        .named("deliver")
-        .then(|((arg, r), v)| r.send(arg * 100 + v));
-    (b.build().unwrap(), put, get)
 }
 
 /// Two chords `a & x` and `b & x` share one message `x`: exactly one of two
@@ -164,26 +155,7 @@ fn loom_two_chords_share_two_messages() {
 #[test]
 fn loom_try_call_waits_for_a_claim_rolled_back() {
     loom::model(|| {
-        let mut b = Join::builder();
-        let p = b.asynchronous::<()>("p");
-        let q = b.asynchronous::<()>("q");
-        let t = b.synchronous::<(), ()>("t");
-        let u = b.synchronous::<(), ()>("u");
-        let v = b.synchronous::<(), ()>("v");
-        b.when(t).and(p).then_with(move |j, (((), r), ())| {
-            j.send(p, ());
-            r.send(())
-        });
-        b.when(u)
-            .and(p)
-            .and(q)
-            .then_with(move |j, (((), r), (), ())| {
-                j.send(p, ());
-                r.send(())
-            });
-        b.when(v).and(q).then(|(((), r), ())| r.send(()));
-        let join = b.build().unwrap();
-        join.send(p, ());
+        let (join, joins::ClaimRace { p, q, t, u, v }) = joins::claim_race();
 
         let j = join.clone();
         let tt = thread::spawn(move || j.try_call(t, ()).is_ok());
@@ -210,14 +182,7 @@ fn loom_try_call_waits_for_a_claim_rolled_back() {
 #[test]
 fn loom_earlier_chord_wins_a_concurrent_arrival() {
     loom::model(|| {
-        let mut b = Join::builder();
-        let c = b.asynchronous::<()>("c");
-        let e = b.asynchronous::<()>("e");
-        let a = b.asynchronous::<()>("a");
-        b.when(c).and(e).named("ce").then(|_| {});
-        b.when(a).and(c).named("ac").then(|_| {});
-        let join = b.build().unwrap();
-        join.send(e, ());
+        let (join, [c, e, a]) = joins::earlier_and_later();
 
         let j = join.clone();
         let ta = thread::spawn(move || j.send(a, ()));

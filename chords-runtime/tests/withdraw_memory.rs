@@ -6,7 +6,10 @@
 use std::thread;
 use std::time::Duration;
 
-use chords_runtime::{AsyncChannel, Join, SyncChannel};
+use chords_runtime::{Join, SyncChannel};
+
+mod joins;
+use joins::buffer;
 
 /// How many calls withdraw in each test.
 const WITHDRAWALS: usize = 1_000_000;
@@ -23,18 +26,6 @@ const SLACK: usize = 4;
 /// leaves that thread out. Here it allows a stall of a good fraction of the
 /// run, and still tells a leak (which holds about `WITHDRAWALS`).
 const STALLED: usize = WITHDRAWALS / 10;
-
-/// A buffer `get(arg) & put(v)` answering `arg * 100 + v`.
-fn buffer() -> (Join, AsyncChannel<u32>, SyncChannel<u32, u32>) {
-    let mut b = Join::builder();
-    let put = b.asynchronous::<u32>("put");
-    let get = b.synchronous::<u32, u32>("get");
-    b.when(get)
-        .and(put)
-        .named("deliver")
-        .then(|((arg, r), v)| r.send(arg * 100 + v));
-    (b.build().unwrap(), put, get)
-}
 
 /// Withdraws one call of `get`: nothing can answer it.
 fn withdraw_one(join: &Join, get: SyncChannel<u32, u32>) {

@@ -1,0 +1,69 @@
+//! Small joins that several test files build: the loom models, the memory
+//! tests here, and the root crate's regression tests (by `#[path]`).
+
+#![allow(dead_code)] // each test file uses some of them
+
+use chords_runtime::{AsyncChannel, Join, SyncChannel};
+
+/// A buffer `get(arg) & put(v)` answering `arg * 100 + v`.
+pub fn buffer() -> (Join, AsyncChannel<u32>, SyncChannel<u32, u32>) {
+    let mut b = Join::builder();
+    let put = b.asynchronous::<u32>("put");
+    let get = b.synchronous::<u32, u32>("get");
+    b.when(get)
+        .and(put)
+        .named("deliver")
+        .then(|((arg, r), v)| r.send(arg * 100 + v));
+    (b.build().unwrap(), put, get)
+}
+
+/// The channels of [`claim_race`].
+pub struct ClaimRace {
+    pub p: AsyncChannel<()>,
+    pub q: AsyncChannel<()>,
+    pub t: SyncChannel<(), ()>,
+    pub u: SyncChannel<(), ()>,
+    pub v: SyncChannel<(), ()>,
+}
+
+/// Chords `t & p`, `u & p & q`, `v & q`, one `p` queued, and every body that
+/// takes `p` sends it back: while `u`'s match holds `p` claimed and then rolls
+/// it back (because `v` took `q`), a `try_call(t)` must not fail.
+pub fn claim_race() -> (Join, ClaimRace) {
+    let mut b = Join::builder();
+    let p = b.asynchronous::<()>("p");
+    let q = b.asynchronous::<()>("q");
+    let t = b.synchronous::<(), ()>("t");
+    let u = b.synchronous::<(), ()>("u");
+    let v = b.synchronous::<(), ()>("v");
+    b.when(t).and(p).then_with(move |j, (((), r), ())| {
+        j.send(p, ());
+        r.send(())
+    });
+    b.when(u)
+        .and(p)
+        .and(q)
+        .then_with(move |j, (((), r), (), ())| {
+            j.send(p, ());
+            r.send(())
+        });
+    b.when(v).and(q).then(|(((), r), ())| r.send(()));
+    let join = b.build().unwrap();
+    join.send(p, ());
+    (join, ClaimRace { p, q, t, u, v })
+}
+
+/// Chords `c & e` first, `a & c` second (asynchronous, empty bodies), with
+/// one `e` queued: the join and its channels `[c, e, a]`. Whichever of an
+/// `a` and a `c` sent at once comes first, `c & e` fires and `a` stays.
+pub fn earlier_and_later() -> (Join, [AsyncChannel<()>; 3]) {
+    let mut b = Join::builder();
+    let c = b.asynchronous::<()>("c");
+    let e = b.asynchronous::<()>("e");
+    let a = b.asynchronous::<()>("a");
+    b.when(c).and(e).named("ce").then(|_| {});
+    b.when(a).and(c).named("ac").then(|_| {});
+    let join = b.build().unwrap();
+    join.send(e, ());
+    (join, [c, e, a])
+}
