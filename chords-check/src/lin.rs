@@ -144,7 +144,7 @@ impl Search<'_> {
         }
         // Arrivals of two or more threads at once.
         let arriving: Vec<usize> = movable.into_iter().filter(|&t| !pcs[t].1).collect();
-        for group in 3..1usize << arriving.len() {
+        for group in 0..1usize << arriving.len() {
             if group.count_ones() < 2 {
                 continue;
             }

@@ -173,6 +173,16 @@ impl Ctx {
         self.free(|k| matches!(k, ItemKind::Chord(c) if keep(c)))
     }
 
+    /// A channel no other mistake has touched, drawn at random.
+    fn any_free_channel(&self, rng: &mut Rng) -> Option<usize> {
+        rng.choose(&self.free_channels(|_| true)).copied()
+    }
+
+    /// A chord no other mistake has touched, drawn at random.
+    fn any_free_chord(&self, rng: &mut Rng) -> Option<usize> {
+        rng.choose(&self.free_chords(|_| true)).copied()
+    }
+
     fn channel(&mut self, id: usize) -> &mut Channel {
         let i = self.block.index(id);
         match &mut self.block.items[i].kind {

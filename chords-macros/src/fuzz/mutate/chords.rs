@@ -129,8 +129,7 @@ pub(super) fn repeat_not_literal(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn too_many_terms(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let chords = cx.free_chords(|_| true);
-    let Some(&k) = rng.choose(&chords) else {
+    let Some(k) = cx.any_free_chord(rng) else {
         return false;
     };
     let channels = declared(cx, |_| true);
@@ -191,8 +190,7 @@ pub(super) fn duplicate_chord(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn chord_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let chords = cx.free_chords(|_| true);
-    let Some(&k) = rng.choose(&chords) else {
+    let Some(k) = cx.any_free_chord(rng) else {
         return false;
     };
     let channels = cx.free_channels(|_| true);
@@ -217,8 +215,7 @@ pub(super) fn chord_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn second_chord_attr(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let chords = cx.free_chords(|_| true);
-    let Some(&k) = rng.choose(&chords) else {
+    let Some(k) = cx.any_free_chord(rng) else {
         return false;
     };
     let chord = cx.chord(k);
@@ -229,8 +226,7 @@ pub(super) fn second_chord_attr(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn chord_without_pattern(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let chords = cx.free_chords(|_| true);
-    let Some(&k) = rng.choose(&chords) else {
+    let Some(k) = cx.any_free_chord(rng) else {
         return false;
     };
     cx.chord(k).raw.attr = Some(rng.pick(&["#[chord]", "#[chord = \"x\"]"]).to_string());
@@ -241,8 +237,7 @@ pub(super) fn chord_without_pattern(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn chord_signature(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let chords = cx.free_chords(|_| true);
-    let Some(&k) = rng.choose(&chords) else {
+    let Some(k) = cx.any_free_chord(rng) else {
         return false;
     };
     let chord = cx.chord(k);

@@ -51,8 +51,7 @@ pub(super) fn unused_channel(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn duplicate_channel(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let channels = cx.free_channels(|_| true);
-    let Some(&c) = rng.choose(&channels) else {
+    let Some(c) = cx.any_free_channel(rng) else {
         return false;
     };
     let name = spelling(rng, &cx.channel(c).name);
@@ -67,8 +66,7 @@ pub(super) fn duplicate_channel(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn channel_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let channels = cx.free_channels(|_| true);
-    let Some(&c) = rng.choose(&channels) else {
+    let Some(c) = cx.any_free_channel(rng) else {
         return false;
     };
     let syncs: Vec<usize> = cx
@@ -111,8 +109,7 @@ pub(super) fn channel_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn method_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let channels = cx.free_channels(|_| true);
-    let Some(&c) = rng.choose(&channels) else {
+    let Some(c) = cx.any_free_channel(rng) else {
         return false;
     };
     let channel = cx.channel(c);
@@ -138,8 +135,7 @@ pub(super) fn method_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn channel_receiver(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let channels = cx.free_channels(|_| true);
-    let Some(&c) = rng.choose(&channels) else {
+    let Some(c) = cx.any_free_channel(rng) else {
         return false;
     };
     let receiver = *rng.pick(&[
@@ -165,8 +161,7 @@ pub(super) fn channel_receiver(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn channel_qualifier(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let channels = cx.free_channels(|_| true);
-    let Some(&c) = rng.choose(&channels) else {
+    let Some(c) = cx.any_free_channel(rng) else {
         return false;
     };
     let raw = &mut cx.channel(c).raw;
@@ -181,8 +176,7 @@ pub(super) fn channel_qualifier(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn channel_generics(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let channels = cx.free_channels(|_| true);
-    let Some(&c) = rng.choose(&channels) else {
+    let Some(c) = cx.any_free_channel(rng) else {
         return false;
     };
     cx.claim(&[c]);
@@ -250,8 +244,7 @@ pub(super) fn pattern_parameter(cx: &mut Ctx, rng: &mut Rng) -> bool {
 }
 
 pub(super) fn chord_on_declaration(cx: &mut Ctx, rng: &mut Rng) -> bool {
-    let channels = cx.free_channels(|_| true);
-    let Some(&c) = rng.choose(&channels) else {
+    let Some(c) = cx.any_free_channel(rng) else {
         return false;
     };
     let channel = cx.channel(c);
