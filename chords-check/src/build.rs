@@ -12,7 +12,8 @@
 
 use std::sync::Arc;
 
-use chords_runtime::{AsyncChannel, Firing, Join, JoinBuilder, Repeat, Reply, SyncChannel, Term};
+use chords_runtime::pattern::{Firing, TermSpec};
+use chords_runtime::{AsyncChannel, Join, JoinBuilder, Repeat, Reply, SyncChannel, Term};
 
 use crate::record::{emit_id, Bound, FiringRecord, Recorder};
 use crate::spec::{ChannelKind, ChordSpec, JoinSpec, PatternTerm};
@@ -104,7 +105,7 @@ macro_rules! dyn_term {
         impl Term for DynTerm {
             type Binding = Binding;
 
-            fn spec(&self) -> chords_runtime::TermSpec {
+            fn spec(&self) -> TermSpec {
                 match self {
                     $(DynTerm::$variant(t) => t.spec(),)+
                 }

@@ -8,9 +8,9 @@
 //! ```text
 //! pub struct Buffer<T: ..> { __join: Join, __ch_put: AsyncChannel<T>, __ch_get: SyncChannel<(), T>, __marker }
 //! impl<T: ..> Buffer<T> {
-//!     // The matcher's tables, as the builder makes them (checked in the constructor).
-//!     const __members_put: &[Member] = &[Member { chord: 0, position: 0, needs: &[(0, 1), (1, 1)], others: &[(1, 1)], earlier: &[] }];
-//!     const __members_get: &[Member] = &[Member { chord: 0, position: 0, needs: &[(0, 1), (1, 1)], others: &[(0, 1)], earlier: &[] }];
+//!     // The matcher's tables, derived as the builder derives them (`__private::tables`).
+//!     const __members_put: &[Member] = &[Member { chord: 0, position: 0, needs: &[(0, 1), (1, 1)], besides_call: &[(1, 1)], earlier: &[] }];
+//!     const __members_get: &[Member] = &[Member { chord: 0, position: 0, needs: &[(0, 1), (1, 1)], besides_call: &[(0, 1)], earlier: &[] }];
 //!     fn __chords_new() -> Self {
 //!         let mut __builder = Join::builder();
 //!         let __ch_put = __builder.asynchronous::<T>("put");
@@ -22,35 +22,38 @@
 //!                 __r0.send(__out);
 //!             });
 //!         let __join = __builder.build()?;
-//!         __join.check_members(__ch_put, Self::__members_put); // and get
+//!         if cfg!(debug_assertions) { check_tables(&__join, __ch_put, Self::__members_put); } // and get
 //!         Self { __join, __ch_put, __ch_get, __marker }
 //!     }
 //!     pub fn new() -> Self { Self::__chords_new() }
-//!     pub fn put(&self, item: T) { self.__join.send_among(self.__ch_put, item, Self::__members_put) }
+//!     pub fn put(&self, item: T) { send(&self.__join, self.__ch_put, item, Self::__members_put) }
 //!     pub fn get(&self) -> T {
 //!         // `__now_get`, retried a few times, then the call queues; if a
-//!         // firing hands the queued call its chord, `__fire_get` runs it.
-//!         self.__join.call_until(self.__ch_get, (), None, |m| self.__now_get(m), |d, m| self.__fire_get(d, m)).unwrap()
+//!         // firing hands the queued call its chord, `__run_get` runs it.
+//!         call(&self.__join, self.__ch_get, (), Patience::Forever, |m| self.__now_get(m), |r, m| self.__run_get(r, m)).unwrap()
 //!     }
-//!     pub fn try_get(&self) -> Result<T, TryCallError<()>> { .. }   // and get_timeout, get_deadline
-//!     // The static path: fire a chord with the call and queued messages ...
+//!     pub fn try_get(&self) -> Result<T, TryCallError<()>> { .. }   // Patience::Now; and get_timeout, get_deadline
+//!     // The static path: reserve a chord with the call and queued messages ...
 //!     fn __now_get(&self, __msg: ()) -> Result<T, ()> {
-//!         match self.__join.fire_now_among(self.__ch_get, Self::__members_get) {
+//!         match reserve(&self.__join, self.__ch_get, Self::__members_get) {
 //!             None => Err(__msg),
-//!             Some(__direct) => Ok(self.__fire_get(__direct, __msg)),
+//!             Some(__reserved) => Ok(self.__run_get(__reserved, __msg)),
 //!         }
 //!     }
 //!     // ... and run a body whose only synchronous term is this call right here.
-//!     fn __fire_get(&self, __direct: Direct<'_, (), T>, __msg: ()) -> T {
-//!         match __direct.chord() {
-//!             0 => { let (_, __b1_0,) = (__msg, __direct.take(self.__ch_put)); Self::__chord_deliver(__b1_0) }
-//!             _ => __direct.run(__msg),
+//!     fn __run_get(&self, __reserved: Reserved<'_, (), T>, __msg: ()) -> T {
+//!         match __reserved.chord() {
+//!             0 => { let (_, __b1_0,) = (__msg, __reserved.take(self.__ch_put)); Self::__chord_deliver(__b1_0) }
+//!             _ => __reserved.run(__msg),
 //!         }
 //!     }
 //!     fn __chord_deliver(item: T) -> T { item }                      // the user's body and spans
 //! }
 //! impl<T: ..> Buffer<T> { fn __chords_check() { assert_send_static::<T>(); } }
 //! ```
+//!
+//! Every path above but the user's types is under `::chords::__private`, the
+//! runtime's one module for generated code.
 //!
 //! A message or result type that is not plainly `Send + 'static` (as a
 //! primitive, or a type parameter declared so, is) adds a bound
@@ -65,6 +68,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{GenericParam, Ident, ImplItem, ReturnType, Type, TypeParamBound, WherePredicate};
+
+use chords_runtime::__private::tables;
 
 use crate::ast::{unraw, Binding, Channel, Chord, Input, Kind, Term};
 
@@ -341,72 +346,56 @@ fn members_name(channel: &Ident) -> Ident {
     format_ident!("__members_{}", channel)
 }
 
-/// The matcher's table of the chords that hold each channel, as the runtime's
-/// builder makes it (see `chords_runtime::Member`): for each chord holding
-/// the channel, in declaration order, its index, the position of a call of
-/// the channel among its messages of it, its needs ((channel, count) in
-/// channel order), its needs less that call, and the chords declared before
-/// it that share a channel with it. Hidden associated constants,
-/// checked against the built join once, in the constructor.
+/// The matcher's table of the chords that hold each channel, derived by the
+/// runtime's own derivation (`chords_runtime::__private::tables`, which the
+/// builder uses too) and written as hidden associated constants: for each
+/// chord holding the channel, in declaration order, its index, the position
+/// of a call of the channel among its messages of it, its needs ((channel,
+/// count) in channel order), its needs besides that call, and the chords
+/// declared before it that share a channel with it. Debug builds check them
+/// against the built join once, in the constructor.
 fn member_tables(input: &Input) -> TokenStream {
     let index = |name: &Ident| {
         let name = unraw(name);
         input.channels.iter().position(|c| unraw(&c.name) == name)
     };
-    let needs: Vec<Vec<(usize, u32)>> = input
+    // Valid input only: every term names a channel, no count overflows.
+    let needs: Vec<Vec<(u32, u32)>> = input
         .chords
         .iter()
         .map(|chord| {
-            let mut needs: Vec<(usize, u32)> = Vec::new();
-            for term in chord.pattern.as_deref().unwrap_or_default() {
-                let Some(c) = index(&term.channel) else {
-                    continue;
-                };
-                match needs.iter_mut().find(|n| n.0 == c) {
-                    Some(need) => need.1 = need.1.saturating_add(term.count()),
-                    None => needs.push((c, term.count())),
-                }
-            }
-            needs.sort_unstable();
-            needs
+            let terms = chord.pattern.as_deref().unwrap_or_default().iter();
+            let terms = terms.filter_map(|t| Some((index(&t.channel)? as u32, t.count())));
+            tables::needs(terms).map_or_else(|_| Vec::new(), |n| n.by_channel)
         })
         .collect();
-    let list = |needs: &mut dyn Iterator<Item = (usize, u32)>| {
-        let pairs = needs.map(|(c, n)| {
-            let c = c as u32;
-            quote!((#c, #n))
-        });
+    let list = |pairs: &[(u32, u32)]| {
+        let pairs = pairs.iter().map(|(c, n)| quote!((#c, #n)));
         quote!(&[#(#pairs),*])
     };
-    let needs_of = &needs;
-    let tables = input.channels.iter().enumerate().map(|(c, channel)| {
-        let members = needs.iter().enumerate().filter_map(|(chord, needs)| {
-            let total = needs.iter().find(|n| n.0 == c)?.1;
-            let shares = |before: &Vec<(usize, u32)>| {
-                before.iter().any(|b| needs.iter().any(|n| n.0 == b.0))
-            };
-            let earlier = (0..chord as u32).filter(|&e| shares(&needs_of[e as usize]));
-            let chord = chord as u32;
-            let position = total - 1;
-            let all = list(&mut needs.iter().copied());
-            let others = list(&mut needs.iter().filter_map(|&(d, n)| {
-                let n = if d == c { n - 1 } else { n };
-                (n > 0).then_some((d, n))
-            }));
-            Some(quote! {
-                ::chords::Member {
-                    chord: #chord, position: #position, needs: #all, others: #others,
-                    earlier: &[#(#earlier),*],
+    let derived = tables::derive(input.channels.len(), &needs);
+    let tables = input
+        .channels
+        .iter()
+        .zip(&derived.members)
+        .map(|(channel, members)| {
+            let members = members.iter().map(|m| {
+                let (chord, position, earlier) = (m.chord, m.position, &m.earlier);
+                let (needs, besides_call) = (list(&m.needs), list(&m.besides_call));
+                quote! {
+                    ::chords::__private::Member {
+                        chord: #chord, position: #position, needs: #needs,
+                        besides_call: #besides_call, earlier: &[#(#earlier),*],
+                    }
                 }
-            })
+            });
+            let name = members_name(&channel.name);
+            quote! {
+                #[doc(hidden)]
+                #[allow(non_upper_case_globals)]
+                const #name: &'static [::chords::__private::Member] = &[#(#members),*];
+            }
         });
-        let name = members_name(&channel.name);
-        quote! {
-            #[doc(hidden)]
-            #[allow(non_upper_case_globals)]
-            const #name: &'static [::chords::Member] = &[#(#members),*];
-        }
-    });
     quote!(#(#tables)*)
 }
 
@@ -414,35 +403,35 @@ fn now_name(channel: &Ident) -> Ident {
     format_ident!("__now_{}", channel)
 }
 
-fn fire_name(channel: &Ident) -> Ident {
-    format_ident!("__fire_{}", channel)
+fn run_name(channel: &Ident) -> Ident {
+    format_ident!("__run_{}", channel)
 }
 
 /// The static fast path of a synchronous channel, as two hidden methods:
-/// `__now_NAME` fires a chord with the call and messages already queued, if
-/// one can fire; `__fire_NAME` runs a chord reserved for the call (by
-/// `__now_NAME`, or by a firing that handed it to the queued call). The
-/// chords in `direct` (index and code, each one whose only synchronous term
-/// is this channel's) run their body right there; any other goes the general
+/// `__now_NAME` reserves a chord with the call and messages already queued,
+/// if one can fire, and runs it; `__run_NAME` runs a chord reserved for the
+/// call (by `__now_NAME`, or handed over to the queued call). The chords in
+/// `static_paths` (index and code, each one whose only synchronous term is
+/// this channel's) run their body right there; any other goes the general
 /// way.
-fn now_methods(channel: &Channel, direct: &[(usize, TokenStream)]) -> TokenStream {
+fn now_methods(channel: &Channel, static_paths: &[(usize, TokenStream)]) -> TokenStream {
     let now = now_name(&channel.name);
-    let fire = fire_name(&channel.name);
+    let run = run_name(&channel.name);
     let members = members_name(&channel.name);
     let field = field(&channel.name);
     let args = channel.message_type();
     let result = channel.result_type();
-    let fired = if direct.is_empty() {
-        quote!(__direct.run(__msg))
+    let fired = if static_paths.is_empty() {
+        quote!(__reserved.run(__msg))
     } else {
-        let arms = direct.iter().map(|(index, code)| {
+        let arms = static_paths.iter().map(|(index, code)| {
             let index = proc_macro2::Literal::usize_unsuffixed(*index);
             quote!(#index => { #code })
         });
         quote! {
-            match __direct.chord() {
+            match __reserved.chord() {
                 #(#arms)*
-                _ => __direct.run(__msg),
+                _ => __reserved.run(__msg),
             }
         }
     };
@@ -451,10 +440,10 @@ fn now_methods(channel: &Channel, direct: &[(usize, TokenStream)]) -> TokenStrea
         #[inline]
         #[allow(clippy::type_complexity)]
         fn #now(&self, __msg: #args) -> ::core::result::Result<#result, #args> {
-            match self.__join.fire_now_among(self.#field, Self::#members) {
+            match ::chords::__private::reserve(&self.__join, self.#field, Self::#members) {
                 ::core::option::Option::None => ::core::result::Result::Err(__msg),
-                ::core::option::Option::Some(__direct) => {
-                    ::core::result::Result::Ok(self.#fire(__direct, __msg))
+                ::core::option::Option::Some(__reserved) => {
+                    ::core::result::Result::Ok(self.#run(__reserved, __msg))
                 }
             }
         }
@@ -462,7 +451,7 @@ fn now_methods(channel: &Channel, direct: &[(usize, TokenStream)]) -> TokenStrea
         #[doc(hidden)]
         #[inline]
         #[allow(clippy::type_complexity, clippy::let_unit_value, clippy::unit_arg)]
-        fn #fire(&self, __direct: ::chords::Direct<'_, #args, #result>, __msg: #args) -> #result {
+        fn #run(&self, __reserved: ::chords::__private::Reserved<'_, #args, #result>, __msg: #args) -> #result {
             #fired
         }
     }
@@ -501,7 +490,9 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
     match channel.kind {
         Kind::Async => {
             let members = members_name(name);
-            let body = body(quote!(self.__join.send_among(self.#field, #message, Self::#members)));
+            let body = body(
+                quote!(::chords::__private::send(&self.__join, self.#field, #message, Self::#members)),
+            );
             vec![(
                 unraw(name),
                 quote! {
@@ -523,23 +514,24 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
             let timeout = fresh(channel, "timeout");
             let deadline = fresh(channel, "deadline");
             let ret = channel.ret.as_ref().map(|ty| quote!(-> #ty));
-            // Each form tries to fire a chord at once (`__now_NAME`); all but
-            // `try_` retry a few times, then queue the call with its deadline.
+            // Each form tries to reserve a chord at once (`__now_NAME`); all
+            // but `try_` retry a few times, then queue the call.
             let now = now_name(name);
-            let fire = fire_name(name);
-            let queued = |deadline: TokenStream| {
+            let run = run_name(name);
+            let call = |patience: TokenStream| {
                 quote! {
-                    self.__join.call_until(
+                    ::chords::__private::call(
+                        &self.__join,
                         self.#field,
                         #message,
-                        #deadline,
+                        #patience,
                         |m| self.#now(m),
-                        |d, m| self.#fire(d, m),
+                        |r, m| self.#run(r, m),
                     )
                 }
             };
-            let forever = queued(quote!(::core::option::Option::None));
-            let call = body(quote! {
+            let forever = call(quote!(::chords::__private::Patience::Forever));
+            let main_call = body(quote! {
                 match #forever {
                     ::core::result::Result::Ok(result) => result,
                     ::core::result::Result::Err(_) => {
@@ -547,13 +539,14 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
                     }
                 }
             });
-            let try_call = body(quote!(self.#now(#message).map_err(::chords::TryCallError)));
-            let until = |deadline: TokenStream| {
-                let queued = queued(deadline);
-                body(quote!((#queued).map_err(::chords::TimeoutError)))
+            let try_now = call(quote!(::chords::__private::Patience::Now));
+            let try_call = body(quote!((#try_now).map_err(::chords::TryCallError)));
+            let until = |patience: TokenStream| {
+                let call = call(patience);
+                body(quote!((#call).map_err(::chords::TimeoutError)))
             };
-            let timeout_call = until(quote!(::std::time::Instant::now().checked_add(#timeout)));
-            let deadline_call = until(quote!(::core::option::Option::Some(#deadline)));
+            let timeout_call = until(quote!(::chords::__private::patience_for(#timeout)));
+            let deadline_call = until(quote!(::chords::__private::Patience::Until(#deadline)));
             let try_doc = format!(
                 " Like [`{name_str}`](Self::{name_str}), but only if a chord can fire at once: \
                  otherwise nothing is queued and the arguments come back in the error."
@@ -572,7 +565,7 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
                 #(#attrs)*
                 #allow
                 #vis fn #name(&self, #(#names: #types),*) #ret {
-                    #call
+                    #main_call
                 }
             };
             let try_fn = quote! {
@@ -821,8 +814,8 @@ struct ChordCode {
     body_fn: TokenStream,
     /// When its only synchronous term is a single call of one channel: that
     /// channel, and the static path's code that takes the chord's messages
-    /// from a `Direct` and returns the body's value.
-    direct: Option<(Ident, TokenStream)>,
+    /// from a `Reserved` and returns the body's value.
+    static_path: Option<(Ident, TokenStream)>,
 }
 
 /// The chord's registration in the constructor, its body as a hidden method,
@@ -851,10 +844,10 @@ fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
                 callers.push((&channel.name, term.repeat.is_none()));
                 quote!(__msg)
             }
-            (Kind::Async, None) => quote!(__direct.take(self.#f)),
+            (Kind::Async, None) => quote!(__reserved.take(self.#f)),
             (Kind::Async, Some((n, _))) => {
                 let n = proc_macro2::Literal::usize_unsuffixed(n as usize);
-                quote!(__direct.take_array::<_, #n>(self.#f))
+                quote!(__reserved.take_array::<_, #n>(self.#f))
             }
         });
         codes.push(term_code(t, term, channel));
@@ -971,7 +964,7 @@ fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
             }
         }
     };
-    let direct = match callers.as_slice() {
+    let static_path = match callers.as_slice() {
         [(caller, true)] => {
             let messages = codes.iter().map(|c| &c.messages);
             let this = has_self.then(|| quote!(self,));
@@ -1004,7 +997,7 @@ fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
     ChordCode {
         register,
         body_fn,
-        direct,
+        static_path,
     }
 }
 
@@ -1065,15 +1058,15 @@ pub fn expand(input: &Input) -> TokenStream {
         .iter()
         .filter(|c| c.kind == Kind::Sync)
         .map(|channel| {
-            let direct: Vec<(usize, TokenStream)> = chords
+            let static_paths: Vec<(usize, TokenStream)> = chords
                 .iter()
                 .enumerate()
-                .filter_map(|(index, chord)| match &chord.direct {
+                .filter_map(|(index, chord)| match &chord.static_path {
                     Some((caller, code)) if *caller == channel.name => Some((index, code.clone())),
                     _ => None,
                 })
                 .collect();
-            now_methods(channel, &direct)
+            now_methods(channel, &static_paths)
         });
     let others = &input.others;
     let tables = member_tables(input);
@@ -1097,7 +1090,9 @@ pub fn expand(input: &Input) -> TokenStream {
                     ::core::result::Result::Ok(join) => join,
                     ::core::result::Result::Err(error) => ::core::panic!("{}", error),
                 };
-                #(__join.check_members(#checks_fields, Self::#checks_members);)*
+                if ::core::cfg!(debug_assertions) {
+                    #(::chords::__private::check_tables(&__join, #checks_fields, Self::#checks_members);)*
+                }
                 Self {
                     __join,
                     #(#fields,)*

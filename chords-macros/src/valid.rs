@@ -2,7 +2,9 @@
 //! against their channels, channels in no chord, and chords that can never
 //! fire because an earlier chord's pattern is contained in theirs.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+
+use chords_runtime::__private::tables;
 
 use syn::{ImplItem, ReturnType};
 
@@ -117,8 +119,9 @@ fn names(input: &Input, errors: &mut Errors) {
 }
 
 /// Checks one chord's pattern against the channels; returns the messages it
-/// needs of each channel when every term names a channel.
-fn pattern(input: &Input, chord: &Chord, errors: &mut Errors) -> Option<BTreeMap<String, u64>> {
+/// needs of each channel ((channel index, count) in channel order, as the
+/// runtime's tables count them) when every term names a channel.
+fn pattern(input: &Input, chord: &Chord, errors: &mut Errors) -> Option<Vec<(u32, u32)>> {
     let terms = chord.pattern.as_ref()?;
     let mut resolved = true;
     if terms.len() > MAX_TERMS {
@@ -134,7 +137,7 @@ fn pattern(input: &Input, chord: &Chord, errors: &mut Errors) -> Option<BTreeMap
         resolved = false;
     }
     let mut bound: HashSet<String> = HashSet::new();
-    let mut needs: BTreeMap<String, u64> = BTreeMap::new();
+    let mut counted: Vec<(u32, u32)> = Vec::new();
     for term in terms {
         for binding in &term.bindings {
             if let Binding::Name { ident, .. } = binding {
@@ -175,7 +178,8 @@ fn pattern(input: &Input, chord: &Chord, errors: &mut Errors) -> Option<BTreeMap
             resolved = false;
             continue;
         };
-        *needs.entry(unraw(&channel.name)).or_default() += u64::from(term.count());
+        let index = input.channels.iter().position(|c| std::ptr::eq(c, channel));
+        counted.push((index.expect("a declared channel") as u32, term.count()));
         if channel.ok && term.bindings.len() != channel.params.len() {
             let n = channel.params.len();
             let params: Vec<String> = channel
@@ -205,16 +209,19 @@ fn pattern(input: &Input, chord: &Chord, errors: &mut Errors) -> Option<BTreeMap
             ));
         }
     }
-    for (name, count) in &needs {
-        if *count > u64::from(u32::MAX) {
+    match tables::needs(counted) {
+        Ok(needs) => resolved.then_some(needs.by_channel),
+        Err(channel) => {
             errors.push(syn::Error::new_spanned(
                 &chord.attr,
-                format!("this pattern needs more than u32::MAX messages of `{name}`"),
+                format!(
+                    "this pattern needs more than u32::MAX messages of `{}`",
+                    unraw(&input.channels[channel as usize].name)
+                ),
             ));
-            resolved = false;
+            None
         }
     }
-    resolved.then_some(needs)
 }
 
 /// The declared channel whose name is nearest to `name`, if it is near.
@@ -354,13 +361,11 @@ fn coverage(input: &Input, errors: &mut Errors) {
 /// A chord whose pattern contains an earlier chord's pattern (as multisets
 /// of channels) can never fire: the earlier chord takes priority and fires
 /// as soon as its own messages are there.
-fn shadowing(chords: &[(&Chord, BTreeMap<String, u64>)], errors: &mut Errors) {
+fn shadowing(chords: &[(&Chord, Vec<(u32, u32)>)], errors: &mut Errors) {
     for (j, (later, later_needs)) in chords.iter().enumerate() {
-        let earlier = chords[..j].iter().find(|(_, needs)| {
-            needs
-                .iter()
-                .all(|(channel, n)| later_needs.get(channel).is_some_and(|m| m >= n))
-        });
+        let earlier = chords[..j]
+            .iter()
+            .find(|(_, needs)| tables::contains(later_needs, needs));
         if let Some((earlier, needs)) = earlier {
             let what = if needs == later_needs {
                 format!("needs the same messages (`{}`)", describe(earlier))

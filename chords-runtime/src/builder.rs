@@ -2,14 +2,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crossbeam_utils::CachePadded;
-
-use crate::calls::Calls;
-use crate::channel::{AsyncChannel, SyncChannel, Term};
+use crate::channel::{AsyncChannel, SyncChannel};
+use crate::channel_state::{ChannelState, Queue};
 use crate::error::BuildError;
-use crate::join::{Body, ChannelState, Chord, Firing, Inner, Join, Queue, TermSpec};
-use crate::matcher::{Count, Member};
+use crate::pattern::{Append, Pattern, Term};
+use crate::state::{Body, Chord, Join, State};
 use crate::sync::Arc;
+use crate::tables::{self, TermSpec};
 
 /// Declares the channels and chords of a [`Join`].
 ///
@@ -44,7 +43,7 @@ use crate::sync::Arc;
 pub struct JoinBuilder {
     id: u64,
     channels: Vec<(String, Queue)>,
-    chords: Vec<(Chord, Vec<u32>)>,
+    chords: Vec<Chord>,
     error: Option<BuildError>,
 }
 
@@ -73,7 +72,7 @@ impl JoinBuilder {
 
     /// Declares an asynchronous channel carrying messages of type `T`.
     pub fn asynchronous<T: Send + 'static>(&mut self, name: impl Into<String>) -> AsyncChannel<T> {
-        let index = self.channel(name.into(), Queue::payloads::<T>());
+        let index = self.channel(name.into(), Queue::messages::<T>());
         AsyncChannel::new(self.id, index)
     }
 
@@ -82,7 +81,7 @@ impl JoinBuilder {
         &mut self,
         name: impl Into<String>,
     ) -> SyncChannel<A, R> {
-        let index = self.channel(name.into(), Queue::Sync(Box::new(Calls::new())));
+        let index = self.channel(name.into(), Queue::calls());
         SyncChannel::new(self.id, index)
     }
 
@@ -101,49 +100,28 @@ impl JoinBuilder {
         if let Some(error) = self.error {
             return Err(error);
         }
-        let mut member: Vec<Vec<_>> = (0..self.channels.len()).map(|_| Vec::new()).collect();
-        let mut chords: Vec<Chord> = Vec::with_capacity(self.chords.len());
-        for (index, (mut chord, channels)) in self.chords.into_iter().enumerate() {
-            chord.earlier = (0..index as u32)
-                .filter(|&e| {
-                    let shares = |&(c, _): &(u32, u32)| chord.needs.iter().any(|n| n.0 == c);
-                    chords[e as usize].needs.iter().any(shares)
-                })
-                .collect();
-            for c in channels {
-                let total = chord.needs.iter().find(|n| n.0 == c).map_or(1, |n| n.1);
-                let others = chord
-                    .needs
-                    .iter()
-                    .map(|&(d, n)| (d, if d == c { n - 1 } else { n }))
-                    .filter(|&(_, n)| n > 0)
-                    .collect();
-                member[c as usize].push(Member {
-                    chord: index as u32,
-                    position: total - 1,
-                    needs: chord.needs.clone(),
-                    others,
-                    earlier: chord.earlier.clone(),
-                });
-            }
-            chords.push(chord);
-        }
+        let needs: Vec<Vec<(u32, u32)>> = self.chords.iter().map(|c| c.needs.to_vec()).collect();
+        let tables = tables::derive(self.channels.len(), &needs);
+        let chords = self
+            .chords
+            .into_iter()
+            .zip(tables.earlier)
+            .map(|(chord, earlier)| Chord {
+                earlier: earlier.into(),
+                ..chord
+            })
+            .collect();
         let channels = self
             .channels
             .into_iter()
-            .zip(member)
-            .map(|((name, queue), chords)| ChannelState {
-                name,
-                count: CachePadded::new(Count::new()),
-                chords: chords.into(),
-                queue,
-            })
+            .zip(tables.members)
+            .map(|((name, queue), members)| ChannelState::new(name, queue, members))
             .collect();
         Ok(Join {
-            inner: Arc::new(Inner {
+            state: Arc::new(State {
                 id: self.id,
                 channels,
-                chords: chords.into(),
+                chords,
             }),
         })
     }
@@ -155,36 +133,26 @@ impl JoinBuilder {
                 .get_or_insert(BuildError::ForeignChannel { chord: name });
             return;
         }
-        let mut needs: Vec<(u32, u32)> = Vec::new();
-        for term in &mut terms {
-            match needs.iter_mut().find(|n| n.0 == term.channel) {
-                Some(need) => {
-                    term.offset = need.1;
-                    let Some(total) = need.1.checked_add(term.count) else {
-                        self.error
-                            .get_or_insert(BuildError::TooManyMessages { chord: name });
-                        return;
-                    };
-                    need.1 = total;
-                }
-                None => needs.push((term.channel, term.count)),
-            }
+        let Ok(needs) = tables::needs(terms.iter().map(|t| (t.channel, t.count))) else {
+            self.error
+                .get_or_insert(BuildError::TooManyMessages { chord: name });
+            return;
+        };
+        for (term, offset) in terms.iter_mut().zip(needs.offsets) {
+            term.offset = offset;
         }
-        needs.sort_unstable();
         let runner = terms
             .iter()
             .map(|t| t.channel)
-            .find(|&c| matches!(self.channels[c as usize].1, Queue::Sync(_)));
-        let channels = needs.iter().map(|n| n.0).collect();
-        let chord = Chord {
+            .find(|&c| self.channels[c as usize].1.is_calls());
+        self.chords.push(Chord {
             name,
             terms: terms.into(),
-            needs: needs.into(),
+            needs: needs.by_channel.into(),
             runner,
             earlier: Box::default(),
             body,
-        };
-        self.chords.push((chord, channels));
+        });
     }
 }
 
@@ -244,93 +212,3 @@ impl<'b, P: Pattern> When<'b, P> {
         self.builder.add(self.name, terms, body);
     }
 }
-
-/// A chord's pattern: a tuple of 1 to 12 [`Term`]s.
-///
-/// Its `Args` is the tuple of the terms' bindings, which the body receives.
-///
-/// ```
-/// use chords_runtime::{Pattern, AsyncChannel, SyncChannel, Repeat, Reply};
-///
-/// fn args_of<P: Pattern>(_: &P) -> std::marker::PhantomData<P::Args> {
-///     std::marker::PhantomData
-/// }
-/// let mut b = chords_runtime::Join::builder();
-/// let ask = b.synchronous::<u8, bool>("ask");
-/// let ticket = b.asynchronous::<u32>("ticket");
-/// let _: std::marker::PhantomData<((u8, Reply<bool>), [u32; 2])> =
-///     args_of(&(ask, ticket.times::<2>()));
-/// ```
-pub trait Pattern: Send + Sync + 'static {
-    /// The body's bindings: one per term, in order.
-    type Args;
-    #[doc(hidden)]
-    fn specs(&self) -> Vec<TermSpec>;
-    #[doc(hidden)]
-    fn take(&self, firing: &mut Firing<'_>) -> Self::Args;
-}
-
-/// A pattern that can take one more term: what [`When::and`] uses.
-///
-/// ```
-/// use chords_runtime::Append;
-///
-/// let mut b = chords_runtime::Join::builder();
-/// let x = b.asynchronous::<()>("x");
-/// let y = b.asynchronous::<i8>("y");
-/// fn longer<P: Append<T>, T>(_: P, _: T) {}
-/// longer((x,), y);
-/// ```
-pub trait Append<T> {
-    /// The longer pattern.
-    type Output: Pattern;
-    #[doc(hidden)]
-    fn append(self, term: T) -> Self::Output;
-}
-
-macro_rules! patterns {
-    ($($t:ident $v:ident),+) => {
-        impl<$($t: Term),+> Pattern for ($($t,)+) {
-            type Args = ($($t::Binding,)+);
-
-            fn specs(&self) -> Vec<TermSpec> {
-                let ($($v,)+) = self;
-                vec![$($v.spec()),+]
-            }
-
-            fn take(&self, firing: &mut Firing<'_>) -> Self::Args {
-                let ($($v,)+) = self;
-                ($($v.take(firing),)+)
-            }
-        }
-    };
-}
-
-macro_rules! append {
-    ($($t:ident $v:ident),+) => {
-        impl<$($t: Term,)+ Next: Term> Append<Next> for ($($t,)+) {
-            type Output = ($($t,)+ Next,);
-
-            fn append(self, term: Next) -> Self::Output {
-                let ($($v,)+) = self;
-                ($($v,)+ term,)
-            }
-        }
-    };
-}
-
-macro_rules! arities {
-    ($($t:ident $v:ident),+) => {
-        patterns!($($t $v),+);
-        arities!(@append [] $($t $v),+);
-    };
-    (@append [$($done:ident $dv:ident),*] $t:ident $v:ident $(, $rest:ident $rv:ident)+) => {
-        append!($($done $dv,)* $t $v);
-        patterns!($($done $dv,)* $t $v);
-        arities!(@append [$($done $dv,)* $t $v] $($rest $rv),+);
-    };
-    (@append [$($done:ident $dv:ident),*] $t:ident $v:ident) => {};
-}
-
-// Patterns of 1 to 12 terms.
-arities!(T1 t1, T2 t2, T3 t3, T4 t4, T5 t5, T6 t6, T7 t7, T8 t8, T9 t9, T10 t10, T11 t11, T12 t12);

@@ -1,11 +1,11 @@
 //! Where the calls of one synchronous channel wait: a FIFO whose withdrawn
 //! calls are unlinked, wherever they are.
 //!
-//! A queued call is an [`Entry`] in a node of a singly linked list, oldest
+//! A queued call is an [`Call`] in a node of a singly linked list, oldest
 //! first. It is *waiting* until a firing takes it or its caller withdraws it
 //! (both by a CAS on the caller's [`Waiter`]); then it is *dead*, for good.
 //! Dead nodes are unlinked by whoever walks past them: a firing looking for
-//! the oldest waiting call ([`Calls::pop_reserved`]), or a caller that withdrew
+//! the oldest waiting call ([`Calls::take_reserved`]), or a caller that withdrew
 //! its call, which walks to its own node ([`Calls::unlink_withdrawn`]). So the
 //! list holds the waiting calls, plus dead nodes that a walk will unlink: the
 //! last node, which stays until a call queues behind it, and the calls taken
@@ -41,10 +41,8 @@
 use crossbeam_utils::CachePadded;
 
 use crate::epoch::{Collect, Collector, Guard};
-use crate::join::{Inner, Join, Queue};
 use crate::sync::{AtomicPtr, Backoff, Ordering};
-use crate::waiter::{Entry, Waiter};
-use crate::SyncChannel;
+use crate::waiter::{Call, TakenCall, Waiter};
 
 /// In a `next` link: the node that holds it is being unlinked.
 const MARK: usize = 1;
@@ -66,7 +64,7 @@ pub(crate) struct Node {
     /// The next node (null for the last), marked once this node is being
     /// unlinked.
     next: AtomicPtr<Node>,
-    entry: Entry,
+    call: Call,
     /// For the collector's lists of retired nodes.
     limbo: AtomicPtr<Node>,
     /// Under loom: freed (see [`crate::epoch`]). A std atomic: loom runs its
@@ -76,10 +74,10 @@ pub(crate) struct Node {
 }
 
 impl Node {
-    fn new(entry: Entry) -> Self {
+    fn new(call: Call) -> Self {
         Node {
             next: AtomicPtr::new(std::ptr::null_mut()),
-            entry,
+            call,
             limbo: AtomicPtr::new(std::ptr::null_mut()),
             #[cfg(loom)]
             freed: std::sync::atomic::AtomicBool::new(false),
@@ -91,9 +89,9 @@ impl Node {
         &self.next
     }
 
-    fn entry(&self) -> &Entry {
+    fn call(&self) -> &Call {
         self.check();
-        &self.entry
+        &self.call
     }
 
     /// Under loom, fails if the node was freed.
@@ -138,8 +136,8 @@ impl Calls {
     }
 
     /// Queues a call behind every other.
-    pub(crate) fn push(&self, entry: Entry) {
-        let new = self.nodes.alloc(Node::new(entry));
+    pub(crate) fn push(&self, call: Call) {
+        let new = self.nodes.alloc(Node::new(call));
         let _guard = self.nodes.pin();
         let backoff = Backoff::new();
         loop {
@@ -205,22 +203,30 @@ impl Calls {
         }
     }
 
-    /// The oldest waiting call. The caller holds a reservation for a queued
-    /// call (see [`crate::matcher`]), so there is one; another firing may take
-    /// it first, or its caller withdraw it, and then [`Entry::take`] fails and
-    /// the caller pops again.
-    pub(crate) fn pop_reserved(&self) -> Entry {
+    /// Takes the oldest waiting call for a firing that reserved one (see
+    /// [`crate::matcher`]), so there is one; another firing may take it
+    /// first, or its caller withdraw it, and then the next is tried.
+    pub(crate) fn take_reserved(&self) -> TakenCall {
+        loop {
+            if let Some(taken) = self.oldest_waiting().take() {
+                return taken;
+            }
+        }
+    }
+
+    /// The oldest waiting call, when a reservation promises one.
+    fn oldest_waiting(&self) -> Call {
         let guard = self.nodes.pin();
         self.find(&guard, |_, waiting| waiting)
             .expect("a reserved call is queued (matcher invariant 1)")
             .clone()
     }
 
-    /// Unlinks the withdrawn call `gen` of `waiter`, and every dead node before
+    /// Unlinks the withdrawn call `generation` of `waiter`, and every dead node before
     /// it; leaves it linked only if it is the last node.
-    pub(crate) fn unlink_withdrawn(&self, waiter: &Waiter, gen: u64) {
+    pub(crate) fn unlink_withdrawn(&self, waiter: &Waiter, generation: u64) {
         let guard = self.nodes.pin();
-        self.find(&guard, |entry, _| entry.is(waiter, gen));
+        self.find(&guard, |call, _| call.is(waiter, generation));
     }
 
     /// How many nodes the queue holds, linked or awaiting reclamation.
@@ -229,13 +235,13 @@ impl Calls {
     }
 
     /// Walks the list from `first`, unlinking every dead node it reaches but
-    /// the last, until `stop` holds of a node's entry (and whether the call
-    /// still waits): returns that entry. `None` at the end of the list.
+    /// the last, until `stop` holds of a node's call (and whether the call
+    /// still waits): returns that call. `None` at the end of the list.
     fn find<'g>(
         &'g self,
         guard: &'g Guard<'_, Node>,
-        stop: impl Fn(&Entry, bool) -> bool,
-    ) -> Option<&'g Entry> {
+        stop: impl Fn(&Call, bool) -> bool,
+    ) -> Option<&'g Call> {
         'walk: loop {
             let mut link: &'g AtomicPtr<Node> = &self.first;
             let mut current = link.load(Ordering::Acquire);
@@ -247,12 +253,12 @@ impl Calls {
                 // unpins (see `crate::epoch`).
                 let node: &'g Node = unsafe { &*current };
                 let next = node.next().load(Ordering::Acquire);
-                let waiting = !is_marked(next) && node.entry().is_waiting();
+                let waiting = !is_marked(next) && node.call().is_waiting();
                 if !waiting && !unmarked(next).is_null() {
                     match self.unlink(guard, link, current, next) {
                         Some(successor) => {
-                            if stop(node.entry(), false) {
-                                return Some(node.entry());
+                            if stop(node.call(), false) {
+                                return Some(node.call());
                             }
                             current = successor;
                         }
@@ -260,8 +266,8 @@ impl Calls {
                         None => continue 'walk,
                     }
                 } else {
-                    if stop(node.entry(), waiting) {
-                        return Some(node.entry());
+                    if stop(node.call(), waiting) {
+                        return Some(node.call());
                     }
                     // Not marked: a waiting node is never frozen, and a dead
                     // one gets here only as the last.
@@ -337,52 +343,32 @@ impl Drop for Calls {
     }
 }
 
-impl Inner {
-    /// The queued calls of a synchronous channel.
-    pub(crate) fn calls(&self, channel: u32) -> &Calls {
-        match &self.channels[channel as usize].queue {
-            Queue::Sync(calls) => calls,
-            Queue::Async(..) => unreachable!("a synchronous term on an asynchronous channel"),
-        }
-    }
-}
-
-impl Join {
-    /// How many calls the queue of `channel` holds in memory: waiting ones,
-    /// and withdrawn or taken ones not yet reclaimed. For tests.
-    #[doc(hidden)]
-    pub fn held_calls<A, R>(&self, channel: SyncChannel<A, R>) -> usize {
-        let index = self.inner.check(&channel);
-        self.inner.calls(index as u32).held()
-    }
-}
-
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use crate::sync::Arc;
-    use crate::waiter::{CallSlot, Lease};
+    use crate::waiter::{Caller, Slot};
 
-    /// Queues a call of `lease` and returns its generation.
-    fn queue(calls: &Calls, lease: &Lease, slot: &CallSlot<(), ()>) -> u64 {
-        let (entry, gen) = lease.publish(slot);
-        calls.push(entry);
-        gen
+    /// Queues a call of `caller` and returns its generation.
+    fn queue(calls: &Calls, caller: &Caller, slot: &Slot<(), ()>) -> u64 {
+        let (call, generation) = caller.publish(slot);
+        calls.push(call);
+        generation
     }
 
-    /// Withdraws the call `gen` of `lease`, as a caller that timed out does.
-    fn withdraw(calls: &Calls, lease: &Lease, gen: u64) {
-        assert!(lease.waiter().withdraw(gen));
-        calls.unlink_withdrawn(lease.waiter(), gen);
+    /// Withdraws the call `generation` of `caller`, as a caller that timed out does.
+    fn withdraw(calls: &Calls, caller: &Caller, generation: u64) {
+        assert!(caller.waiter().withdraw(generation));
+        calls.unlink_withdrawn(caller.waiter(), generation);
     }
 
     #[test]
     fn steady_state_reuses_nodes() {
         let calls = Calls::new();
-        let (lease, slot) = (Lease::new(), CallSlot::new(()));
+        let (caller, slot) = (Caller::new(), Slot::new(()));
         for _ in 0..1000 {
-            let gen = queue(&calls, &lease, &slot);
-            withdraw(&calls, &lease, gen);
+            let generation = queue(&calls, &caller, &slot);
+            withdraw(&calls, &caller, generation);
             // The last node, and the nodes of three epochs awaiting reclamation.
             assert!(calls.held() <= 4, "{} nodes held", calls.held());
         }
@@ -393,20 +379,20 @@ mod tests {
     #[test]
     fn dropping_the_queue_drops_every_entry_once() {
         let calls = Calls::new();
-        let leases: Vec<Lease> = (0..3).map(|_| Lease::new()).collect();
-        let slot = CallSlot::new(());
+        let callers: Vec<Caller> = (0..3).map(|_| Caller::new()).collect();
+        let slot = Slot::new(());
         // One withdrawn and unlinked (retired), one withdrawn and still linked,
         // one waiting; and a few more cycles, so that some nodes are spares.
         for _ in 0..10 {
-            let gen = queue(&calls, &leases[0], &slot);
-            withdraw(&calls, &leases[0], gen);
+            let generation = queue(&calls, &callers[0], &slot);
+            withdraw(&calls, &callers[0], generation);
         }
-        let gen = queue(&calls, &leases[1], &slot);
-        queue(&calls, &leases[2], &slot);
-        assert!(leases[1].waiter().withdraw(gen));
+        let generation = queue(&calls, &callers[1], &slot);
+        queue(&calls, &callers[2], &slot);
+        assert!(callers[1].waiter().withdraw(generation));
         drop(calls);
-        for lease in &leases {
-            assert_eq!(Arc::strong_count(lease.waiter()), 1);
+        for caller in &callers {
+            assert_eq!(Arc::strong_count(caller.waiter()), 1);
         }
     }
 }
@@ -415,25 +401,25 @@ mod tests {
 mod tests {
     use super::*;
     use crate::sync::{thread, Arc};
-    use crate::waiter::{CallSlot, Lease, Taken};
+    use crate::waiter::{Caller, Slot};
 
     /// A caller whose call is queued.
-    struct Caller {
-        lease: Lease,
-        gen: u64,
+    struct Queued {
+        caller: Caller,
+        generation: u64,
         /// The call's argument and result, which no model touches.
-        _slot: Box<CallSlot<(), ()>>,
+        _slot: Box<Slot<(), ()>>,
     }
 
-    impl Caller {
-        fn queue(calls: &Calls) -> Caller {
-            let slot = Box::new(CallSlot::new(()));
-            let lease = Lease::new();
-            let (entry, gen) = lease.publish(&slot);
-            calls.push(entry);
-            Caller {
-                lease,
-                gen,
+    impl Queued {
+        fn queue(calls: &Calls) -> Queued {
+            let slot = Box::new(Slot::new(()));
+            let caller = Caller::new();
+            let (call, generation) = caller.publish(&slot);
+            calls.push(call);
+            Queued {
+                caller,
+                generation,
                 _slot: slot,
             }
         }
@@ -441,25 +427,16 @@ mod tests {
         /// Withdraws the call as a caller that timed out does (the matcher's
         /// count aside); `false` if a firing took it first.
         fn withdraw(&self, calls: &Calls) -> bool {
-            let waiter = self.lease.waiter();
-            let withdrawn = waiter.withdraw(self.gen);
+            let waiter = self.caller.waiter();
+            let withdrawn = waiter.withdraw(self.generation);
             if withdrawn {
-                calls.unlink_withdrawn(waiter, self.gen);
+                calls.unlink_withdrawn(waiter, self.generation);
             }
             withdrawn
         }
 
         fn waiting(&self) -> bool {
-            self.lease.waiter().is_waiting(self.gen)
-        }
-    }
-
-    /// Takes the oldest waiting call, as a firing that reserved one does.
-    fn take_oldest(calls: &Calls) -> Taken {
-        loop {
-            if let Some(taken) = calls.pop_reserved().take() {
-                return taken;
-            }
+            self.caller.waiter().is_waiting(self.generation)
         }
     }
 
@@ -482,17 +459,17 @@ mod tests {
     fn loom_calls_withdrawal_races_a_pop_and_a_push() {
         loom::model(|| {
             let calls = Arc::new(Calls::new());
-            let a = Caller::queue(&calls);
-            let b = Caller::queue(&calls);
+            let a = Queued::queue(&calls);
+            let b = Queued::queue(&calls);
             let withdrawer = {
                 let calls = calls.clone();
                 thread::spawn(move || (a.withdraw(&calls), a))
             };
             let firing = {
                 let calls = calls.clone();
-                thread::spawn(move || drop(take_oldest(&calls)))
+                thread::spawn(move || drop(calls.take_reserved()))
             };
-            let c = Caller::queue(&calls);
+            let c = Queued::queue(&calls);
             let (withdrawn, a) = withdrawer.join().unwrap();
             firing.join().unwrap();
             assert!(!a.waiting());
@@ -500,7 +477,7 @@ mod tests {
             assert_eq!(b.waiting(), !withdrawn);
             assert!(c.waiting());
             // A walk to the oldest waiting call leaves no dead node before it.
-            drop(calls.pop_reserved());
+            drop(calls.oldest_waiting());
             assert_eq!(linked(&calls), if withdrawn { 1 } else { 2 });
         });
     }
@@ -515,14 +492,14 @@ mod tests {
             let calls = Arc::new(Calls::new());
             let withdrawers: Vec<_> = (0..2)
                 .map(|_| {
-                    let caller = Caller::queue(&calls);
+                    let caller = Queued::queue(&calls);
                     let calls = calls.clone();
                     thread::spawn(move || assert!(caller.withdraw(&calls)))
                 })
                 .collect();
-            let c = Caller::queue(&calls);
+            let c = Queued::queue(&calls);
             withdrawers.into_iter().for_each(|t| t.join().unwrap());
-            drop(calls.pop_reserved());
+            drop(calls.oldest_waiting());
             assert_eq!(linked(&calls), 1);
             assert!(c.waiting());
         });
@@ -535,20 +512,20 @@ mod tests {
     fn loom_calls_walk_outlives_reclamation() {
         loom::model(|| {
             let calls = Arc::new(Calls::new());
-            let dead = Caller::queue(&calls);
-            let live = Caller::queue(&calls);
+            let dead = Queued::queue(&calls);
+            let live = Queued::queue(&calls);
             // Withdrawn, not yet unlinked.
-            assert!(dead.lease.waiter().withdraw(dead.gen));
+            assert!(dead.caller.waiter().withdraw(dead.generation));
             let churn = {
                 let calls = calls.clone();
                 thread::spawn(move || {
-                    calls.unlink_withdrawn(dead.lease.waiter(), dead.gen);
+                    calls.unlink_withdrawn(dead.caller.waiter(), dead.generation);
                     for _ in 0..3 {
-                        assert!(Caller::queue(&calls).withdraw(&calls));
+                        assert!(Queued::queue(&calls).withdraw(&calls));
                     }
                 })
             };
-            drop(take_oldest(&calls));
+            drop(calls.take_reserved());
             churn.join().unwrap();
             assert!(!live.waiting());
         });
@@ -565,24 +542,24 @@ mod tests {
         loom::model(|| {
             let calls = Arc::new(Calls::new());
             let withdrawn = |calls: &Calls| {
-                let caller = Caller::queue(calls);
-                assert!(caller.lease.waiter().withdraw(caller.gen));
+                let caller = Queued::queue(calls);
+                assert!(caller.caller.waiter().withdraw(caller.generation));
                 caller
             };
             let [_x1, x2, x3] = [(); 3].map(|()| withdrawn(&calls));
-            let live = Caller::queue(&calls);
+            let live = Queued::queue(&calls);
             // The last node stays linked: `y2` only keeps `y1` unlinkable.
             let [y1, _y2] = [(); 2].map(|()| withdrawn(&calls));
-            let unlinker = |mine: Vec<Caller>| {
+            let unlinker = |mine: Vec<Queued>| {
                 let calls = calls.clone();
                 thread::spawn(move || {
                     for caller in &mine {
-                        calls.unlink_withdrawn(caller.lease.waiter(), caller.gen);
+                        calls.unlink_withdrawn(caller.caller.waiter(), caller.generation);
                     }
                 })
             };
             let unlinkers = [unlinker(vec![x3]), unlinker(vec![x2, y1])];
-            drop(take_oldest(&calls));
+            drop(calls.take_reserved());
             unlinkers.into_iter().for_each(|t| t.join().unwrap());
             assert!(!live.waiting());
         });

@@ -1,10 +1,7 @@
-//! Channel handles, and the terms they make in a pattern.
+//! Channel handles: typed, `Copy` names of a join's channels.
 
 use std::fmt;
 use std::marker::PhantomData;
-
-use crate::join::{Firing, TermSpec};
-use crate::waiter::Reply;
 
 /// An asynchronous channel of a [`Join`](crate::Join): messages of type `T`.
 ///
@@ -30,7 +27,7 @@ pub struct AsyncChannel<T> {
 /// A `Copy` handle made by [`JoinBuilder::synchronous`](crate::JoinBuilder::synchronous);
 /// call it with [`Join::call`](crate::Join::call) and its `try_`, `_timeout` and
 /// `_deadline` forms. In a pattern it binds `(A, Reply<R>)`: the argument and
-/// the [`Reply`] that carries the caller's result.
+/// the [`Reply`](crate::Reply) that carries the caller's result.
 ///
 /// ```
 /// let mut b = chords_runtime::Join::builder();
@@ -60,7 +57,7 @@ pub struct SyncChannel<A, R> {
 /// }
 /// assert_eq!(rx.recv().unwrap(), [1, 2, 3]);
 /// ```
-pub struct Repeat<C, const N: usize>(C);
+pub struct Repeat<C, const N: usize>(pub(crate) C);
 
 macro_rules! handle_impls {
     ($name:ident <$($p:ident),*>, $marker:ident) => {
@@ -91,7 +88,9 @@ macro_rules! handle_impls {
             }
         }
 
-        impl<$($p),*> Channel for $name<$($p),*> {
+        impl<$($p),*> Channel for $name<$($p),*> {}
+
+        impl<$($p),*> Handle for $name<$($p),*> {
             fn join_id(&self) -> u64 {
                 self.join
             }
@@ -121,91 +120,13 @@ handle_impls!(SyncChannel<A, R>, _call);
 /// join.send(a, ());
 /// assert_eq!(total(&join, &[&|j| j.waiting(a), &|j| j.waiting(s)]), 1);
 /// ```
-pub trait Channel: Copy {
-    #[doc(hidden)]
+pub trait Channel: Copy + Handle {}
+
+/// What the runtime reads of a handle. Not nameable outside the crate, so
+/// that only this crate's handles are channels.
+pub trait Handle {
+    /// The id of the join whose builder made the handle.
     fn join_id(&self) -> u64;
-    #[doc(hidden)]
+    /// The channel's index, in declaration order.
     fn index(&self) -> u32;
-}
-
-/// One term of a pattern: a channel, or a channel [`Repeat`]ed.
-///
-/// `Binding` is what the chord's body receives for it: `T` for an
-/// [`AsyncChannel<T>`], `(A, Reply<R>)` for a [`SyncChannel<A, R>`], and arrays
-/// of those for a [`Repeat`].
-///
-/// ```
-/// use chords_runtime::{Reply, Term};
-///
-/// fn binding<T: Term>(_: T) -> std::marker::PhantomData<T::Binding> {
-///     std::marker::PhantomData
-/// }
-/// let mut b = chords_runtime::Join::builder();
-/// let put = b.asynchronous::<String>("put");
-/// let get = b.synchronous::<(), String>("get");
-/// let _: std::marker::PhantomData<String> = binding(put);
-/// let _: std::marker::PhantomData<[((), Reply<String>); 2]> = binding(get.times::<2>());
-/// ```
-pub trait Term: Send + Sync + 'static {
-    /// The value the body receives for this term.
-    type Binding;
-    #[doc(hidden)]
-    fn spec(&self) -> TermSpec;
-    #[doc(hidden)]
-    fn take(&self, firing: &mut Firing<'_>) -> Self::Binding;
-}
-
-impl<T: Send + 'static> Term for AsyncChannel<T> {
-    type Binding = T;
-
-    fn spec(&self) -> TermSpec {
-        TermSpec::new(self.join, self.index, 1)
-    }
-
-    fn take(&self, firing: &mut Firing<'_>) -> T {
-        let (term, payloads) = firing.payloads::<T>();
-        debug_assert_eq!(term.count, 1);
-        payloads.pop_reserved()
-    }
-}
-
-impl<T: Send + 'static, const N: usize> Term for Repeat<AsyncChannel<T>, N> {
-    type Binding = [T; N];
-
-    fn spec(&self) -> TermSpec {
-        TermSpec::new(self.0.join, self.0.index, N as u32)
-    }
-
-    fn take(&self, firing: &mut Firing<'_>) -> [T; N] {
-        let (_, payloads) = firing.payloads::<T>();
-        std::array::from_fn(|_| payloads.pop_reserved())
-    }
-}
-
-impl<A: Send + 'static, R: Send + 'static> Term for SyncChannel<A, R> {
-    type Binding = (A, Reply<R>);
-
-    fn spec(&self) -> TermSpec {
-        TermSpec::new(self.join, self.index, 1)
-    }
-
-    fn take(&self, firing: &mut Firing<'_>) -> (A, Reply<R>) {
-        let term = firing.next_term();
-        // SAFETY: the term is this channel's, whose calls carry `A` and return `R`.
-        unsafe { firing.call(term, 0).split(firing.chord) }
-    }
-}
-
-impl<A: Send + 'static, R: Send + 'static, const N: usize> Term for Repeat<SyncChannel<A, R>, N> {
-    type Binding = [(A, Reply<R>); N];
-
-    fn spec(&self) -> TermSpec {
-        TermSpec::new(self.0.join, self.0.index, N as u32)
-    }
-
-    fn take(&self, firing: &mut Firing<'_>) -> [(A, Reply<R>); N] {
-        let term = firing.next_term();
-        // SAFETY: the term is this channel's, whose calls carry `A` and return `R`.
-        std::array::from_fn(|i| unsafe { firing.call(term, i as u32).split(firing.chord) })
-    }
 }

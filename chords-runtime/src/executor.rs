@@ -1,7 +1,7 @@
 //! Where asynchronous chords run: a process-wide cached thread pool.
 //!
 //! A chord with no synchronous term never runs on the thread whose message
-//! completed it; it is queued here as a job. The pool never lets a job wait
+//! completed it; once reserved, it is handed over here as a job. The pool never lets a job wait
 //! behind a body that blocks: every queued job has a worker of its own, idle
 //! or newly started, so a body may block on a synchronous call (even one that
 //! only another asynchronous body can answer) without deadlocking the pool.
@@ -15,7 +15,7 @@ use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::RwLock;
 
-use crate::join::Join;
+use crate::state::{self, Join};
 
 /// How long an idle executor worker waits for a job before it exits.
 ///
@@ -72,18 +72,19 @@ fn report(chord: &str, payload: &(dyn Any + Send)) {
 
 /// Runs `chord`'s body, which needs no caller, and reports a panic in it.
 fn run(join: Join, chord: usize) {
-    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| join.run(chord, None))) {
-        report(&join.inner.chords[chord].name, &*payload);
+    let body = || state::run(&join, &mut join.state.firing(chord));
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(body)) {
+        report(&join.state.chords[chord].name, &*payload);
     }
 }
 
-/// Queues an asynchronous firing of `chord`.
+/// Queues an asynchronous firing of `chord`, reserved.
 #[cfg(loom)]
 pub(crate) fn execute(join: Join, chord: usize) {
     loom::thread::spawn(move || run(join, chord));
 }
 
-/// Queues an asynchronous firing of `chord`.
+/// Queues an asynchronous firing of `chord`, reserved.
 #[cfg(not(loom))]
 pub(crate) fn execute(join: Join, chord: usize) {
     pool::POOL.execute(join, chord);
@@ -97,7 +98,7 @@ mod pool {
     use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
     use super::{run, KEEP_ALIVE};
-    use crate::join::Join;
+    use crate::state::Join;
 
     type Job = (Join, usize);
 

@@ -1,23 +1,31 @@
-//! Synchronous callers: the word each one waits on, and the replies sent to it.
+//! Synchronous calls: the parts of one call, and the word its caller waits on.
 //!
-//! A caller's argument and result live on its own stack, in a [`CallSlot`]. What
-//! other threads see is its [`Waiter`]: a status word tagged with a generation,
-//! the addresses of the slot, and the thread to unpark. A waiter is reused call
-//! after call by its thread (no allocation per call); the generation makes every
-//! stale queue entry or reply for an earlier call harmless.
+//! The parts of a call (the glossary in the crate's source, `lib.rs`):
+//! - its [`Slot`]: the argument and the result, on the caller's stack;
+//! - its [`Waiter`]: what other threads see of the caller, a status word
+//!   tagged with a *generation*, the slot's address and the thread to unpark.
+//!   A thread reuses its waiter call after call (no allocation per call); the
+//!   generation makes every stale queued call or reply for an earlier call
+//!   harmless;
+//! - its [`Caller`]: the calling thread's side, which lends the thread's
+//!   waiter for the call, waits, and reads the result;
+//! - a [`Call`]: the call as its channel's queue holds it (waiter and
+//!   generation);
+//! - a [`TakenCall`]: the call once a firing owns it; it becomes the body's
+//!   [`Reply`].
 //!
 //! Status of a waiter (who moves it):
-//! - `WAITING`: queued in its channel and counted there (the owner publishes it).
-//! - `TAKEN`: a firing owns the call (a popper wins it by CAS from `WAITING`; the
-//!   owner sets it directly when it fires a chord itself).
-//! - `FIRED`: the popper hands the owner a chord to run on its own thread.
+//! - `WAITING`: queued in its channel and counted there (the caller publishes it).
+//! - `TAKEN`: a firing owns the call (a firing wins it by CAS from `WAITING`;
+//!   the caller sets it directly when it reserves a chord itself).
+//! - `HANDED`: a firing hands the caller a chord to run on its own thread.
 //! - `DONE`: the reply is in the slot (the holder of the [`Reply`]).
 //! - `PANICKED` / `NO_REPLY`: the firing's body panicked, or dropped the reply.
-//! - `IDLE`: not in a call, or withdrawn by its owner (CAS from `WAITING`).
+//! - `IDLE`: not in a call, or withdrawn by its caller (CAS from `WAITING`).
 //!
-//! Only the winner of `WAITING -> TAKEN` (or the owner in `TAKEN`) touches the
-//! slot, and the owner does not return while its call is `TAKEN` or `FIRED`, so
-//! the slot outlives every access to it.
+//! Only the winner of `WAITING -> TAKEN` (or the caller in `TAKEN`) touches the
+//! slot, and the caller does not return while its call is `TAKEN` or `HANDED`,
+//! so the slot outlives every access to it.
 
 use std::marker::PhantomData;
 use std::time::Instant;
@@ -30,40 +38,40 @@ const STATUS_MASK: u64 = (1 << STATUS_BITS) - 1;
 const IDLE: u64 = 0;
 const WAITING: u64 = 1;
 const TAKEN: u64 = 2;
-const FIRED: u64 = 3;
+const HANDED: u64 = 3;
 const DONE: u64 = 5;
 const PANICKED: u64 = 6;
 const NO_REPLY: u64 = 7;
 
 /// A synchronous call's argument and result, on the caller's stack.
-pub(crate) struct CallSlot<A, R> {
+pub(crate) struct Slot<A, R> {
     arg: UnsafeCell<Option<A>>,
     result: UnsafeCell<Option<R>>,
 }
 
-impl<A, R> CallSlot<A, R> {
+impl<A, R> Slot<A, R> {
     pub(crate) fn new(arg: A) -> Self {
-        CallSlot {
+        Slot {
             arg: UnsafeCell::new(Some(arg)),
             result: UnsafeCell::new(None),
         }
     }
 
-    /// Takes the argument back. Only the owner calls this, while no firing
+    /// Takes the argument back. Only the caller calls this, while no firing
     /// owns the call (before publishing, after a withdrawal, or once a firing
-    /// handed it a chord to run: `FIRED`).
+    /// handed it a chord to run: `HANDED`).
     pub(crate) fn take_arg(&self) -> A {
-        // SAFETY: the owner is the only thread that may touch its slot while
-        // the call is not `TAKEN`/`FIRED`; the caller guarantees that.
+        // SAFETY: the caller is the only thread that may touch its slot while
+        // the call is not `TAKEN`/`HANDED`; the caller guarantees that.
         self.arg
             .with_mut(|arg| unsafe { (*arg).take() })
             .expect("the argument was taken twice")
     }
 
-    /// Takes the result. Only the owner calls this, after it saw `DONE`.
+    /// Takes the result. Only the caller calls this, after it saw `DONE`.
     fn take_result(&self) -> R {
         // SAFETY: `DONE` was stored (Release) after the only write of the
-        // result and read by the owner (Acquire); nobody writes it after that.
+        // result and read by the caller (Acquire); nobody writes it after that.
         self.result
             .with_mut(|result| unsafe { (*result).take() })
             .expect("DONE without a result")
@@ -79,10 +87,10 @@ pub(crate) struct Waiter {
     thread: thread::Thread,
 }
 
-/// What the owner of a call found when it woke.
+/// What the caller of a call found when it woke.
 pub(crate) enum Wake {
-    /// A chord was fired for this call and must run on the owner's thread.
-    Fired(usize),
+    /// A firing handed this call a chord, to run on the caller's thread.
+    HandedOver(usize),
     /// The reply is in the slot.
     Done,
     /// The body of this chord panicked on another thread.
@@ -105,35 +113,35 @@ impl Waiter {
     }
 
     /// Starts a new call on this waiter: points it at `slot` and enters
-    /// `status` (`WAITING` to be queued, `TAKEN` when the owner fires a chord
+    /// `status` (`WAITING` to be queued, `TAKEN` when the caller fires a chord
     /// itself). Returns the call's generation.
-    fn begin<A, R>(&self, slot: &CallSlot<A, R>, status: u64) -> u64 {
+    fn begin<A, R>(&self, slot: &Slot<A, R>, status: u64) -> u64 {
         self.arg
             .store(&slot.arg as *const _ as *mut (), Ordering::Relaxed);
         self.result
             .store(&slot.result as *const _ as *mut (), Ordering::Relaxed);
-        let gen = (self.state.load(Ordering::Relaxed) >> STATUS_BITS) + 1;
+        let generation = (self.state.load(Ordering::Relaxed) >> STATUS_BITS) + 1;
         self.state
-            .store(gen << STATUS_BITS | status, Ordering::Release);
-        gen
+            .store(generation << STATUS_BITS | status, Ordering::Release);
+        generation
     }
 
-    /// Publishes `word` (a status with its generation) and wakes the owner.
+    /// Publishes `word` (a status with its generation) and wakes the caller.
     fn signal(&self, word: u64) {
         self.state.store(word, Ordering::Release);
         self.thread.unpark();
     }
 
-    /// Waits for the call of generation `gen` to move on. With a deadline,
+    /// Waits for the call of generation `generation` to move on. With a deadline,
     /// returns [`Wake::TimedOut`] once it has passed and the call is still queued.
-    pub(crate) fn wait(&self, gen: u64, deadline: Option<Instant>) -> Wake {
+    pub(crate) fn wait(&self, generation: u64, deadline: Option<Instant>) -> Wake {
         let backoff = Backoff::new();
         loop {
             let word = self.state.load(Ordering::Acquire);
-            debug_assert_eq!(word >> STATUS_BITS, gen);
+            debug_assert_eq!(word >> STATUS_BITS, generation);
             let chord = || self.chord.load(Ordering::Relaxed) as usize;
             match word & STATUS_MASK {
-                FIRED => return Wake::Fired(chord()),
+                HANDED => return Wake::HandedOver(chord()),
                 DONE => return Wake::Done,
                 PANICKED => return Wake::Panicked(chord()),
                 NO_REPLY => return Wake::NoReply(chord()),
@@ -160,20 +168,20 @@ impl Waiter {
     }
 
     /// Withdraws a queued call: `WAITING -> IDLE`. Fails if a firing took it.
-    pub(crate) fn withdraw(&self, gen: u64) -> bool {
+    pub(crate) fn withdraw(&self, generation: u64) -> bool {
         self.state
             .compare_exchange(
-                gen << STATUS_BITS | WAITING,
-                gen << STATUS_BITS | IDLE,
+                generation << STATUS_BITS | WAITING,
+                generation << STATUS_BITS | IDLE,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             )
             .is_ok()
     }
 
-    /// Whether the call of generation `gen` is still queued.
-    pub(crate) fn is_waiting(&self, gen: u64) -> bool {
-        self.state.load(Ordering::Acquire) == gen << STATUS_BITS | WAITING
+    /// Whether the call of generation `generation` is still queued.
+    pub(crate) fn is_waiting(&self, generation: u64) -> bool {
+        self.state.load(Ordering::Acquire) == generation << STATUS_BITS | WAITING
     }
 }
 
@@ -189,7 +197,7 @@ fn park_until(_now: Instant, _deadline: Instant) {
 }
 
 /// A thread's waiter, lent for one call and given back after it.
-pub(crate) struct Lease {
+pub(crate) struct Caller {
     waiter: Option<Arc<Waiter>>,
 }
 
@@ -198,7 +206,7 @@ thread_local! {
     static SPARE: std::cell::Cell<Option<Arc<Waiter>>> = const { std::cell::Cell::new(None) };
 }
 
-impl Lease {
+impl Caller {
     /// Borrows this thread's waiter (a new one when a call is nested in a body).
     pub(crate) fn new() -> Self {
         #[cfg(not(loom))]
@@ -209,44 +217,46 @@ impl Lease {
             .unwrap_or_else(|| Arc::new(Waiter::new()));
         #[cfg(loom)]
         let waiter = Arc::new(Waiter::new());
-        Lease {
+        Caller {
             waiter: Some(waiter),
         }
     }
 
     pub(crate) fn waiter(&self) -> &Arc<Waiter> {
-        self.waiter.as_ref().expect("lease in use")
+        self.waiter
+            .as_ref()
+            .expect("the waiter is lent to this call")
     }
 
-    /// Starts a queued call; returns the entry to push and its generation.
-    pub(crate) fn publish<A, R>(&self, slot: &CallSlot<A, R>) -> (Entry, u64) {
+    /// Starts a queued call; returns the call to push and its generation.
+    pub(crate) fn publish<A, R>(&self, slot: &Slot<A, R>) -> (Call, u64) {
         let waiter = self.waiter();
-        let gen = waiter.begin(slot, WAITING);
-        let entry = Entry {
+        let generation = waiter.begin(slot, WAITING);
+        let call = Call {
             waiter: Arc::clone(waiter),
-            gen,
+            generation,
         };
-        (entry, gen)
+        (call, generation)
     }
 
-    /// Starts a call that this thread fires itself; returns its own participant.
-    pub(crate) fn own<A, R>(&self, slot: &CallSlot<A, R>) -> (Taken, u64) {
+    /// Starts a call whose thread reserved a chord for it: already taken.
+    pub(crate) fn own<A, R>(&self, slot: &Slot<A, R>) -> (TakenCall, u64) {
         let waiter = self.waiter();
-        let gen = waiter.begin(slot, TAKEN);
-        let taken = Taken {
+        let generation = waiter.begin(slot, TAKEN);
+        let taken = TakenCall {
             waiter: Arc::clone(waiter),
-            gen,
+            generation,
         };
-        (taken, gen)
+        (taken, generation)
     }
 
     /// Takes the result of a call that ended `DONE`.
-    pub(crate) fn result<A, R>(&self, slot: &CallSlot<A, R>) -> R {
+    pub(crate) fn result<A, R>(&self, slot: &Slot<A, R>) -> R {
         slot.take_result()
     }
 }
 
-impl Drop for Lease {
+impl Drop for Caller {
     fn drop(&mut self) {
         #[cfg(not(loom))]
         if let Some(waiter) = self.waiter.take() {
@@ -257,55 +267,55 @@ impl Drop for Lease {
 
 /// A queued synchronous call, as its channel's queue holds it.
 #[derive(Clone)]
-pub(crate) struct Entry {
+pub(crate) struct Call {
     waiter: Arc<Waiter>,
-    gen: u64,
+    generation: u64,
 }
 
-impl Entry {
+impl Call {
     /// Whether the call still waits: neither taken by a firing nor withdrawn.
     /// Once it does not, it never does again.
     pub(crate) fn is_waiting(&self) -> bool {
-        self.waiter.is_waiting(self.gen)
+        self.waiter.is_waiting(self.generation)
     }
 
-    /// Whether this is the call `gen` of `waiter`.
-    pub(crate) fn is(&self, waiter: &Waiter, gen: u64) -> bool {
-        std::ptr::eq(&*self.waiter, waiter) && self.gen == gen
+    /// Whether this is the call `generation` of `waiter`.
+    pub(crate) fn is(&self, waiter: &Waiter, generation: u64) -> bool {
+        std::ptr::eq(&*self.waiter, waiter) && self.generation == generation
     }
 
     /// Claims the call for a firing. `None` if it no longer waits: another
     /// firing took it, or its caller withdrew it (the waiter may be on a later
     /// call by now).
-    pub(crate) fn take(self) -> Option<Taken> {
-        let gen = self.gen;
+    pub(crate) fn take(self) -> Option<TakenCall> {
+        let generation = self.generation;
         self.waiter
             .state
             .compare_exchange(
-                gen << STATUS_BITS | WAITING,
-                gen << STATUS_BITS | TAKEN,
+                generation << STATUS_BITS | WAITING,
+                generation << STATUS_BITS | TAKEN,
                 Ordering::AcqRel,
                 Ordering::Relaxed,
             )
             .ok()
-            .map(|_| Taken {
+            .map(|_| TakenCall {
                 waiter: self.waiter,
-                gen,
+                generation,
             })
     }
 }
 
 /// A synchronous call owned by a firing.
-pub(crate) struct Taken {
+pub(crate) struct TakenCall {
     waiter: Arc<Waiter>,
-    gen: u64,
+    generation: u64,
 }
 
-impl Taken {
-    /// Hands the call's owner `chord` to run on its own thread.
-    pub(crate) fn fire(self, chord: usize) {
+impl TakenCall {
+    /// Hands the caller `chord` to run on its own thread.
+    pub(crate) fn hand_over(self, chord: usize) {
         self.waiter.chord.store(chord as u32, Ordering::Relaxed);
-        self.waiter.signal(self.gen << STATUS_BITS | FIRED);
+        self.waiter.signal(self.generation << STATUS_BITS | HANDED);
     }
 
     /// Moves the argument out and returns the handle that will carry the reply.
@@ -314,7 +324,7 @@ impl Taken {
     /// `A` and `R` must be the argument and result types of the call's channel.
     pub(crate) unsafe fn split<A, R>(self, chord: usize) -> (A, Reply<R>) {
         let arg = self.waiter.arg.load(Ordering::Relaxed) as *const UnsafeCell<Option<A>>;
-        // SAFETY: the call is `TAKEN` by this firing, so its owner is parked on
+        // SAFETY: the call is `TAKEN` by this firing, so its caller is parked on
         // it and its slot is alive; the caller vouches for the type; nobody else
         // touches the argument of a taken call.
         let arg = unsafe { (*arg).with_mut(|arg| (*arg).take()) }.expect("argument taken twice");
@@ -350,7 +360,7 @@ impl Taken {
 /// assert_eq!(t.join().unwrap(), "from right");
 /// ```
 pub struct Reply<R> {
-    taken: Option<Taken>,
+    taken: Option<TakenCall>,
     chord: u32,
     _result: PhantomData<fn(R)>,
 }
@@ -361,10 +371,10 @@ impl<R> Reply<R> {
         let taken = self.taken.take().expect("a reply is sent once");
         let result = taken.waiter.result.load(Ordering::Relaxed) as *const UnsafeCell<Option<R>>;
         // SAFETY: the call is still `TAKEN` (only this reply ends it), so the
-        // owner waits and its slot is alive; `R` is the channel's result type
-        // (`Taken::split`'s contract); the owner reads it only after `DONE`.
+        // caller waits and its slot is alive; `R` is the channel's result type
+        // (`TakenCall::split`'s contract); the caller reads it only after `DONE`.
         unsafe { (*result).with_mut(|result| *result = Some(value)) };
-        taken.waiter.signal(taken.gen << STATUS_BITS | DONE);
+        taken.waiter.signal(taken.generation << STATUS_BITS | DONE);
     }
 }
 
@@ -377,7 +387,9 @@ impl<R> Drop for Reply<R> {
                 NO_REPLY
             };
             taken.waiter.chord.store(self.chord, Ordering::Relaxed);
-            taken.waiter.signal(taken.gen << STATUS_BITS | status);
+            taken
+                .waiter
+                .signal(taken.generation << STATUS_BITS | status);
         }
     }
 }

@@ -6,6 +6,7 @@
 use std::thread;
 use std::time::Duration;
 
+use chords_runtime::__private::held_calls;
 use chords_runtime::{Join, SyncChannel};
 
 mod joins;
@@ -45,13 +46,13 @@ fn withdrawals_on_an_empty_channel_are_reclaimed() {
     let (join, put, get) = buffer();
     for i in 0..WITHDRAWALS {
         withdraw_one(&join, get);
-        let held = join.held_calls(get);
+        let held = held_calls(&join, get);
         assert!(held <= SLACK, "after {i} withdrawals, {held} entries held");
     }
     assert_eq!(join.waiting(get), 0);
     join.send(put, 7);
     assert_eq!(join.call(get, 1), 107);
-    assert!(join.held_calls(get) <= SLACK);
+    assert!(held_calls(&join, get) <= SLACK);
 }
 
 /// The hard case: a call that never times out waits at the head of the queue
@@ -76,7 +77,7 @@ fn withdrawals_behind_a_waiting_call_are_reclaimed() {
         // Sampled while they run; no bound on time is asserted.
         let mut most = 0;
         while !impatient.iter().all(|t| t.is_finished()) {
-            most = most.max(join.held_calls(get));
+            most = most.max(held_calls(&join, get));
             thread::sleep(Duration::from_millis(1));
         }
         impatient.into_iter().for_each(|t| t.join().unwrap());
@@ -84,7 +85,7 @@ fn withdrawals_behind_a_waiting_call_are_reclaimed() {
         for _ in 0..SLACK {
             withdraw_one(&join, get);
         }
-        let quiet = join.held_calls(get);
+        let quiet = held_calls(&join, get);
         join.send(put, 7);
         (most, quiet, patient.join().unwrap())
     });
@@ -117,7 +118,7 @@ fn waiting_calls_keep_their_order_across_withdrawn_ones() {
                 withdraw_one(join, get);
             }
         }
-        let held = join.held_calls(get);
+        let held = held_calls(&join, get);
         let mut served = Vec::new();
         for v in 1..=3 {
             join.send(put, v);

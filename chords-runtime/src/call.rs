@@ -1,0 +1,88 @@
+//! A synchronous call from start to end: reserve a chord at once, retry a
+//! few times, or queue and wait; run the chord it is handed, if any.
+
+use std::time::Instant;
+
+use crate::channel::SyncChannel;
+use crate::queued::{self, Ended};
+use crate::reserved::Reserved;
+use crate::state::Join;
+
+/// How long a synchronous call may wait for a chord.
+#[derive(Clone, Copy, Debug)]
+pub enum Patience {
+    /// Not at all: only a chord that can fire at once (`try_`).
+    Now,
+    /// Until the deadline (`_timeout`, `_deadline`).
+    Until(Instant),
+    /// As long as it takes.
+    Forever,
+}
+
+/// How many times a call that cannot fire retries before it queues.
+const RETRIES: u32 = if cfg!(loom) { 0 } else { 6 };
+
+/// Spins `2^retry` times (1 to 32), a few nanoseconds to a microsecond.
+fn spin(retry: u32) {
+    for _ in 0..1u32 << retry {
+        std::hint::spin_loop();
+    }
+}
+
+/// Makes a synchronous call of `channel`: tries `now` (which reserves and
+/// runs a chord with the call at once, or hands the argument back), then,
+/// unless `patience` is [`Patience::Now`], a few more times, spinning a
+/// little longer before each retry; then queues the call and waits for a
+/// chord. A queued call that a firing hands a chord runs it with `run`.
+/// `Err` gives the argument back: the call found no chord in time.
+///
+/// The retries are the adaptive spinning of `parking_lot`'s locks: when
+/// another thread will send the missing message within a few hundred
+/// nanoseconds (a lock released, a reader count put back), firing it
+/// ourselves is far cheaper than queuing and being woken. A call that has
+/// not queued yet is not waiting on its channel: the rules hold as if it
+/// arrived when it queues or fires.
+#[inline(always)]
+pub(crate) fn call<A: Send + 'static, R: Send + 'static>(
+    join: &Join,
+    channel: SyncChannel<A, R>,
+    arg: A,
+    patience: Patience,
+    mut now: impl FnMut(A) -> Result<R, A>,
+    run: impl FnOnce(Reserved<'_, A, R>, A) -> R,
+) -> Result<R, A> {
+    match (now(arg), patience) {
+        (Ok(result), _) => Ok(result),
+        (Err(arg), Patience::Now) => Err(arg),
+        (Err(arg), Patience::Until(deadline)) => {
+            retry_or_queue(join, channel, arg, Some(deadline), now, run)
+        }
+        (Err(arg), Patience::Forever) => retry_or_queue(join, channel, arg, None, now, run),
+    }
+}
+
+/// [`call`] after its first try: out of line, so that the first try is all
+/// a caller's code holds.
+#[cold]
+#[inline(never)]
+fn retry_or_queue<A: Send + 'static, R: Send + 'static>(
+    join: &Join,
+    channel: SyncChannel<A, R>,
+    mut arg: A,
+    deadline: Option<Instant>,
+    mut now: impl FnMut(A) -> Result<R, A>,
+    run: impl FnOnce(Reserved<'_, A, R>, A) -> R,
+) -> Result<R, A> {
+    for retry in 0..RETRIES {
+        spin(retry);
+        match now(arg) {
+            Ok(result) => return Ok(result),
+            Err(back) => arg = back,
+        }
+    }
+    match queued::queue_and_wait(join, channel, arg, deadline) {
+        Ended::Done(result) => Ok(result),
+        Ended::Withdrawn(arg) => Err(arg),
+        Ended::HandedOver(chord, arg) => Ok(run(Reserved::handed_over(join, channel, chord), arg)),
+    }
+}

@@ -1,0 +1,89 @@
+//! Taking a firing's messages: the one way a chord's body gets its bindings,
+//! whether its pattern takes them term by term ([`crate::Term::take`]) or
+//! generated code takes them by channel ([`crate::__private::Reserved`]).
+//!
+//! A firing owns a reservation (see [`crate::matcher`]): so many messages of
+//! each of its channels, not yet popped. Taking pops the oldest still there;
+//! a synchronous term's call is the caller's own (a caller that reserved the
+//! chord itself brings its call, not queued) or the oldest queued call still
+//! waiting.
+
+use crate::channel_state::ChannelState;
+use crate::tables::TermSpec;
+use crate::waiter::TakenCall;
+
+/// A chord being fired: its reserved messages, as its terms take them.
+///
+/// Opaque: the runtime hands one to a [`Pattern`](crate::Pattern) to take a
+/// body's bindings.
+pub struct Firing<'a> {
+    channels: &'a [ChannelState],
+    terms: &'a [TermSpec],
+    chord: usize,
+    /// The next term to take, in pattern order.
+    next: usize,
+    own: Option<Own>,
+}
+
+/// The call a caller that reserved its chord itself brings: its channel, its
+/// position among that channel's messages in the pattern, and the call.
+pub(crate) struct Own {
+    pub(crate) channel: u32,
+    pub(crate) position: u32,
+    pub(crate) call: Option<TakenCall>,
+}
+
+impl<'a> Firing<'a> {
+    pub(crate) fn new(channels: &'a [ChannelState], terms: &'a [TermSpec], chord: usize) -> Self {
+        Firing {
+            channels,
+            terms,
+            chord,
+            next: 0,
+            own: None,
+        }
+    }
+
+    /// The chord's index, in declaration order.
+    #[inline]
+    pub(crate) fn chord(&self) -> usize {
+        self.chord
+    }
+
+    /// Brings the caller's own call into the firing.
+    pub(crate) fn bring(&mut self, own: Own) {
+        self.own = Some(own);
+    }
+
+    /// The next term of the pattern.
+    pub(crate) fn next_term(&mut self) -> TermSpec {
+        let term = self.terms[self.next];
+        self.next += 1;
+        term
+    }
+
+    /// Takes the oldest reserved message of `channel`, one of the chord's
+    /// asynchronous channels.
+    #[inline]
+    pub(crate) fn message<T: 'static>(&self, channel: u32) -> T {
+        debug_assert!(
+            self.terms.iter().any(|t| t.channel == channel),
+            "a chord takes a message of a channel it does not hold"
+        );
+        self.channels[channel as usize]
+            .payloads::<T>()
+            .pop_reserved()
+    }
+
+    /// The `i`-th call of a synchronous term: the caller's own, or the
+    /// oldest queued call still waiting.
+    pub(crate) fn call(&mut self, term: TermSpec, i: u32) -> TakenCall {
+        let position = term.offset + i;
+        if let Some(own) = &mut self.own {
+            if own.channel == term.channel && own.position == position {
+                return own.call.take().expect("own call taken twice");
+            }
+        }
+        self.channels[term.channel as usize].calls().take_reserved()
+    }
+}

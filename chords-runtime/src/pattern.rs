@@ -1,0 +1,184 @@
+//! Patterns: the terms a chord waits for, and how its body's bindings are
+//! taken from a firing.
+//!
+//! A [`Term`] is a channel handle, or one [`Repeat`]ed; a [`Pattern`] is a
+//! tuple of terms. The builder asks each for its [`TermSpec`] (which channel,
+//! how many messages); when the chord fires, each takes its binding from the
+//! [`Firing`], in pattern order. Both types are opaque outside this crate.
+
+use crate::channel::{AsyncChannel, Repeat, SyncChannel};
+pub use crate::firing::Firing;
+pub use crate::tables::TermSpec;
+use crate::waiter::Reply;
+
+/// One term of a pattern: a channel, or a channel [`Repeat`]ed.
+///
+/// `Binding` is what the chord's body receives for it: `T` for an
+/// [`AsyncChannel<T>`], `(A, Reply<R>)` for a [`SyncChannel<A, R>`], and arrays
+/// of those for a [`Repeat`].
+///
+/// ```
+/// use chords_runtime::{Reply, Term};
+///
+/// fn binding<T: Term>(_: T) -> std::marker::PhantomData<T::Binding> {
+///     std::marker::PhantomData
+/// }
+/// let mut b = chords_runtime::Join::builder();
+/// let put = b.asynchronous::<String>("put");
+/// let get = b.synchronous::<(), String>("get");
+/// let _: std::marker::PhantomData<String> = binding(put);
+/// let _: std::marker::PhantomData<[((), Reply<String>); 2]> = binding(get.times::<2>());
+/// ```
+pub trait Term: Send + Sync + 'static {
+    /// The value the body receives for this term.
+    type Binding;
+    /// Which channel, and how many of its messages, the term takes.
+    fn spec(&self) -> TermSpec;
+    /// Takes the term's binding from a firing of its chord.
+    fn take(&self, firing: &mut Firing<'_>) -> Self::Binding;
+}
+
+impl<T: Send + 'static> Term for AsyncChannel<T> {
+    type Binding = T;
+
+    fn spec(&self) -> TermSpec {
+        TermSpec::new(self.join, self.index, 1)
+    }
+
+    fn take(&self, firing: &mut Firing<'_>) -> T {
+        let term = firing.next_term();
+        debug_assert_eq!(term.count, 1);
+        firing.message(term.channel)
+    }
+}
+
+impl<T: Send + 'static, const N: usize> Term for Repeat<AsyncChannel<T>, N> {
+    type Binding = [T; N];
+
+    fn spec(&self) -> TermSpec {
+        TermSpec::new(self.0.join, self.0.index, N as u32)
+    }
+
+    fn take(&self, firing: &mut Firing<'_>) -> [T; N] {
+        let term = firing.next_term();
+        std::array::from_fn(|_| firing.message(term.channel))
+    }
+}
+
+impl<A: Send + 'static, R: Send + 'static> Term for SyncChannel<A, R> {
+    type Binding = (A, Reply<R>);
+
+    fn spec(&self) -> TermSpec {
+        TermSpec::new(self.join, self.index, 1)
+    }
+
+    fn take(&self, firing: &mut Firing<'_>) -> (A, Reply<R>) {
+        let term = firing.next_term();
+        // SAFETY: the term is this channel's, whose calls carry `A` and return `R`.
+        unsafe { firing.call(term, 0).split(firing.chord()) }
+    }
+}
+
+impl<A: Send + 'static, R: Send + 'static, const N: usize> Term for Repeat<SyncChannel<A, R>, N> {
+    type Binding = [(A, Reply<R>); N];
+
+    fn spec(&self) -> TermSpec {
+        TermSpec::new(self.0.join, self.0.index, N as u32)
+    }
+
+    fn take(&self, firing: &mut Firing<'_>) -> [(A, Reply<R>); N] {
+        let term = firing.next_term();
+        // SAFETY: the term is this channel's, whose calls carry `A` and return `R`.
+        std::array::from_fn(|i| unsafe { firing.call(term, i as u32).split(firing.chord()) })
+    }
+}
+
+/// A chord's pattern: a tuple of 1 to 12 [`Term`]s.
+///
+/// Its `Args` is the tuple of the terms' bindings, which the body receives.
+///
+/// ```
+/// use chords_runtime::{Pattern, AsyncChannel, SyncChannel, Repeat, Reply};
+///
+/// fn args_of<P: Pattern>(_: &P) -> std::marker::PhantomData<P::Args> {
+///     std::marker::PhantomData
+/// }
+/// let mut b = chords_runtime::Join::builder();
+/// let ask = b.synchronous::<u8, bool>("ask");
+/// let ticket = b.asynchronous::<u32>("ticket");
+/// let _: std::marker::PhantomData<((u8, Reply<bool>), [u32; 2])> =
+///     args_of(&(ask, ticket.times::<2>()));
+/// ```
+pub trait Pattern: Send + Sync + 'static {
+    /// The body's bindings: one per term, in order.
+    type Args;
+    /// The terms' specs, in pattern order.
+    fn specs(&self) -> Vec<TermSpec>;
+    /// Takes every term's binding from a firing of the chord, in pattern order.
+    fn take(&self, firing: &mut Firing<'_>) -> Self::Args;
+}
+
+/// A pattern that can take one more term: what [`When::and`] uses.
+///
+/// ```
+/// use chords_runtime::Append;
+///
+/// let mut b = chords_runtime::Join::builder();
+/// let x = b.asynchronous::<()>("x");
+/// let y = b.asynchronous::<i8>("y");
+/// fn longer<P: Append<T>, T>(_: P, _: T) {}
+/// longer((x,), y);
+/// ```
+pub trait Append<T> {
+    /// The longer pattern.
+    type Output: Pattern;
+    /// The pattern with `term` after its terms.
+    fn append(self, term: T) -> Self::Output;
+}
+
+macro_rules! patterns {
+    ($($t:ident $v:ident),+) => {
+        impl<$($t: Term),+> Pattern for ($($t,)+) {
+            type Args = ($($t::Binding,)+);
+
+            fn specs(&self) -> Vec<TermSpec> {
+                let ($($v,)+) = self;
+                vec![$($v.spec()),+]
+            }
+
+            fn take(&self, firing: &mut Firing<'_>) -> Self::Args {
+                let ($($v,)+) = self;
+                ($($v.take(firing),)+)
+            }
+        }
+    };
+}
+
+macro_rules! append {
+    ($($t:ident $v:ident),+) => {
+        impl<$($t: Term,)+ Next: Term> Append<Next> for ($($t,)+) {
+            type Output = ($($t,)+ Next,);
+
+            fn append(self, term: Next) -> Self::Output {
+                let ($($v,)+) = self;
+                ($($v,)+ term,)
+            }
+        }
+    };
+}
+
+macro_rules! arities {
+    ($($t:ident $v:ident),+) => {
+        patterns!($($t $v),+);
+        arities!(@append [] $($t $v),+);
+    };
+    (@append [$($done:ident $dv:ident),*] $t:ident $v:ident $(, $rest:ident $rv:ident)+) => {
+        append!($($done $dv,)* $t $v);
+        patterns!($($done $dv,)* $t $v);
+        arities!(@append [$($done $dv,)* $t $v] $($rest $rv),+);
+    };
+    (@append [$($done:ident $dv:ident),*] $t:ident $v:ident) => {};
+}
+
+// Patterns of 1 to 12 terms.
+arities!(T1 t1, T2 t2, T3 t3, T4 t4, T5 t5, T6 t6, T7 t7, T8 t8, T9 t9, T10 t10, T11 t11, T12 t12);
