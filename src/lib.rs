@@ -1,5 +1,5 @@
 // The crate docs are the language reference, in docs/reference.md; its
-// examples run as doc tests (`cargo test --doc -p chords`).
+// examples run as doc tests (`cargo test --doc -p join-chords`).
 #![doc = include_str!("../docs/reference.md")]
 
 pub use chords_runtime::*;
