@@ -1,4 +1,4 @@
-//! Procedural macros for [chords](https://docs.rs/chords): the `#[chords]`
+//! Procedural macros for [chords](https://docs.rs/join-chords): the `#[chords]`
 //! attribute, which turns an impl block of channel declarations and chord
 //! bodies into a struct backed by the chords runtime.
 //!

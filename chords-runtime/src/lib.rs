@@ -1,4 +1,4 @@
-//! The engine behind [chords](https://docs.rs/chords): join patterns for Rust.
+//! The engine behind [chords](https://docs.rs/join-chords): join patterns for Rust.
 //!
 //! A [`Join`] holds typed channels — asynchronous ones that queue messages,
 //! synchronous ones whose callers block for a result — and chords: patterns of
