@@ -4,6 +4,9 @@
 
 pub use chords_runtime::*;
 
+mod waiting;
+pub use waiting::Waiting;
+
 /// The README's examples, run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
@@ -17,6 +20,8 @@ pub mod __private {
     use core::fmt;
 
     use chords_runtime::Reply;
+
+    use crate::Waiting;
 
     /// What a message or a result must be: `Send + 'static`.
     #[diagnostic::on_unimplemented(
@@ -75,19 +80,11 @@ pub mod __private {
     pub fn debug(
         f: &mut fmt::Formatter<'_>,
         name: &str,
-        channels: &[(&str, usize)],
+        channels: &Waiting,
         chords: &[&str],
     ) -> fmt::Result {
-        struct Channels<'a>(&'a [(&'a str, usize)]);
-        impl fmt::Debug for Channels<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_map()
-                    .entries(self.0.iter().map(|(name, waiting)| (name, waiting)))
-                    .finish()
-            }
-        }
         f.debug_struct(name)
-            .field("channels", &Channels(channels))
+            .field("channels", channels)
             .field("chords", &chords)
             .finish()
     }
