@@ -4,6 +4,9 @@
 
 pub use chords_runtime::*;
 
+mod waiting;
+pub use waiting::Waiting;
+
 /// The README's examples, run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

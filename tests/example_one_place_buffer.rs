@@ -10,11 +10,12 @@ use std::thread;
 use cell::{Move, OnePlaceBuffer};
 
 mod common;
-use common::{wait_until, waiting, within};
+use common::{wait_until, within};
 
-/// The state messages queued now: (empty, contains), from `Debug`.
+/// The state messages queued now: (empty, contains).
 fn state<T: Clone + Send + 'static>(cell: &OnePlaceBuffer<T>) -> (usize, usize) {
-    (waiting(cell, "empty"), waiting(cell, "contains"))
+    let waiting = cell.waiting();
+    (waiting["empty"], waiting["contains"])
 }
 
 /// Asserts that `history` is put, got, put, got, … with each got taking the
@@ -88,9 +89,7 @@ fn a_second_put_blocks_until_a_get() {
         let cell = cell.clone();
         thread::spawn(move || cell.put(2))
     };
-    wait_until("the second put waits", || {
-        format!("{cell:?}").contains("\"put\": 1")
-    });
+    wait_until("the second put waits", || cell.waiting()["put"] == 1);
     assert!(!second.is_finished());
     assert_eq!(state(&cell), (0, 1), "still holding the first value");
     assert_eq!(cell.get(), 1);

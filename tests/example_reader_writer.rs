@@ -17,21 +17,16 @@ use rwlock::{ReaderWriter, Report};
 mod common;
 use common::{wait_until, within};
 
-/// Whether `Debug` shows `count` messages queued on `channel`.
-fn queued(lock: &ReaderWriter, channel: &str, count: usize) -> bool {
-    format!("{lock:?}").contains(&format!("\"{channel}\": {count},"))
-        || format!("{lock:?}").contains(&format!("\"{channel}\": {count}}}"))
-}
-
 /// Asserts the lock is idle: one `idle()` and no other state message.
 fn assert_idle(lock: &ReaderWriter) {
+    let waiting = lock.waiting();
     for (channel, count) in [
         ("idle", 1),
         ("readers", 0),
         ("draining", 0),
         ("writer_turn", 0),
     ] {
-        assert!(queued(lock, channel, count), "{channel}: {count}? {lock:?}");
+        assert_eq!(waiting[channel], count, "{channel} in {waiting:?}");
     }
 }
 
@@ -45,7 +40,7 @@ fn readers_share_the_lock() {
         s.spawn(|| lock.shared()).join().unwrap();
         s.spawn(|| lock.shared()).join().unwrap();
     });
-    assert!(queued(&lock, "readers", 1));
+    assert_eq!(lock.waiting()["readers"], 1);
     assert!(lock.try_shared().is_ok(), "a fourth, without waiting");
     for _ in 0..4 {
         lock.release_shared();
@@ -70,7 +65,7 @@ fn a_writer_excludes_readers_and_writers() {
             inside.fetch_add(1, SeqCst);
         });
         wait_until("both wait", || {
-            queued(&lock, "shared", 1) && queued(&lock, "exclusive", 1)
+            lock.waiting()["shared"] == 1 && lock.waiting()["exclusive"] == 1
         });
         assert_eq!(inside.load(SeqCst), 0);
         assert!(!reader.is_finished() && !writer.is_finished());
@@ -91,7 +86,7 @@ fn a_waiting_writer_stops_new_readers() {
             order.lock().unwrap().push("writer");
         });
         wait_until("the writer waits for the reader", || {
-            queued(&lock, "draining", 1)
+            lock.waiting()["draining"] == 1
         });
         assert!(
             lock.try_shared().is_err(),
@@ -101,7 +96,7 @@ fn a_waiting_writer_stops_new_readers() {
             let _r = lock.read();
             order.lock().unwrap().push("late reader");
         });
-        wait_until("the late reader waits", || queued(&lock, "shared", 1));
+        wait_until("the late reader waits", || lock.waiting()["shared"] == 1);
         assert!(order.lock().unwrap().is_empty());
         lock.release_shared();
     });
@@ -119,12 +114,14 @@ fn readers_that_waited_go_before_the_next_writer() {
             let _r = lock.read();
             order.lock().unwrap().push("reader");
         });
-        wait_until("the reader waits", || queued(&lock, "shared", 1));
+        wait_until("the reader waits", || lock.waiting()["shared"] == 1);
         s.spawn(|| {
             let _w = lock.write();
             order.lock().unwrap().push("second writer");
         });
-        wait_until("the second writer waits", || queued(&lock, "exclusive", 1));
+        wait_until("the second writer waits", || {
+            lock.waiting()["exclusive"] == 1
+        });
         lock.release_exclusive();
     });
     assert_eq!(order.into_inner().unwrap(), ["reader", "second writer"]);

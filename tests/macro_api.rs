@@ -249,6 +249,15 @@ fn raw_identifiers_empty_objects_and_unit_terms() {
     let err = r.match_timeout(1, 2, 3, Duration::ZERO).unwrap_err();
     assert_eq!(err.into_inner(), (1, 2, 3));
     assert!(format!("{r:?}").starts_with(r#"Raw { channels: {"match": 0, "loop": 0}"#));
+    // `waiting()` names the channels without their `r#`, as `Debug` does.
+    r.r#loop(5);
+    let waiting = r.waiting();
+    assert_eq!((waiting["match"], waiting["loop"]), (0, 1));
+    assert_eq!(
+        waiting.iter().collect::<Vec<_>>(),
+        [("match", 0), ("loop", 1)]
+    );
+    assert_eq!(edges::Empty::new().waiting().iter().len(), 0);
 
     let s = edges::Signals::new();
     s.pair(1, "one".into());

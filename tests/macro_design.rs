@@ -49,7 +49,7 @@ fn buffer_is_fifo_and_get_waits_for_put() {
         let b = b.clone();
         thread::spawn(move || b.get())
     };
-    wait_until("get is queued", || format!("{b:?}").contains("\"get\": 1"));
+    wait_until("get is queued", || b.waiting()["get"] == 1);
     b.put(42);
     assert_eq!(getter.join().unwrap(), 42);
 }
@@ -433,8 +433,9 @@ fn try_timeout_and_deadline_hand_arguments_back() {
     assert_eq!(err.into_inner(), (3, "three"));
     let err: TryCallError<()> = t.try_none().unwrap_err();
     assert_eq!(err.into_inner(), ());
-    assert!(
-        format!("{t:?}").contains("\"get\": 0"),
+    assert_eq!(
+        (t.waiting()["get"], t.waiting()["none"]),
+        (0, 0),
         "nothing was left queued"
     );
 
@@ -456,9 +457,7 @@ fn a_timed_call_gets_the_result_when_a_put_arrives_in_time() {
         let t = t.clone();
         thread::spawn(move || t.none_timeout(Duration::from_secs(60)))
     };
-    wait_until("none is queued", || {
-        format!("{t:?}").contains("\"none\": 1")
-    });
+    wait_until("none is queued", || t.waiting()["none"] == 1);
     t.put(5);
     assert_eq!(caller.join().unwrap(), Ok(5));
 }
@@ -534,7 +533,7 @@ fn wildcard_bindings_drop_their_value() {
     wait_until("the discarded message is dropped", || {
         drops.load(SeqCst) == 1
     });
-    assert!(format!("{h:?}").contains("\"discard\": 0"));
+    assert_eq!(h.waiting()["discard"], 0);
 }
 
 // ---------------------------------------------------------------------------

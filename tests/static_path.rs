@@ -21,7 +21,7 @@ use chords::{chords, TimeoutError, TryCallError};
 
 mod common;
 use common::tracker::{Counted, Tracker};
-use common::{sorted, wait_until, waiting, within};
+use common::{sorted, wait_until, within};
 
 // ---------------------------------------------------------------------------
 // Priority: the first declared chord that can fire, fires.
@@ -92,9 +92,9 @@ fn priority_first_declared_enabled_chord_fires() {
         f.b();
         f.o();
         assert_eq!(f.get(), "first");
-        assert_eq!((waiting(&f, "a"), waiting(&f, "b")), (0, 1));
+        assert_eq!((f.waiting()["a"], f.waiting()["b"]), (0, 1));
         assert_eq!(f.get(), "second");
-        assert_eq!((waiting(&f, "a"), waiting(&f, "b")), (0, 0));
+        assert_eq!((f.waiting()["a"], f.waiting()["b"]), (0, 0));
         assert_eq!(f.try_get(), Err(TryCallError(())));
         assert_eq!(f.other(), "unrelated");
 
@@ -107,7 +107,7 @@ fn priority_first_declared_enabled_chord_fires() {
         f.c();
         assert_eq!(f.get(), "needs_c");
         assert_eq!(
-            (waiting(&f, "a"), waiting(&f, "b"), waiting(&f, "c")),
+            (f.waiting()["a"], f.waiting()["b"], f.waiting()["c"]),
             (0, 1, 0)
         );
         assert_eq!(f.get(), "second");
@@ -116,7 +116,7 @@ fn priority_first_declared_enabled_chord_fires() {
         assert!(f.try_get().is_err());
         f.a();
         assert_eq!(f.get(), "needs_c");
-        assert_eq!(waiting(&f, "get"), 0);
+        assert_eq!(f.waiting()["get"], 0);
     }
 }
 
@@ -127,7 +127,7 @@ fn priority_reverse_declaration_reverses_the_winner() {
         s.a();
         s.b();
         assert_eq!(s.get(), "second");
-        assert_eq!((waiting(&s, "a"), waiting(&s, "b")), (1, 0));
+        assert_eq!((s.waiting()["a"], s.waiting()["b"]), (1, 0));
         s.o();
         assert_eq!(s.other(), "unrelated");
         assert_eq!(s.get(), "first");
@@ -184,13 +184,13 @@ fn priority_holds_across_the_static_and_general_paths() {
             let t = t.clone();
             thread::spawn(move || t.partner())
         };
-        wait_until("partner is queued", || waiting(&t, "partner") == 1);
+        wait_until("partner is queued", || t.waiting()["partner"] == 1);
         t.a();
         t.b();
         assert_eq!(t.get(), "together");
         assert_eq!(partner.join().unwrap(), "released by get");
         assert_eq!(
-            (waiting(&t, "a"), waiting(&t, "b"), waiting(&t, "partner")),
+            (t.waiting()["a"], t.waiting()["b"], t.waiting()["partner"]),
             (0, 1, 0)
         );
         assert_eq!(t.get(), "alone");
@@ -202,18 +202,18 @@ fn priority_holds_across_the_static_and_general_paths() {
             let s = s.clone();
             thread::spawn(move || s.partner())
         };
-        wait_until("partner is queued", || waiting(&s, "partner") == 1);
+        wait_until("partner is queued", || s.waiting()["partner"] == 1);
         s.a();
         s.b();
         assert_eq!(s.get(), "alone");
         assert_eq!(
-            (waiting(&s, "a"), waiting(&s, "b"), waiting(&s, "partner")),
+            (s.waiting()["a"], s.waiting()["b"], s.waiting()["partner"]),
             (1, 0, 1)
         );
         assert_eq!(s.get(), "together");
         assert_eq!(partner.join().unwrap(), "released by get");
         assert!(s.try_get().is_err());
-        assert_eq!(waiting(&s, "a"), 0);
+        assert_eq!(s.waiting()["a"], 0);
     }
 }
 
@@ -308,9 +308,9 @@ fn order_repeated_and_separate_terms_take_oldest_in_term_order() {
     s.put(8);
     assert!(s.try_take().is_err());
     assert!(s.try_mixed().is_err());
-    assert_eq!(waiting(&s, "put"), 2);
+    assert_eq!(s.waiting()["put"], 2);
     assert_eq!(s.pair(), (7, 8));
-    assert_eq!(waiting(&s, "put"), 0);
+    assert_eq!(s.waiting()["put"], 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -360,7 +360,7 @@ fn several_parameters_and_bodies_through_self_conserve_state() {
         assert_eq!(a.add(i as usize, i), (i as usize, i * (i + 1) / 2));
     }
     assert_eq!(a.read(), (999 * 1000 / 2, 1000));
-    assert_eq!(waiting(&a, "state"), 1);
+    assert_eq!(a.waiting()["state"], 1);
 
     for i in 0..9 {
         a.left(char::from(b'a' + i as u8), i);
@@ -400,7 +400,7 @@ fn several_parameters_and_bodies_through_self_conserve_state() {
             before.1 + (THREADS as u64 * PER) as u32
         )
     );
-    assert_eq!(waiting(&a, "state"), 1);
+    assert_eq!(a.waiting()["state"], 1);
 }
 
 /// The one-place cell of the Polyphonic C# paper, generic, with state in
@@ -436,14 +436,14 @@ fn one_place_cell_alternates_and_conserves_its_state() {
     for i in 0..1000 {
         c.put((i, i.to_string()));
         assert_eq!(
-            (waiting(&c, "empty"), waiting(&c, "contains")),
+            (c.waiting()["empty"], c.waiting()["contains"]),
             (0, 1),
             "full"
         );
         assert!(c.try_put((0, String::new())).is_err(), "the cell is full");
         assert_eq!(c.get(), (i, i.to_string()));
         assert_eq!(
-            (waiting(&c, "empty"), waiting(&c, "contains")),
+            (c.waiting()["empty"], c.waiting()["contains"]),
             (1, 0),
             "empty"
         );
@@ -465,7 +465,7 @@ fn one_place_cell_alternates_and_conserves_its_state() {
         }
     });
     assert_eq!(got, (0..N).collect::<Vec<_>>());
-    assert_eq!((waiting(&c, "empty"), waiting(&c, "contains")), (1, 0));
+    assert_eq!((c.waiting()["empty"], c.waiting()["contains"]), (1, 0));
 }
 
 // ---------------------------------------------------------------------------
@@ -475,17 +475,17 @@ fn one_place_cell_alternates_and_conserves_its_state() {
 fn try_and_timeout_forms_on_the_static_path() {
     let s = Sequence::new();
     assert_eq!(s.try_get(), Err(TryCallError(())));
-    assert_eq!(waiting(&s, "get"), 0, "a failed try leaves no call queued");
+    assert_eq!(s.waiting()["get"], 0, "a failed try leaves no call queued");
     s.put(1);
     s.put(2);
     s.put(3);
     assert_eq!(s.try_get(), Ok(1));
     assert_eq!(s.get_timeout(Duration::from_secs(3600)), Ok(2));
     assert_eq!(s.try_pair(), Err(TryCallError(())), "only one left");
-    assert_eq!(waiting(&s, "put"), 1, "a failed try consumes nothing");
+    assert_eq!(s.waiting()["put"], 1, "a failed try consumes nothing");
     assert_eq!(s.get_timeout(Duration::ZERO), Ok(3));
     assert_eq!(s.get_timeout(Duration::ZERO), Err(TimeoutError(())));
-    assert_eq!(waiting(&s, "get"), 0, "a timed-out call is withdrawn");
+    assert_eq!(s.waiting()["get"], 0, "a timed-out call is withdrawn");
     s.put(4);
     s.put(5);
     assert_eq!(s.pair_timeout(Duration::from_secs(3600)), Ok((4, 5)));
@@ -496,10 +496,10 @@ fn try_and_timeout_forms_on_the_static_path() {
     a.left('x', 1);
     assert_eq!(a.try_combine(7), Err(TryCallError(7)));
     assert_eq!(a.combine_timeout(8, Duration::ZERO), Err(TimeoutError(8)));
-    assert_eq!(waiting(&a, "combine"), 0);
+    assert_eq!(a.waiting()["combine"], 0);
     a.right(2, 'y');
     assert_eq!(a.try_combine(3), Ok(('x', 132, 'y')));
-    assert_eq!((waiting(&a, "left"), waiting(&a, "right")), (0, 0));
+    assert_eq!((a.waiting()["left"], a.waiting()["right"]), (0, 0));
 }
 
 // ---------------------------------------------------------------------------
@@ -631,7 +631,7 @@ fn drops_each_value_consumed_on_the_static_path_once() {
     let clone = bin.clone();
     drop(bin);
     assert_eq!(tracker.total(), 19, "a clone still holds them");
-    assert_eq!((waiting(&clone, "put"), waiting(&clone, "pair")), (20, 1));
+    assert_eq!((clone.waiting()["put"], clone.waiting()["pair"]), (20, 1));
     drop(clone);
     assert_eq!(tracker.total(), tracker.created());
     assert_eq!(tracker.created(), 41);
@@ -691,7 +691,7 @@ fn drops_zero_sized_payloads_once() {
     assert_eq!(dropped(), 5, "the caller holds it");
     drop(kept);
     assert_eq!(dropped(), 6);
-    assert_eq!(waiting(&tokens, "token"), 14);
+    assert_eq!(tokens.waiting()["token"], 14);
 
     let clone = tokens.clone();
     drop(tokens);
@@ -761,8 +761,8 @@ fn panics_unwind_the_caller_and_drop_consumed_messages_once() {
     assert_eq!(payload.downcast_ref::<Boom>(), Some(&Boom(0)));
     assert_eq!(tracker.dropped(0), 1, "the consumed item is dropped once");
     assert_eq!(tracker.total(), 1);
-    assert_eq!(waiting(&f, "take"), 0);
-    assert_eq!(waiting(&f, "put"), 9);
+    assert_eq!(f.waiting()["take"], 0);
+    assert_eq!(f.waiting()["put"], 9);
     assert_eq!(f.take(false), 1, "still usable, nothing else lost");
     assert_eq!(tracker.total(), 2);
 
@@ -780,7 +780,7 @@ fn panics_unwind_the_caller_and_drop_consumed_messages_once() {
     let payload = caught(|| f.peek(true));
     assert_eq!(payload.downcast_ref::<Boom>(), Some(&Boom(8)));
     assert_eq!(tracker.total(), 8);
-    assert_eq!(waiting(&f, "put"), 2);
+    assert_eq!(f.waiting()["put"], 2);
     assert_eq!(f.take(false), 9);
     assert_eq!(f.peek(false), 8);
     assert_eq!(f.take(false), 8);
@@ -844,8 +844,8 @@ fn concurrent_lock_excludes_and_loses_no_update() {
         }
     });
     assert_eq!(counter.load(SeqCst), THREADS * OPS);
-    assert_eq!(waiting(&lock, "free"), 1);
-    assert_eq!(waiting(&lock, "acquire"), 0);
+    assert_eq!(lock.waiting()["free"], 1);
+    assert_eq!(lock.waiting()["acquire"], 0);
     lock.acquire();
     assert!(lock.try_acquire().is_err());
 }
@@ -893,8 +893,8 @@ fn concurrent_semaphore_never_exceeds_its_permits() {
     });
     let most = most.load(SeqCst);
     assert!((1..=PERMITS).contains(&most), "{most} holders at once");
-    assert_eq!(waiting(&sem, "release"), PERMITS);
-    assert_eq!(waiting(&sem, "acquire"), 0);
+    assert_eq!(sem.waiting()["release"], PERMITS);
+    assert_eq!(sem.waiting()["acquire"], 0);
     let granted = (0..PERMITS + 2)
         .filter(|_| sem.try_acquire().is_ok())
         .count();
@@ -980,7 +980,7 @@ fn concurrent_producers_and_consumers_receive_each_value_once() {
     assert_eq!(all, (0..TOTAL).collect::<Vec<_>>());
     assert_eq!(tracker.total(), TOTAL, "each value dropped once");
     assert!(buffer.try_get().is_err());
-    assert_eq!(waiting(&buffer, "put"), 0);
+    assert_eq!(buffer.waiting()["put"], 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -1008,23 +1008,23 @@ fn a_queued_call_handed_its_chord_runs_the_body_with_its_own_argument() {
                 let desk = desk.clone();
                 thread::spawn(move || (desk.ask(round), thread::current().id()))
             };
-            wait_until("the call queues", || waiting(&desk, "ask") == 1);
+            wait_until("the call queues", || desk.waiting()["ask"] == 1);
             desk.answer(round);
             let ((value, ran_on), asker_id) = asker.join().unwrap();
             assert_eq!(value, round * 1000 + round, "round {round}");
             assert_eq!(ran_on, asker_id, "the body runs on the caller's thread");
-            assert_eq!(waiting(&desk, "answer"), 0);
+            assert_eq!(desk.waiting()["answer"], 0);
         }
         // A panicking body unwinds the queued caller, and the desk stays usable.
         let asker = {
             let desk = desk.clone();
             thread::spawn(move || panic::catch_unwind(AssertUnwindSafe(|| desk.ask(7))))
         };
-        wait_until("the call queues", || waiting(&desk, "ask") == 1);
+        wait_until("the call queues", || desk.waiting()["ask"] == 1);
         desk.answer(0);
         let payload = asker.join().unwrap().expect_err("the body panicked");
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"answer zero"));
-        assert_eq!((waiting(&desk, "ask"), waiting(&desk, "answer")), (0, 0));
+        assert_eq!((desk.waiting()["ask"], desk.waiting()["answer"]), (0, 0));
         desk.answer(5);
         assert_eq!(desk.ask(2).0, 2005);
     });

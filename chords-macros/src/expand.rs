@@ -50,6 +50,12 @@
 //!     fn __chord_deliver(item: T) -> T { item }                      // the user's body and spans
 //! }
 //! impl<T: ..> Buffer<T> { fn __chords_check() { assert_send_static::<T>(); } }
+//! impl<T: ..> Buffer<T> {
+//!     // (`Debug` prints through it.)
+//!     pub fn waiting(&self) -> Waiting {
+//!         FromIterator::from_iter([("put", self.__join.waiting(self.__ch_put)), ("get", self.__join.waiting(self.__ch_get))])
+//!     }
+//! }
 //! ```
 //!
 //! Every path above but the user's types is under `::chords::__private`, the
@@ -275,11 +281,6 @@ fn trait_impls(input: &Input, real: bool) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let (clone, fmt, default) = if real {
         let fields: Vec<Ident> = input.channels.iter().map(|c| field(&c.name)).collect();
-        let channels = input.channels.iter().map(|c| {
-            let s = string(&c.name);
-            let f = field(&c.name);
-            quote!((#s, self.__join.waiting(self.#f)))
-        });
         let chords = input.chords.iter().map(|c| string(&c.name));
         (
             quote! {
@@ -290,7 +291,7 @@ fn trait_impls(input: &Input, real: bool) -> TokenStream {
                 }
             },
             quote! {
-                ::chords::__private::debug(f, #name_str, &[#(#channels),*], &[#(#chords),*])
+                ::chords::__private::debug(f, #name_str, &self.waiting(), &[#(#chords),*])
             },
             quote!(Self::__chords_new()),
         )
@@ -629,6 +630,38 @@ fn new_fn(input: &Input, real: bool) -> TokenStream {
     }
 }
 
+/// The generated `waiting`, in an impl of its own under the user's `where`
+/// clause only, as `Debug` calls it.
+fn waiting_impl(input: &Input, real: bool) -> TokenStream {
+    let name = &input.name;
+    let vis = &input.vis;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let doc = format!(
+        " How many messages (or calls) wait on each channel of this `{}`, not yet \
+         taken by a chord: a snapshot, in declaration order. `Debug` shows the same counts.",
+        unraw(name)
+    );
+    let body = if real {
+        let counts = input.channels.iter().map(|c| {
+            let s = string(&c.name);
+            let f = field(&c.name);
+            quote!((#s, self.__join.waiting(self.#f)))
+        });
+        quote!(::core::iter::FromIterator::from_iter([#(#counts),*]))
+    } else {
+        quote!(::core::unreachable!())
+    };
+    quote! {
+        impl #impl_generics #name #ty_generics #where_clause {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            #vis fn waiting(&self) -> ::chords::Waiting {
+                #body
+            }
+        }
+    }
+}
+
 /// The stub emitted when the input has errors: the struct, and methods
 /// with the declared signatures, so that uses of them raise no further error.
 pub fn stub(input: &Input) -> TokenStream {
@@ -650,6 +683,11 @@ pub fn stub(input: &Input) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let waiting = if taken.insert("waiting".into()) {
+        waiting_impl(input, false)
+    } else {
+        TokenStream::new()
+    };
     let mut methods = Vec::new();
     for channel in &input.channels {
         if taken.contains(&unraw(&channel.name)) {
@@ -667,6 +705,7 @@ pub fn stub(input: &Input) -> TokenStream {
     quote! {
         #def
         #impls
+        #waiting
         #(#attrs)*
         impl #impl_generics #name #ty_generics #where_clause {
             #new
@@ -1029,6 +1068,7 @@ pub fn expand(input: &Input) -> TokenStream {
     });
     let def = struct_def(input, quote!(#(#fields)*));
     let impls = trait_impls(input, true);
+    let waiting = waiting_impl(input, true);
     let checks = send_checks(input);
 
     let declare = input.channels.iter().map(|c| {
@@ -1076,6 +1116,7 @@ pub fn expand(input: &Input) -> TokenStream {
     quote! {
         #def
         #impls
+        #waiting
         #checks
 
         #(#attrs)*

@@ -31,11 +31,17 @@ pub fn check(input: &Input, errors: &mut Errors) {
     shadowing(&resolved, errors);
 }
 
-/// Channels, the methods they generate, `new`, the user's own methods and
-/// chords must not share a name.
+/// Channels, the methods they generate, `new`, `waiting`, the user's own
+/// methods and chords must not share a name.
 fn names(input: &Input, errors: &mut Errors) {
     // Each name taken so far, with what took it.
     let mut taken: HashMap<String, String> = HashMap::new();
+    taken.insert(
+        "waiting".into(),
+        "the method `waiting` that `#[chords]` generates (it returns the queue lengths, \
+         and cannot be replaced)"
+            .into(),
+    );
     if !input.user_new() {
         taken.insert(
             "new".into(),

@@ -153,24 +153,16 @@ pub fn reply_each<R, const N: usize>(replies: [Reply<R>; N], results: [R; N]) {
     }
 }
 
-/// `Debug` of a generated chord object: its name, each channel with its
-/// waiting messages, and its chords.
+/// `Debug` of a chord object: its name, each channel with its waiting
+/// messages (a map, as `chords::Waiting` prints it), and its chords.
 pub fn debug(
     f: &mut fmt::Formatter<'_>,
     name: &str,
-    channels: &[(&str, usize)],
+    channels: &dyn fmt::Debug,
     chords: &[&str],
 ) -> fmt::Result {
-    struct Channels<'a>(&'a [(&'a str, usize)]);
-    impl fmt::Debug for Channels<'_> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_map()
-                .entries(self.0.iter().map(|(name, waiting)| (name, waiting)))
-                .finish()
-        }
-    }
     f.debug_struct(name)
-        .field("channels", &Channels(channels))
+        .field("channels", channels)
         .field("chords", &chords)
         .finish()
 }

@@ -192,13 +192,16 @@ impl Join {
 
 impl fmt::Debug for Join {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state: &State = &self.state;
-        let channels: Vec<(&str, usize)> = state
-            .channels
-            .iter()
-            .map(|c| (c.name.as_str(), c.count.available() as usize))
-            .collect();
-        let chords: Vec<&str> = state.chords.iter().map(|c| c.name.as_str()).collect();
-        crate::generated::debug(f, "Join", &channels, &chords)
+        struct Channels<'a>(&'a State);
+        impl fmt::Debug for Channels<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let counts = self.0.channels.iter();
+                f.debug_map()
+                    .entries(counts.map(|c| (&c.name, c.count.available())))
+                    .finish()
+            }
+        }
+        let chords: Vec<&str> = self.state.chords.iter().map(|c| c.name.as_str()).collect();
+        crate::generated::debug(f, "Join", &Channels(&self.state), &chords)
     }
 }

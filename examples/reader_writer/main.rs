@@ -40,13 +40,13 @@ fn main() {
             let _w = lock.write();
             say("the writer is in".into());
         });
-        wait_for(|| format!("{lock:?}").contains("\"draining\": 1"));
+        wait_for(|| lock.waiting()["draining"] == 1);
         say("the writer waits for reader 1".into());
         s.spawn(|| {
             let _r = lock.read();
             say("reader 2 is in".into());
         });
-        wait_for(|| format!("{lock:?}").contains("\"shared\": 1"));
+        wait_for(|| lock.waiting()["shared"] == 1);
         say("reader 2 waits behind the writer".into());
         say("reader 1 leaves".into());
         lock.release_shared();

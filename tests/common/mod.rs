@@ -42,15 +42,3 @@ pub fn sorted<T: Ord>(mut values: Vec<T>) -> Vec<T> {
     values.sort_unstable();
     values
 }
-
-/// The waiting count of channel `name` in a chord object's `Debug` output.
-pub fn waiting(object: &impl std::fmt::Debug, name: &str) -> usize {
-    let text = format!("{object:?}");
-    let key = format!("\"{name}\": ");
-    let at = text.find(&key).unwrap_or_else(|| panic!("{key} in {text}")) + key.len();
-    text[at..]
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("a count after {key} in {text}"))
-}

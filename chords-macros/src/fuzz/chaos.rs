@@ -13,6 +13,7 @@ use super::rng::Rng;
 const WORDS: &[&str] = &[
     "_", "&", "&&", "self", "Self", "mut", "async", "fn", "const", "pub", "impl", ";", ",", ":",
     "::", "0", "2u8", "x", "r#x", "#", "->", "<", ">", "=", "'a", "\"s\"", "chord", "new",
+    "waiting",
 ];
 
 /// `text` with 1 to 3 tokens after its `#[chords..]` deleted, doubled or

@@ -274,6 +274,26 @@ fn wild_term(channel: &Channel) -> Term {
     }
 }
 
+/// The names of the methods that `#[chords]` generates for every object:
+/// `waiting`, and `new` unless the block writes its own.
+fn reserved(block: &Block) -> Vec<&'static str> {
+    let mut names = vec!["waiting"];
+    if !block.user_new() {
+        names.push("new");
+    }
+    names
+}
+
+/// The names a channel's methods take: its own, and for a synchronous
+/// channel those of `generated`.
+fn method_names(channel: &Channel) -> Vec<String> {
+    let mut names = vec![channel.name.clone()];
+    if channel.sync {
+        names.extend(generated(&channel.name));
+    }
+    names
+}
+
 /// The names a synchronous channel's methods take besides its own.
 fn generated(name: &str) -> [String; 3] {
     let name = plain(name);

@@ -1,6 +1,6 @@
 //! Mistakes in chords: their patterns, names and signatures.
 
-use super::{declared, generated, item, spelling, wild_term, Ctx};
+use super::{declared, item, method_names, reserved, spelling, wild_term, Ctx};
 use crate::fuzz::model::{result_of, variable, Chord, ItemKind, Term};
 use crate::fuzz::render::{pattern_text, Part};
 use crate::fuzz::rng::Rng;
@@ -194,19 +194,12 @@ pub(super) fn chord_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
         return false;
     };
     let channels = cx.free_channels(|_| true);
-    let name = if !channels.is_empty() && (cx.block.user_new() || rng.percent(80)) {
+    let name = if !channels.is_empty() && rng.percent(80) {
         let c = *rng.pick(&channels);
         cx.claim(&[c]);
-        let channel = cx.channel(c);
-        let mut names = vec![channel.name.clone()];
-        if channel.sync {
-            names.extend(generated(&channel.name));
-        }
-        rng.pick(&names).clone()
-    } else if !cx.block.user_new() {
-        "new".to_string()
+        rng.pick(&method_names(cx.channel(c))).clone()
     } else {
-        return false;
+        rng.pick(&reserved(&cx.block)).to_string()
     };
     cx.chord(k).name = spelling(rng, &name);
     cx.claim(&[k]);

@@ -1,6 +1,6 @@
 //! Mistakes in channel declarations, in names, and in the impl's head.
 
-use super::{generated, item, spelling, wild_term, Ctx};
+use super::{generated, item, method_names, reserved, spelling, wild_term, Ctx};
 use crate::fuzz::model::{same, Channel, ChannelRaw, ItemKind, Method, Param, Ty};
 use crate::fuzz::render::{pattern_text, Loc, Part};
 use crate::fuzz::rng::Rng;
@@ -74,16 +74,13 @@ pub(super) fn channel_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
         .into_iter()
         .filter(|&s| s != c)
         .collect();
-    let user_new = cx.block.user_new();
     // (the new name, the other channel it clashes with)
-    let (name, other) = if !syncs.is_empty() && (user_new || rng.percent(75)) {
+    let (name, other) = if !syncs.is_empty() && rng.percent(75) {
         let s = *rng.pick(&syncs);
         let name = rng.pick(&generated(&cx.channel(s).name)).clone();
         (name, Some(s))
-    } else if !user_new {
-        ("new".to_string(), None)
     } else {
-        return false;
+        (rng.pick(&reserved(&cx.block)).to_string(), None)
     };
     if cx.block.channel(&name).is_some() {
         // Two channels of one name would be another mistake.
@@ -112,12 +109,13 @@ pub(super) fn method_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let Some(c) = cx.any_free_channel(rng) else {
         return false;
     };
-    let channel = cx.channel(c);
-    let mut names = vec![channel.name.clone()];
-    if channel.sync {
-        names.extend(generated(&channel.name));
-    }
-    let name = rng.pick(&names).clone();
+    let names = method_names(cx.channel(c));
+    // Or the generated `waiting`, which a user's method cannot replace.
+    let name = if rng.percent(20) {
+        "waiting".to_string()
+    } else {
+        rng.pick(&names).clone()
+    };
     let name = spelling(rng, &name);
     let (before, after) = *rng.pick(&[("fn ", "(&self) {}"), ("const ", ": u8 = 0;")]);
     let at = rng.below(cx.block.items.len() + 1);
