@@ -1,8 +1,8 @@
-//! The performance suite (DESIGN §6): the benchmarks of Turon & Russo, plus
-//! Santa Claus, each written with chords and against the primitive a Rust
-//! user would pick instead, in one run, across thread counts; the lock and
-//! producer/consumer also against rusty_junctions, the other Rust
-//! join-calculus crate.
+//! The performance suite (the README's *Performance*): the benchmarks of
+//! Turon & Russo, plus Santa Claus, each written with chords and against the
+//! primitive a Rust user would pick instead, in one run, across thread counts;
+//! the lock and producer/consumer also against rusty_junctions, the other
+//! Rust join-calculus crate.
 //!
 //! ```text
 //! cargo bench --bench suite -- [--quick] [--threads 1,2,4] [--duration SECS]

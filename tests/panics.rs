@@ -1,6 +1,6 @@
-//! Panics in chord bodies (DESIGN.md §2.6). A file of its own: the handler for
-//! panics in asynchronous bodies is process-wide, so only this test binary
-//! sets it.
+//! Panics in chord bodies (docs/reference.md, *Panics*). A file of its own: the
+//! handler for panics in asynchronous bodies is process-wide, so only this
+//! test binary sets it.
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};

@@ -1,5 +1,6 @@
-//! The firing rules of DESIGN.md §2.3, the calls of §2.4 and the executor of
-//! §2.6, each shown by the tests named after it, through the run-time API.
+//! The rules of docs/reference.md's *Firing rules*, the calls of *The generated
+//! API* (`try_`, `_timeout`, `_deadline`) and the executor of *What runs
+//! where*, each shown by the tests named after it, through the run-time API.
 //!
 //! Single-threaded tests assert exact outcomes: which chord fired, with which
 //! messages, and the waiting counts afterwards (a firing reserves its messages

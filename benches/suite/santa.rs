@@ -1,7 +1,8 @@
-//! Santa Claus (DESIGN §6): 9 reindeer, 10 elves, no delays anywhere; Santa
-//! wakes W times, for a team of nine reindeer (first) or a group of three
-//! elves, handles it with no work and releases it. Reported: wakeups per
-//! second, and helper rounds per second (9 per delivery, 3 per consultation).
+//! Santa Claus (the README's *Performance*): 9 reindeer, 10 elves, no delays
+//! anywhere; Santa wakes W times, for a team of nine reindeer (first) or a
+//! group of three elves, handles it with no work and releases it. Reported:
+//! wakeups per second, and helper rounds per second (9 per delivery, 3 per
+//! consultation).
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering::Relaxed;
