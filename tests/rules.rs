@@ -12,29 +12,15 @@ use std::collections::HashMap;
 use std::error::Error;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Barrier};
-use std::thread::{self, JoinHandle, ThreadId};
+use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use chords::{
-    AsyncChannel, BuildError, Channel, Join, JoinBuilder, SyncChannel, TimeoutError, TryCallError,
+    AsyncChannel, BuildError, Join, JoinBuilder, SyncChannel, TimeoutError, TryCallError,
 };
 
 mod common;
-use common::wait_until;
-
-/// Starts `f` on a new thread with a clone of `join`, and returns once
-/// `channel` has `queued` waiting calls (so calls are queued in a known order).
-fn spawn_queued<R: Send + 'static>(
-    join: &Join,
-    channel: impl Channel,
-    queued: usize,
-    f: impl FnOnce(Join) -> R + Send + 'static,
-) -> JoinHandle<R> {
-    let j = join.clone();
-    let handle = thread::spawn(move || f(j));
-    wait_until("the call is queued", || join.waiting(channel) == queued);
-    handle
-}
+use common::{spawn_queued, wait_until};
 
 fn me() -> ThreadId {
     thread::current().id()
