@@ -5,7 +5,6 @@
 //! consultation).
 
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Barrier;
 use std::thread;
 use std::time::Instant;
@@ -13,7 +12,7 @@ use std::time::Instant;
 use chords::{AsyncChannel, Join, Reply, SyncChannel};
 
 use super::output::si;
-use super::{Options, Outcome, Row, ALLOCS};
+use super::{allocations, Options, Outcome, Row};
 
 const REINDEER: usize = 9;
 const ELVES: usize = 10;
@@ -243,7 +242,7 @@ fn santa_once(pole: &impl NorthPole, wakeups: u64) -> SantaRun {
             });
         }
         start.wait();
-        let allocs = ALLOCS.load(Relaxed);
+        let allocs = allocations();
         let begin = Instant::now();
         let deliveries = (0..wakeups)
             .filter(|_| pole.santa() == Kind::Delivery)
@@ -251,7 +250,7 @@ fn santa_once(pole: &impl NorthPole, wakeups: u64) -> SantaRun {
         let outcome = Outcome {
             ops: wakeups,
             elapsed: begin.elapsed(),
-            allocs: ALLOCS.load(Relaxed) - allocs,
+            allocs: allocations() - allocs,
         };
         pole.close();
         SantaRun {
