@@ -43,10 +43,14 @@ use std::time::{Duration, Instant};
 mod counting;
 #[path = "suite/objects.rs"]
 mod objects;
-// The lock, the semaphore and the reader/writer lock are the examples' own.
+// The lock, the semaphore, the reader/writer lock and Santa's North Pole are
+// the examples' own.
 #[allow(dead_code)]
 #[path = "../examples/lock/lock.rs"]
 mod lock;
+#[allow(dead_code)]
+#[path = "../examples/santa/north_pole.rs"]
+mod north_pole;
 #[path = "suite/output.rs"]
 mod output;
 #[allow(dead_code)]

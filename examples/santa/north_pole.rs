@@ -16,7 +16,9 @@
 //!
 //! This module is the example's logic and is shared with `tests/santa.rs`:
 //! [`run`] plays the whole story under a [`Config`] (whose delays the tests
-//! set to zero) and returns every [`Event`] with its sequence number.
+//! set to zero) and returns every [`Event`] with its sequence number. The
+//! benchmark suite (`benches/suite/santa.rs`) measures the [`NorthPole`] join
+//! itself, driving it through its methods.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
