@@ -114,20 +114,15 @@ impl NorthPole {
             });
         // Once closed, every worker's call is answered at once, and the token
         // goes back for the next one.
-        b.when(reindeer)
-            .and(closed)
-            .named("reindeer_home")
-            .then_with(move |join, ((_, reply), ())| {
-                join.send(closed, ());
-                reply.send(Release::Closed);
-            });
-        b.when(elf)
-            .and(closed)
-            .named("elf_home")
-            .then_with(move |join, ((_, reply), ())| {
-                join.send(closed, ());
-                reply.send(Release::Closed);
-            });
+        for (worker, name) in [(reindeer, "reindeer_home"), (elf, "elf_home")] {
+            b.when(worker)
+                .and(closed)
+                .named(name)
+                .then_with(move |join, ((_, reply), ())| {
+                    join.send(closed, ());
+                    reply.send(Release::Closed);
+                });
+        }
         let join = b.build().expect("valid chords");
         NorthPole {
             join,
