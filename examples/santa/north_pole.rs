@@ -28,6 +28,9 @@ use std::time::{Duration, Instant};
 
 use chords::{AsyncChannel, Join, Reply, SyncChannel};
 
+#[path = "../../chords-check/src/rng.rs"]
+mod rng;
+
 /// Reindeer in Santa's team.
 pub const REINDEER: usize = 9;
 /// Elves at the North Pole.
@@ -386,25 +389,16 @@ impl fmt::Display for Summary {
     }
 }
 
-/// A small seeded generator (SplitMix64): each worker has its own stream.
+/// A worker's seeded generator: the project's SplitMix64, one stream per worker.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng(rng::Rng);
 
 impl Rng {
     /// Stream `stream` of `seed`.
     pub fn new(seed: u64, stream: u64) -> Rng {
-        let mut rng = Rng(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let mut rng = rng::Rng::new(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
         rng.next_u64();
-        rng
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        Rng(rng)
     }
 
     /// A duration uniform in `[0, max)`; zero when `max` is zero.
@@ -413,7 +407,7 @@ impl Rng {
         if nanos == 0 {
             Duration::ZERO
         } else {
-            Duration::from_nanos(self.next_u64() % nanos)
+            Duration::from_nanos(self.0.next_u64() % nanos)
         }
     }
 }
