@@ -9,12 +9,14 @@
 //! `cargo bench --bench roundtrip` prints ns/op (median of several runs), the
 //! ratio generated/peer, and allocations per operation (a counting allocator).
 
-use std::alloc::{GlobalAlloc, Layout, System};
+#[path = "common/counting.rs"]
+mod counting;
+
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use chords::{chords, Join};
+use counting::allocations;
 
 #[chords]
 impl Buffer {
@@ -36,28 +38,6 @@ impl Lock {
     fn grant(&self) {}
 }
 
-/// Counts allocations, so each line can say how many an operation makes.
-struct Counting;
-
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's contract is passed on as is.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract is passed on as is.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
 const OPS: u32 = 1_000_000;
 const RUNS: usize = 7;
 
@@ -69,7 +49,7 @@ fn measure(mut op: impl FnMut(u32)) -> Cost {
     for i in 0..OPS / 10 {
         op(i);
     }
-    let allocs = ALLOCS.load(Ordering::Relaxed);
+    let allocs = allocations();
     let mut runs: Vec<f64> = (0..RUNS)
         .map(|_| {
             let start = Instant::now();
@@ -79,7 +59,7 @@ fn measure(mut op: impl FnMut(u32)) -> Cost {
             start.elapsed().as_nanos() as f64 / f64::from(OPS)
         })
         .collect();
-    let allocs = (ALLOCS.load(Ordering::Relaxed) - allocs) as f64 / (RUNS as f64 * f64::from(OPS));
+    let allocs = (allocations() - allocs) as f64 / (RUNS as f64 * f64::from(OPS));
     runs.sort_by(f64::total_cmp);
     (runs[RUNS / 2], allocs)
 }

@@ -1,8 +1,8 @@
-//! The performance suite (DESIGN §6): the benchmarks of Turon & Russo, plus
-//! Santa Claus, each written with chords and against the primitive a Rust
-//! user would pick instead, in one run, across thread counts; the lock and
-//! producer/consumer also against rusty_junctions, the other Rust
-//! join-calculus crate.
+//! The performance suite (the README's *Performance*): the benchmarks of
+//! Turon & Russo, plus Santa Claus, each written with chords and against the
+//! primitive a Rust user would pick instead, in one run, across thread counts;
+//! the lock and producer/consumer also against rusty_junctions, the other
+//! Rust join-calculus crate.
 //!
 //! ```text
 //! cargo bench --bench suite -- [--quick] [--threads 1,2,4] [--duration SECS]
@@ -32,7 +32,6 @@
 //! Santa always runs its 20 threads. `--quick` shortens runs and Santa's
 //! wakeups; NAME arguments keep only the benchmarks whose name contains one.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -40,12 +39,21 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[path = "common/counting.rs"]
+mod counting;
 #[path = "suite/objects.rs"]
 mod objects;
-// The lock, the semaphore and the reader/writer lock are the examples' own.
+// The lock, the semaphore, the reader/writer lock and Santa's North Pole are
+// the examples' own.
 #[allow(dead_code)]
 #[path = "../examples/lock/lock.rs"]
 mod lock;
+// `unused_imports`: when this bench is checked as a test, the unit tests of the
+// generator that north_pole.rs includes compile without their `#[test]`
+// functions (the bench has no harness), leaving their imports unused.
+#[allow(dead_code, unused_imports)]
+#[path = "../examples/santa/north_pole.rs"]
+mod north_pole;
 #[path = "suite/output.rs"]
 mod output;
 #[allow(dead_code)]
@@ -57,36 +65,12 @@ mod santa;
 #[path = "../examples/semaphore/semaphore.rs"]
 mod semaphore;
 
+use counting::allocations;
 use lock::Lock;
 use objects::{seat, Buffer, ChordBarrier, CondvarSemaphore, Exchanger, Table};
 use rusty_junctions::Junction;
 use rwlock::ReaderWriter;
 use semaphore::Semaphore;
-
-// ---------------------------------------------------------------------------
-// Counting allocations
-
-/// Counts allocations, so each result can say how many an operation makes.
-struct Counting;
-
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        // SAFETY: the caller's contract is passed on as is.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract is passed on as is.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 // ---------------------------------------------------------------------------
 // Options
@@ -259,7 +243,7 @@ fn run_once<S: Sync>(
             })
             .collect();
         start.wait();
-        let allocs = ALLOCS.load(Relaxed);
+        let allocs = allocations();
         let begin = Instant::now();
         if let Stop::At(d) = stop {
             thread::sleep(d);
@@ -272,7 +256,7 @@ fn run_once<S: Sync>(
         Outcome {
             ops,
             elapsed: begin.elapsed(),
-            allocs: ALLOCS.load(Relaxed) - allocs,
+            allocs: allocations() - allocs,
         }
     })
 }

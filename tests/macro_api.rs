@@ -1,8 +1,9 @@
-//! The shape of what `#[chords]` generates (DESIGN.md §2.4): generics and
-//! where-clauses, doc comments, visibility, a user `new`, `Send + Sync`, and
-//! hygiene — the expansion compiles in a `#![no_implicit_prelude]` module
-//! beside user types named like the prelude's, and adds no warnings (this
-//! file denies them, and `missing_docs` for the generated public API).
+//! The shape of what `#[chords]` generates (docs/reference.md, *The generated
+//! API*): generics and where-clauses, doc comments, visibility, a user `new`,
+//! `Send + Sync`, and hygiene — the expansion compiles in a
+//! `#![no_implicit_prelude]` module beside user types named like the
+//! prelude's, and adds no warnings (this file denies them, and `missing_docs`
+//! for the generated public API).
 
 #![deny(warnings, missing_docs)]
 

@@ -1,5 +1,6 @@
-//! The language of DESIGN.md §1–§2, through the `#[chords]` macro: each
-//! example and rule, with a test that checks what it says.
+//! The language of docs/reference.md, from *A first chord object* to *The
+//! generated API*, through the `#[chords]` macro: each example and rule, with
+//! a test that checks what it says.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -13,7 +14,7 @@ mod common;
 use common::wait_until;
 
 // ---------------------------------------------------------------------------
-// §1: the buffer, as DESIGN.md writes it.
+// *A first chord object*: the buffer, as the reference writes it.
 
 /// An unbounded FIFO buffer.
 #[chords(pub)]
@@ -82,7 +83,7 @@ fn buffer_conserves_items_across_threads() {
 }
 
 // ---------------------------------------------------------------------------
-// §2.1: channels. Several parameters make a tuple message; a synchronous
+// *Channels*. Several parameters make a tuple message; a synchronous
 // channel without `-> R` returns `()`.
 
 #[chords]
@@ -114,7 +115,7 @@ fn several_parameters_and_unit_results() {
 }
 
 // ---------------------------------------------------------------------------
-// §2.2: chords.
+// *Chords*.
 
 /// Repeated terms bind arrays, oldest first; `_` drops a value; several
 /// parameters of a repeated term make one array per parameter.
@@ -373,7 +374,7 @@ fn methods_without_chord_pass_through() {
 }
 
 // ---------------------------------------------------------------------------
-// §2.3: priority — the chord declared first fires.
+// *Firing rules*, *Priority*: the chord declared first fires.
 
 #[chords]
 impl Priority {
@@ -402,7 +403,7 @@ fn the_chord_declared_first_fires() {
 }
 
 // ---------------------------------------------------------------------------
-// §2.4: the generated API.
+// *The generated API*.
 
 #[chords]
 impl Timed {
@@ -537,7 +538,7 @@ fn wildcard_bindings_drop_their_value() {
 }
 
 // ---------------------------------------------------------------------------
-// §2.6: panics reach synchronous callers; the object stays usable.
+// *Panics*: a panic reaches the synchronous callers; the object stays usable.
 
 #[chords]
 impl Fragile {

@@ -1,5 +1,6 @@
-//! The compile-time errors of DESIGN.md §2.5: each case under `tests/ui/`
-//! must fail to compile with exactly the error in its `.stderr` file.
+//! The compile-time errors of docs/reference.md, *Compile-time errors*: each
+//! case under `tests/ui/` must fail to compile with exactly the error in its
+//! `.stderr` file.
 //! Regenerate those with `TRYBUILD=overwrite cargo test --test macro_ui`,
 //! then read each one.
 

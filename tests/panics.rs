@@ -1,16 +1,15 @@
-//! Panics in chord bodies (DESIGN.md §2.6). A file of its own: the handler for
-//! panics in asynchronous bodies is process-wide, so only this test binary
-//! sets it.
+//! Panics in chord bodies (docs/reference.md, *Panics*). A file of its own: the
+//! handler for panics in asynchronous bodies is process-wide, so only this
+//! test binary sets it.
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{mpsc, Mutex, Once};
-use std::thread::{self, JoinHandle};
 
-use chords::{Channel, Join};
+use chords::Join;
 
 mod common;
-use common::wait_until;
+use common::{spawn_queued, wait_until};
 
 /// A panic payload that is not a string, to see it come back unchanged.
 #[derive(Debug, PartialEq)]
@@ -28,20 +27,6 @@ fn message(payload: &(dyn Any + Send)) -> String {
     } else {
         "<unknown payload>".to_string()
     }
-}
-
-/// Starts `f` on a new thread, catching its panic, and returns once `channel`
-/// has `queued` waiting calls.
-fn spawn_queued<R: Send + 'static>(
-    join: &Join,
-    channel: impl Channel,
-    queued: usize,
-    f: impl FnOnce(Join) -> R + Send + 'static,
-) -> JoinHandle<Result<R, Payload>> {
-    let j = join.clone();
-    let handle = thread::spawn(move || panic::catch_unwind(AssertUnwindSafe(|| f(j))));
-    wait_until("the call is queued", || join.waiting(channel) == queued);
-    handle
 }
 
 /// Reports of panics in asynchronous bodies: (chord, payload message).
@@ -131,7 +116,7 @@ fn check_still_usable(s: &Swap) {
     join.send(go, ());
     let l = spawn_queued(join, left, 1, move |j| j.call(left, 3));
     assert_eq!(join.call(right, 4), 3);
-    assert_eq!(l.join().unwrap().unwrap(), 4);
+    assert_eq!(l.join().unwrap(), 4);
     let mut tokens: Vec<u32> = (0..10).map(|_| join.try_call(take, ()).unwrap()).collect();
     tokens.sort_unstable();
     assert_eq!(tokens, (0..10).collect::<Vec<_>>());
@@ -155,8 +140,8 @@ fn sync_body_panic_unwinds_the_runner_and_names_the_chord_to_the_other_caller() 
     let l = spawn_queued(&s.join, left, 1, move |j| j.call(left, 0));
     let r = spawn_queued(&s.join, right, 1, move |j| j.call(right, 7));
     s.join.send(go, ());
-    let runner = l.join().unwrap().unwrap_err();
-    let other = r.join().unwrap().unwrap_err();
+    let runner = l.join().unwrap_err();
+    let other = r.join().unwrap_err();
     assert_eq!(runner.downcast_ref::<Boom>(), Some(&Boom(7)));
     let text = message(&*other);
     assert!(text.contains("`swap`"), "{text}");
@@ -168,7 +153,7 @@ fn sync_body_panic_unwinds_the_runner_and_names_the_chord_to_the_other_caller() 
     s.join.send(go, ());
     let l = spawn_queued(&s.join, go, 1, move |j| j.call(left, 5));
     let r = spawn_queued(&s.join, go, 1, move |j| j.call(right, 0));
-    let results = [l.join().unwrap(), r.join().unwrap()];
+    let results = [l.join(), r.join()];
     let payloads: Vec<Payload> = results.into_iter().map(|r| r.unwrap_err()).collect();
     let booms = payloads
         .iter()
@@ -210,7 +195,7 @@ fn sync_body_panic_unwinds_a_single_caller_with_its_payload() {
     // Fired by a put from this thread while the caller waited.
     let caller = spawn_queued(&join, get, 1, move |j| j.call(get, ()));
     join.send(put, 0);
-    let payload = caller.join().unwrap().unwrap_err();
+    let payload = caller.join().unwrap_err();
     assert_eq!(payload.downcast_ref::<Boom>(), Some(&Boom(0)));
     join.send(put, 2);
     assert_eq!(join.call(get, ()), 2);
@@ -255,7 +240,7 @@ fn dropped_reply_makes_the_caller_panic_naming_the_chord() {
     // The caller waits, and a put from this thread fires the chord.
     let caller = spawn_queued(&join, get, 1, move |j| j.call(get, ()));
     join.send(put, 0);
-    no_reply(caller.join().unwrap().unwrap_err(), "forgetful");
+    no_reply(caller.join().unwrap_err(), "forgetful");
     join.send(put, 9);
     assert_eq!(join.call(get, ()), 9);
 
@@ -271,8 +256,8 @@ fn dropped_reply_makes_the_caller_panic_naming_the_chord() {
             let rh = spawn_queued(&join, right, 1, r);
             (spawn_queued(&join, left, 0, l), rh)
         };
-        no_reply(lh.join().unwrap().unwrap_err(), "half_swap");
-        assert_eq!(rh.join().unwrap().unwrap(), 1);
+        no_reply(lh.join().unwrap_err(), "half_swap");
+        assert_eq!(rh.join().unwrap(), 1);
     }
     assert_eq!((join.waiting(left), join.waiting(right)), (0, 0));
 }

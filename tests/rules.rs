@@ -1,5 +1,6 @@
-//! The firing rules of DESIGN.md §2.3, the calls of §2.4 and the executor of
-//! §2.6, each shown by the tests named after it, through the run-time API.
+//! The rules of docs/reference.md's *Firing rules*, the calls of *The generated
+//! API* (`try_`, `_timeout`, `_deadline`) and the executor of *What runs
+//! where*, each shown by the tests named after it, through the run-time API.
 //!
 //! Single-threaded tests assert exact outcomes: which chord fired, with which
 //! messages, and the waiting counts afterwards (a firing reserves its messages
@@ -11,29 +12,15 @@ use std::collections::HashMap;
 use std::error::Error;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Barrier};
-use std::thread::{self, JoinHandle, ThreadId};
+use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use chords::{
-    AsyncChannel, BuildError, Channel, Join, JoinBuilder, SyncChannel, TimeoutError, TryCallError,
+    AsyncChannel, BuildError, Join, JoinBuilder, SyncChannel, TimeoutError, TryCallError,
 };
 
 mod common;
-use common::wait_until;
-
-/// Starts `f` on a new thread with a clone of `join`, and returns once
-/// `channel` has `queued` waiting calls (so calls are queued in a known order).
-fn spawn_queued<R: Send + 'static>(
-    join: &Join,
-    channel: impl Channel,
-    queued: usize,
-    f: impl FnOnce(Join) -> R + Send + 'static,
-) -> JoinHandle<R> {
-    let j = join.clone();
-    let handle = thread::spawn(move || f(j));
-    wait_until("the call is queued", || join.waiting(channel) == queued);
-    handle
-}
+use common::{spawn_queued, wait_until};
 
 fn me() -> ThreadId {
     thread::current().id()

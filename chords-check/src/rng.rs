@@ -3,7 +3,9 @@
 //!
 //! One generator for all the project's randomized tests: this crate's, the
 //! macro's fuzz tests (`chords-macros/src/fuzz/`, by `#[path]`), and the
-//! programs `tests/macro_fuzz.rs` generates (which paste this file in).
+//! programs `tests/macro_fuzz.rs` generates (which paste this file in); and
+//! for the seeded delays of the Santa example (`examples/santa/north_pole.rs`,
+//! by `#[path]`).
 
 /// SplitMix64 (Steele, Lea & Flood): one `u64` of state, good enough to draw
 /// test cases, and reproducible from its seed on every platform.

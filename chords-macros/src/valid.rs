@@ -1,6 +1,7 @@
-//! The checks of DESIGN §2.5 that need the whole model: names, patterns
-//! against their channels, channels in no chord, and chords that can never
-//! fire because an earlier chord's pattern is contained in theirs.
+//! The checks of docs/reference.md's *Compile-time errors* that need the whole
+//! model: names, patterns against their channels, channels in no chord, and
+//! chords that can never fire because an earlier chord's pattern is contained
+//! in theirs.
 
 use std::collections::{HashMap, HashSet};
 

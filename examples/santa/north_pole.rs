@@ -16,7 +16,9 @@
 //!
 //! This module is the example's logic and is shared with `tests/santa.rs`:
 //! [`run`] plays the whole story under a [`Config`] (whose delays the tests
-//! set to zero) and returns every [`Event`] with its sequence number.
+//! set to zero) and returns every [`Event`] with its sequence number. The
+//! benchmark suite (`benches/suite/santa.rs`) measures the [`NorthPole`] join
+//! itself, driving it through its methods.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +27,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use chords::{AsyncChannel, Join, Reply, SyncChannel};
+
+#[path = "../../chords-check/src/rng.rs"]
+mod rng;
 
 /// Reindeer in Santa's team.
 pub const REINDEER: usize = 9;
@@ -112,20 +117,15 @@ impl NorthPole {
             });
         // Once closed, every worker's call is answered at once, and the token
         // goes back for the next one.
-        b.when(reindeer)
-            .and(closed)
-            .named("reindeer_home")
-            .then_with(move |join, ((_, reply), ())| {
-                join.send(closed, ());
-                reply.send(Release::Closed);
-            });
-        b.when(elf)
-            .and(closed)
-            .named("elf_home")
-            .then_with(move |join, ((_, reply), ())| {
-                join.send(closed, ());
-                reply.send(Release::Closed);
-            });
+        for (worker, name) in [(reindeer, "reindeer_home"), (elf, "elf_home")] {
+            b.when(worker)
+                .and(closed)
+                .named(name)
+                .then_with(move |join, ((_, reply), ())| {
+                    join.send(closed, ());
+                    reply.send(Release::Closed);
+                });
+        }
         let join = b.build().expect("valid chords");
         NorthPole {
             join,
@@ -389,25 +389,16 @@ impl fmt::Display for Summary {
     }
 }
 
-/// A small seeded generator (SplitMix64): each worker has its own stream.
+/// A worker's seeded generator: the project's SplitMix64, one stream per worker.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng(rng::Rng);
 
 impl Rng {
     /// Stream `stream` of `seed`.
     pub fn new(seed: u64, stream: u64) -> Rng {
-        let mut rng = Rng(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let mut rng = rng::Rng::new(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
         rng.next_u64();
-        rng
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        Rng(rng)
     }
 
     /// A duration uniform in `[0, max)`; zero when `max` is zero.
@@ -416,7 +407,7 @@ impl Rng {
         if nanos == 0 {
             Duration::ZERO
         } else {
-            Duration::from_nanos(self.next_u64() % nanos)
+            Duration::from_nanos(self.0.next_u64() % nanos)
         }
     }
 }

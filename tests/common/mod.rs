@@ -6,8 +6,10 @@
 pub mod tracker;
 
 use std::sync::mpsc;
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+use chords::{Channel, Join};
 
 /// Runs `f` on a thread; fails, instead of hanging, if it does not finish in a minute.
 pub fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -35,6 +37,21 @@ pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
         assert!(Instant::now() < give_up, "never happened: {what}");
         thread::sleep(Duration::from_micros(50));
     }
+}
+
+/// Starts `f` on a new thread with a clone of `join`, and returns once
+/// `channel` has `queued` waiting calls (so calls are queued in a known order).
+/// Joining the handle gives `f`'s result, or the payload it panicked with.
+pub fn spawn_queued<R: Send + 'static>(
+    join: &Join,
+    channel: impl Channel,
+    queued: usize,
+    f: impl FnOnce(Join) -> R + Send + 'static,
+) -> JoinHandle<R> {
+    let j = join.clone();
+    let handle = thread::spawn(move || f(j));
+    wait_until("the call is queued", || join.waiting(channel) == queued);
+    handle
 }
 
 /// `values`, sorted: to compare multisets.
