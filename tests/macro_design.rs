@@ -194,7 +194,9 @@ fn separate_terms_of_one_channel_take_oldest_in_term_order() {
 /// C# paper, with state in messages, and a user `new` that starts it empty.
 #[chords(pub)]
 impl OnePlaceBuffer {
+    /// Fills the cell, waiting while it is full.
     pub fn put(&self, n: i32);
+    /// Empties the cell, waiting while it is empty.
     pub fn get(&self) -> i32;
     async fn empty(&self);
     async fn contains(&self, n: i32);

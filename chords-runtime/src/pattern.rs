@@ -118,7 +118,7 @@ pub trait Pattern: Send + Sync + 'static {
     fn take(&self, firing: &mut Firing<'_>) -> Self::Args;
 }
 
-/// A pattern that can take one more term: what [`When::and`] uses.
+/// A pattern that can take one more term: what [`When::and`](crate::When::and) uses.
 ///
 /// ```
 /// use chords_runtime::Append;

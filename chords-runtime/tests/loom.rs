@@ -1,4 +1,3 @@
-#![cfg(loom)]
 //! Loom models of the matcher: every interleaving (up to the preemption bound)
 //! of a few sends and calls, checking that messages are consumed exactly once
 //! and that callers get their own results.
@@ -14,6 +13,7 @@
 //! other's message: at least one sees both). Loom treats `SeqCst` accesses as
 //! `AcqRel` and models that order only through `fence(SeqCst)`, so the runtime
 //! must issue such a fence under `cfg(loom)` for these models to pass.
+#![cfg(loom)]
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
