@@ -18,10 +18,8 @@ struct Boom(u32);
 type Payload = Box<dyn Any + Send>;
 
 fn message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
+    if let Some(text) = chords::panic_message(payload) {
+        text.to_string()
     } else if let Some(boom) = payload.downcast_ref::<Boom>() {
         format!("{boom:?}")
     } else {

@@ -31,7 +31,7 @@ trait Pole: Sync {
 }
 
 /// Asserts that `ids` are `n` different workers below `limit`.
-fn check_members(ids: impl Iterator<Item = usize>, n: usize, limit: usize) {
+fn check_team(ids: impl Iterator<Item = usize>, n: usize, limit: usize) {
     let mask = ids.fold(0u32, |mask, id| {
         assert!(
             id < limit && mask & (1 << id) == 0,
@@ -80,7 +80,7 @@ impl Pole for NorthPole {
 /// Checks a team or group of `N` workers with ids below `limit`, and releases
 /// it from wakeup `wake`.
 fn serve<const N: usize>(members: [Member; N], limit: usize, wake: u64) {
-    check_members(members.iter().map(|m| m.0), N, limit);
+    check_team(members.iter().map(|m| m.0), N, limit);
     for (_, reply) in members {
         reply.send(Release::Served(wake));
     }
@@ -148,13 +148,13 @@ impl Pole for CondvarPole {
         let mut s = self.state.lock();
         loop {
             if s.back.len() == REINDEER {
-                check_members(s.back.drain(..), REINDEER, REINDEER);
+                check_team(s.back.drain(..), REINDEER, REINDEER);
                 s.deliveries += 1;
                 self.reindeer.notify_all();
                 return Kind::Delivery;
             }
             if s.asking.len() >= GROUP {
-                check_members(s.asking.drain(..GROUP), GROUP, ELVES);
+                check_team(s.asking.drain(..GROUP), GROUP, ELVES);
                 s.served += GROUP as u64;
                 self.elves.notify_all();
                 return Kind::Consultation;

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::check::{check_all, Failure};
-use crate::gen::{self, Shape};
+use crate::generate::{self, Shape};
 use crate::rng::{case_seed, Rng};
 use crate::run::run;
 use crate::shrink::shrink;
@@ -29,9 +29,9 @@ impl Mode {
     /// The shape of its cases.
     pub fn shape(self) -> &'static Shape {
         match self {
-            Mode::Concurrent => &gen::CONCURRENT,
-            Mode::Sequential => &gen::SEQUENTIAL,
-            Mode::Linearizable => &gen::LINEARIZABLE,
+            Mode::Concurrent => &generate::CONCURRENT,
+            Mode::Sequential => &generate::SEQUENTIAL,
+            Mode::Linearizable => &generate::LINEARIZABLE,
         }
     }
 
@@ -171,7 +171,7 @@ pub fn campaign(mode: Mode, default_seeds: u64, settings: &Settings) -> Result<S
         {
             break;
         }
-        let scenario = gen::scenario(&mut Rng::new(seed), mode.shape());
+        let scenario = generate::scenario(&mut Rng::new(seed), mode.shape());
         stats.joins += 1;
         if let Err(failure) = check_runs(mode, &scenario, runs, &mut stats) {
             let origin = format!(

@@ -48,7 +48,7 @@ pub mod build;
 pub mod campaign;
 pub mod check;
 pub mod client;
-pub mod gen;
+pub mod generate;
 pub mod lin;
 pub mod model;
 pub mod record;

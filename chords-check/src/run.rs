@@ -232,11 +232,9 @@ fn hang(scenario: &Scenario, built: &Built, progress: &[AtomicUsize]) -> Failure
 }
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "(a non-text payload)".to_string())
+    chords_runtime::panic_message(payload)
+        .unwrap_or("(a non-text payload)")
+        .to_string()
 }
 
 /// The number of messages sent on each channel: by clients (`events`) and

@@ -170,7 +170,7 @@ pub fn shrink(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::{scenario, CONCURRENT};
+    use crate::generate::{scenario, CONCURRENT};
     use crate::rng::Rng;
     use crate::spec::ChannelKind;
     use std::time::Duration;

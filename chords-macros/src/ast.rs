@@ -31,7 +31,7 @@ pub struct Input {
     pub channels: Vec<Channel>,
     pub chords: Vec<Chord>,
     /// Items without `#[chord]`, passed through unchanged.
-    pub others: Vec<ImplItem>,
+    pub user_items: Vec<ImplItem>,
 }
 
 /// `async fn name(&self, a: A);` or `fn name(&self, a: A) -> R;`
@@ -178,7 +178,7 @@ impl Input {
             name,
             channels: Vec::new(),
             chords: Vec::new(),
-            others: Vec::new(),
+            user_items: Vec::new(),
         };
         for impl_item in item.items {
             match impl_item {
@@ -189,9 +189,9 @@ impl Input {
                 }
                 ImplItem::Verbatim(tokens) => match parse_declaration.parse2(tokens.clone()) {
                     Ok(decl) => input.channels.push(Channel::from_decl(decl, errors)),
-                    Err(_) => input.others.push(ImplItem::Verbatim(tokens)),
+                    Err(_) => input.user_items.push(ImplItem::Verbatim(tokens)),
                 },
-                other => input.others.push(other),
+                other => input.user_items.push(other),
             }
         }
         Some(input)
@@ -204,7 +204,7 @@ impl Input {
 
     /// Whether the user wrote a `new` of their own.
     pub fn user_new(&self) -> bool {
-        self.others.iter().any(|item| match item {
+        self.user_items.iter().any(|item| match item {
             ImplItem::Fn(f) => unraw(&f.sig.ident) == "new",
             _ => false,
         })

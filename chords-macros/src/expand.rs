@@ -671,7 +671,7 @@ pub fn stub(input: &Input) -> TokenStream {
     // Each name once, the user's own items first: a clash is reported by
     // the checks, and must not come back as "duplicate definitions".
     let mut taken: HashSet<String> = input
-        .others
+        .user_items
         .iter()
         .filter_map(|item| match item {
             ImplItem::Fn(f) => Some(unraw(&f.sig.ident)),
@@ -699,7 +699,7 @@ pub fn stub(input: &Input) -> TokenStream {
             }
         }
     }
-    let others = &input.others;
+    let user_items = &input.user_items;
     let def = struct_def(input, TokenStream::new());
     let impls = trait_impls(input, false);
     quote! {
@@ -710,7 +710,7 @@ pub fn stub(input: &Input) -> TokenStream {
         impl #impl_generics #name #ty_generics #where_clause {
             #new
             #(#methods)*
-            #(#others)*
+            #(#user_items)*
         }
     }
 }
@@ -1108,7 +1108,7 @@ pub fn expand(input: &Input) -> TokenStream {
                 .collect();
             now_methods(channel, &static_paths)
         });
-    let others = &input.others;
+    let user_items = &input.user_items;
     let tables = member_tables(input);
     let checks_fields = input.channels.iter().map(|c| field(&c.name));
     let checks_members = input.channels.iter().map(|c| members_name(&c.name));
@@ -1146,7 +1146,7 @@ pub fn expand(input: &Input) -> TokenStream {
             #(#methods)*
             #(#nows)*
             #(#bodies)*
-            #(#others)*
+            #(#user_items)*
         }
     }
 }

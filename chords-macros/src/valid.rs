@@ -91,7 +91,7 @@ fn names(input: &Input, errors: &mut Errors) {
             }
         }
     }
-    for item in &input.others {
+    for item in &input.user_items {
         let ident = match item {
             ImplItem::Fn(f) => &f.sig.ident,
             ImplItem::Const(c) => &c.ident,

@@ -55,16 +55,29 @@ pub fn set_panic_handler(handler: impl Fn(&str, &(dyn Any + Send)) + Send + Sync
     *PANIC_HANDLER.write().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(handler));
 }
 
+/// The text of a panic payload: what `panic!` was given as a message, if
+/// it was a string (`&str` or `String`). For panic handlers and for callers
+/// that caught a panic from a chord.
+///
+/// ```
+/// let payload = std::panic::catch_unwind(|| panic!("no {}", "luck")).unwrap_err();
+/// assert_eq!(chords_runtime::panic_message(&*payload), Some("no luck"));
+/// let payload = std::panic::catch_unwind(|| std::panic::panic_any(7)).unwrap_err();
+/// assert_eq!(chords_runtime::panic_message(&*payload), None);
+/// ```
+pub fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
 fn report(chord: &str, payload: &(dyn Any + Send)) {
     let handler = PANIC_HANDLER.read().unwrap_or_else(|e| e.into_inner());
     match &*handler {
         Some(handler) => handler(chord, payload),
         None => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-                .unwrap_or("Box<dyn Any>");
+            let message = panic_message(payload).unwrap_or("Box<dyn Any>");
             eprintln!("chords: asynchronous chord `{chord}` panicked: {message}");
         }
     }

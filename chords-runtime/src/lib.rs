@@ -130,7 +130,7 @@ mod waiter;
 pub use builder::{JoinBuilder, When};
 pub use channel::{AsyncChannel, Channel, Repeat, SyncChannel};
 pub use error::{BuildError, TimeoutError, TryCallError};
-pub use executor::{set_panic_handler, KEEP_ALIVE};
+pub use executor::{panic_message, set_panic_handler, KEEP_ALIVE};
 pub use pattern::{Append, Pattern, Term};
 pub use state::Join;
 pub use waiter::Reply;

@@ -371,11 +371,9 @@ fn loom_repeated_term() {
 }
 
 fn message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
+    chords_runtime::panic_message(payload)
         .unwrap_or_default()
+        .to_string()
 }
 
 const BODY_PANIC: &str = "loom model: the body of `boom` panics";

@@ -35,11 +35,7 @@ pub fn expand(text: &str) -> Result<Vec<Reported>, String> {
     };
     let input: TokenStream = tokens[2..].iter().cloned().collect();
     let output = catch_unwind(AssertUnwindSafe(|| crate::chords2(args, input))).map_err(|p| {
-        let text = p
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
+        let text = chords_runtime::panic_message(&*p).unwrap_or_default();
         format!("the macro panicked: {text}")
     })?;
     if let Err(e) = syn::parse2::<syn::File>(output.clone()) {
