@@ -1,8 +1,8 @@
 //! The firing rules on the static path of `#[chords]` objects: a synchronous
 //! call whose chord can fire at once with messages already queued reserves it
-//! (`Join::fire_now_among`) and, when the call is the chord's only synchronous
+//! (`__private::reserve`) and, when the call is the chord's only synchronous
 //! term, takes the queued messages itself and runs the body in place
-//! (`Direct::take`, `Direct::take_array`). tests/rules.rs, tests/drops.rs and
+//! (`Reserved::take`, `Reserved::take_array`). tests/rules.rs, tests/drops.rs and
 //! tests/panics.rs check the same rules on the general path, through the
 //! run-time API.
 //!
@@ -136,7 +136,7 @@ fn priority_reverse_declaration_reverses_the_winner() {
 }
 
 /// `together` needs a second synchronous caller, so it runs the general way
-/// (`Direct::run`) even when `get` finds it complete; `alone` would run on
+/// (`Reserved::run`) even when `get` finds it complete; `alone` would run on
 /// the static path. Both hold `get`.
 #[chords]
 impl TogetherFirst {

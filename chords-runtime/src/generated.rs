@@ -18,7 +18,7 @@ pub use crate::reserved::Reserved;
 use crate::resolve::resolve;
 use crate::state::Join;
 pub use crate::tables::Member;
-use crate::Reply;
+use crate::waiter::Reply;
 
 /// The derivation of the chord tables, which the macro also runs.
 pub mod tables {

@@ -6,13 +6,13 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use crate::builder::JoinBuilder;
 use crate::call::{call, Patience};
 use crate::channel::{AsyncChannel, Channel, SyncChannel};
 use crate::error::{TimeoutError, TryCallError};
 use crate::reserved::Reserved;
 use crate::resolve::resolve;
 use crate::state::{Join, State};
-use crate::JoinBuilder;
 
 impl Join {
     /// Starts declaring a join's channels and chords.
