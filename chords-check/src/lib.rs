@@ -42,8 +42,6 @@
 //!
 //! Each campaign prints how many joins, operations and runs it checked.
 
-#![warn(missing_docs)]
-
 pub mod build;
 pub mod campaign;
 pub mod check;

@@ -92,16 +92,15 @@
 //!  channel  error  sync                          handles, errors, std or loom
 //! ```
 //!
-//! One edge goes back up, by necessity: a chord's body receives the
-//! [`Join`] it fired in, so the state holds bodies that take a `Join`, and
-//! the executor and the runner hand them one. That is why `Join` is defined
-//! in `state`, with the state it shares, and only its methods in `join`.
+//! No import goes back up. One would by necessity: a chord's body receives
+//! the [`Join`] it fired in, so the state holds bodies that take a `Join`,
+//! and the executor and a runner hand them one. That is why `Join` is
+//! defined in `state`, with the state it shares, and only its methods in
+//! `join`.
 //!
 //! The matching protocol, its invariants and why no message is lost are in
 //! the `matcher` module's source; it takes no lock on the paths of sending,
 //! calling, matching or firing.
-
-#![warn(missing_docs)]
 
 mod builder;
 mod call;
