@@ -547,6 +547,20 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
                 body(quote!((#call).map_err(::chords::TimeoutError)))
             };
             let timeout_call = until(quote!(::chords::__private::patience_for(#timeout)));
+            let async_name = format_ident!("{}_async", name, span = name.span());
+            let async_call = if real {
+                quote! {
+                    ::chords::__private::call_async(
+                        &self.__join,
+                        self.#field,
+                        #message,
+                        move |m| self.#now(m),
+                        move |r, m| self.#run(r, m),
+                    )
+                }
+            } else {
+                quote!(async { ::core::unreachable!() })
+            };
             let deadline_call = until(quote!(::chords::__private::Patience::Until(#deadline)));
             let try_doc = format!(
                 " Like [`{name_str}`](Self::{name_str}), but only if a chord can fire at once: \
@@ -562,11 +576,28 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
                 " Like [`{name_str}`](Self::{name_str}), waiting for a chord until \
                  `{deadline}`, as [`{name_str}_timeout`](Self::{name_str}_timeout) does."
             );
+            let async_doc = format!(
+                " Like [`{name_str}`](Self::{name_str}), as a future for an async task: it \
+                 waits without blocking the thread, in the same queue as blocked threads' \
+                 calls, and a chord whose result goes to it runs in its `poll`. Dropping it \
+                 withdraws the call, or gives back a chord handed to it and not yet run; only \
+                 a chord that had already counted on the call keeps it, and drops its result. \
+                 So a runtime's timeout around it loses no message: `object.{name_str}_async(..).await`."
+            );
             let main = quote! {
                 #(#attrs)*
                 #allow
                 #vis fn #name(&self, #(#names: #types),*) #ret {
                     #main_call
+                }
+            };
+            let async_fn = quote! {
+                #[doc = #async_doc]
+                #[allow(dead_code, unused_variables)]
+                #vis fn #async_name(&self, #(#names: #types),*)
+                    -> impl ::core::future::Future<Output = #result> + ::core::marker::Send + '_
+                {
+                    #async_call
                 }
             };
             let try_fn = quote! {
@@ -601,6 +632,7 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
                 (format!("try_{name_str}"), try_fn),
                 (format!("{name_str}_timeout"), timeout_fn),
                 (format!("{name_str}_deadline"), deadline_fn),
+                (format!("{name_str}_async"), async_fn),
             ]
         }
     }

@@ -66,11 +66,7 @@ fn names(input: &Input, errors: &mut Errors) {
             taken.insert(name.clone(), format!("the channel `{name}`"));
         }
         if channel.kind == Kind::Sync {
-            for generated in [
-                format!("try_{name}"),
-                format!("{name}_timeout"),
-                format!("{name}_deadline"),
-            ] {
+            for generated in sync_method_names(&name) {
                 if let Some(what) = taken.get(&generated) {
                     errors.push(syn::Error::new_spanned(
                         &channel.name,
@@ -123,6 +119,16 @@ fn names(input: &Input, errors: &mut Errors) {
             ));
         }
     }
+}
+
+/// The methods a synchronous channel `name` generates besides `name`.
+pub fn sync_method_names(name: &str) -> [String; 4] {
+    [
+        format!("try_{name}"),
+        format!("{name}_timeout"),
+        format!("{name}_deadline"),
+        format!("{name}_async"),
+    ]
 }
 
 /// Checks one chord's pattern against the channels; returns the messages it

@@ -222,6 +222,14 @@ impl Calls {
             .clone()
     }
 
+    /// Withdraws the oldest orphaned call (its future dropped while a firing
+    /// counted on it), if any: `true` if it did.
+    pub(crate) fn withdraw_orphan(&self) -> bool {
+        let guard = self.nodes.pin();
+        self.find(&guard, |call, waiting| waiting && call.withdraw_orphan())
+            .is_some()
+    }
+
     /// Unlinks the withdrawn call `generation` of `waiter`, and every dead node before
     /// it; leaves it linked only if it is the last node.
     pub(crate) fn unlink_withdrawn(&self, waiter: &Waiter, generation: u64) {

@@ -72,6 +72,11 @@ impl ChannelState {
         }
     }
 
+    /// Whether the channel is synchronous.
+    pub(crate) fn queue_is_calls(&self) -> bool {
+        self.queue.is_calls()
+    }
+
     /// The queued calls of a synchronous channel.
     ///
     /// # Panics

@@ -9,8 +9,10 @@
 //! the macro's `expand.rs` for what it writes.
 
 use core::fmt;
+use std::future::Future;
 use std::time::Instant;
 
+use crate::awaited::CallFuture;
 use crate::call;
 pub use crate::call::Patience;
 use crate::channel::{AsyncChannel, Channel, SyncChannel};
@@ -61,6 +63,19 @@ pub fn call<A: Send + 'static, R: Send + 'static>(
     run: impl FnOnce(Reserved<'_, A, R>, A) -> R,
 ) -> Result<R, A> {
     call::call(join, channel, arg, patience, now, run)
+}
+
+/// The future of a synchronous call of `channel`, with the same `now` and
+/// `run` as [`call`]'s.
+#[inline(always)]
+pub fn call_async<'a, A: Send + 'static, R: Send + 'static>(
+    join: &'a Join,
+    channel: SyncChannel<A, R>,
+    arg: A,
+    now: impl FnMut(A) -> Result<R, A> + Send + 'a,
+    run: impl FnOnce(Reserved<'_, A, R>, A) -> R + Send + 'a,
+) -> impl Future<Output = R> + Send + 'a {
+    CallFuture::new(join, channel, arg, now, run)
 }
 
 /// The patience of a call that may wait `timeout`.

@@ -4,8 +4,10 @@
 //! call goes is in the modules below this one (see the crate's layers).
 
 use std::fmt;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
+use crate::awaited::CallFuture;
 use crate::builder::JoinBuilder;
 use crate::call::{call, Patience};
 use crate::channel::{AsyncChannel, Channel, SyncChannel};
@@ -168,6 +170,66 @@ impl Join {
     pub fn waiting(&self, channel: impl Channel) -> usize {
         let index = self.state.check(&channel);
         self.state.channels[index].count.available() as usize
+    }
+
+    /// Calls a synchronous channel from an async task: a future of the
+    /// result, which waits without blocking the thread. It follows the same
+    /// rules as [`call`](Join::call), in the same queue as blocked threads'
+    /// calls; a chord whose result goes to it runs its body in the future's
+    /// `poll`.
+    ///
+    /// Dropping the future withdraws the call as if it had never been made,
+    /// and gives back a chord handed to it and not yet run. Only a chord that
+    /// had already counted on the call (or was running with it) keeps it, and
+    /// its result is dropped with the future. So a runtime's timeout around
+    /// the future loses no message.
+    ///
+    /// ```
+    /// let mut b = chords_runtime::Join::builder();
+    /// let get = b.synchronous::<(), u32>("get");
+    /// let put = b.asynchronous::<u32>("put");
+    /// b.when(get).and(put).then(|(((), r), n)| r.send(n));
+    /// let join = b.build().unwrap();
+    /// let j = join.clone();
+    /// std::thread::spawn(move || j.send(put, 7));
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     struct Unpark(std::thread::Thread);
+    /// #     impl std::task::Wake for Unpark {
+    /// #         fn wake(self: std::sync::Arc<Self>) { self.0.unpark() }
+    /// #     }
+    /// #     let waker = std::sync::Arc::new(Unpark(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// assert_eq!(block_on(join.call_async(get, ())), 7);
+    /// ```
+    ///
+    /// # Panics
+    /// When polled, as [`call`](Join::call) panics: if the body that would
+    /// produce the result panicked on another thread, or dropped the reply.
+    /// At once if `channel` belongs to another `Join`.
+    pub fn call_async<A: Send + 'static, R: Send + 'static>(
+        &self,
+        channel: SyncChannel<A, R>,
+        arg: A,
+    ) -> impl Future<Output = R> + Send + '_ {
+        let index = self.state.check(&channel);
+        let members = &self.state.channels[index].members;
+        let now = move |arg| match Reserved::now(self, channel, members) {
+            Some(reserved) => Ok(reserved.run(arg)),
+            None => Err(arg),
+        };
+        CallFuture::new(
+            self,
+            channel,
+            arg,
+            now,
+            |reserved: Reserved<'_, A, R>, arg| reserved.run(arg),
+        )
     }
 
     /// Makes a synchronous call through the general path: the channel's

@@ -102,6 +102,8 @@
 //! the `matcher` module's source; it takes no lock on the paths of sending,
 //! calling, matching or firing.
 
+mod atomic_waker;
+mod awaited;
 mod builder;
 mod call;
 mod calls;

@@ -4,10 +4,11 @@
 use std::time::Instant;
 
 use crate::channel::SyncChannel;
+use crate::channel_state::ChannelState;
 use crate::resolve::resolve;
 use crate::state::Join;
 use crate::sync::Backoff;
-use crate::waiter::{Caller, Slot, Wake};
+use crate::waiter::{Caller, Slot, Waiter, Wake};
 
 /// How a queued synchronous call ended.
 pub(crate) enum Ended<R, A> {
@@ -31,11 +32,23 @@ pub(crate) fn queue_and_wait<A: Send + 'static, R: Send + 'static>(
     let queue = &state.channels[state.check(&channel)];
     let slot = Slot::new(arg);
     let caller = Caller::new();
-    let (call, generation) = caller.publish(&slot);
+    let generation = enqueue(join, queue, &caller, &slot);
+    wait(join, channel.index, &slot, &caller, generation, deadline)
+}
+
+/// Queues the call of `caller` with `slot` on `queue` and counts it, then
+/// resolves; returns the call's generation.
+pub(crate) fn enqueue<A, R>(
+    join: &Join,
+    queue: &ChannelState,
+    caller: &Caller,
+    slot: &Slot<A, R>,
+) -> u64 {
+    let (call, generation) = caller.publish(slot);
     queue.calls().push(call);
     queue.count.add_one();
     resolve(join, &queue.members);
-    wait(join, channel.index, &slot, &caller, generation, deadline)
+    generation
 }
 
 /// Waits for the call `generation` of `caller` on `channel` to end: with its
@@ -53,51 +66,80 @@ pub(crate) fn wait<A, R>(
     generation: u64,
     mut deadline: Option<Instant>,
 ) -> Ended<R, A> {
-    let chords = &join.state.chords;
     loop {
         match caller.waiter().wait(generation, deadline) {
             Wake::Done => return Ended::Done(caller.result(slot)),
             Wake::HandedOver(chord) => return Ended::HandedOver(chord, slot.take_arg()),
-            Wake::Panicked(chord) => panic!(
-                "chord `{}` panicked while computing this call's result",
-                chords[chord].name
-            ),
-            Wake::NoReply(chord) => panic!(
-                "chord `{}` finished without replying to this call",
-                chords[chord].name
-            ),
+            failed @ (Wake::Panicked(_) | Wake::NoReply(_)) => fail(join, failed),
             Wake::TimedOut => {
-                if withdraw(join, channel, caller, generation) {
-                    return Ended::Withdrawn(slot.take_arg());
+                let backoff = Backoff::new();
+                loop {
+                    match withdraw(join, channel, caller.waiter(), generation) {
+                        Withdrawal::Withdrawn => return Ended::Withdrawn(slot.take_arg()),
+                        // A firing took the call first: its result is ours.
+                        Withdrawal::Taken => break,
+                        // A firing counts on the call and will take it soon.
+                        Withdrawal::Owed => backoff.snooze(),
+                    }
                 }
-                // A firing took the call first: its result is ours.
                 deadline = None;
             }
         }
     }
 }
 
-/// Withdraws the queued call `generation` of `caller` from `channel`, and
-/// unlinks it from the channel's queue. `false` if a firing took it first.
-fn withdraw(join: &Join, channel: u32, caller: &Caller, generation: u64) -> bool {
+/// Panics in a caller whose chord's body `failed` elsewhere (panicked, or
+/// dropped the call's reply), naming the chord.
+pub(crate) fn fail(join: &Join, failed: Wake) -> ! {
+    let name = |chord: usize| &join.state.chords[chord].name;
+    match failed {
+        Wake::Panicked(chord) => panic!(
+            "chord `{}` panicked while computing this call's result",
+            name(chord)
+        ),
+        Wake::NoReply(chord) => panic!(
+            "chord `{}` finished without replying to this call",
+            name(chord)
+        ),
+        _ => unreachable!("a call that did not fail"),
+    }
+}
+
+/// What became of an attempt to withdraw a queued call.
+pub(crate) enum Withdrawal {
+    /// Withdrawn and unlinked, as if never made.
+    Withdrawn,
+    /// A firing took it first.
+    Taken,
+    /// Still queued, but a firing has counted on it (every queued call of the
+    /// channel is reserved) and will take it.
+    Owed,
+}
+
+/// Withdraws the queued call `generation` of `waiter` from `channel`, and
+/// unlinks it from the channel's queue.
+///
+/// It first claims one message of the channel's count (a claim, not a
+/// consumption, so that while it decides, others see the message present
+/// and wait rather than count it gone), then CASes the call `WAITING ->
+/// IDLE`. If a firing took the call in between, the claim stands for
+/// another call: it is rolled back and the channel resolved.
+pub(crate) fn withdraw(join: &Join, channel: u32, waiter: &Waiter, generation: u64) -> Withdrawal {
     let queue = &join.state.channels[channel as usize];
-    let backoff = Backoff::new();
-    loop {
-        if queue.count.consume(1) {
-            if caller.waiter().withdraw(generation) {
-                queue.calls().unlink_withdrawn(caller.waiter(), generation);
-                return true;
-            }
-            // Taken meanwhile: the unit we took is another call's.
-            queue.count.add_one();
-            resolve(join, &queue.members);
-            return false;
-        }
-        if !caller.waiter().is_waiting(generation) {
-            return false;
-        }
-        // Every queued call is reserved by a firing that will take one:
-        // wait to see whether it is ours.
-        backoff.snooze();
+    if !queue.count.claim(1) {
+        return if waiter.is_waiting(generation) {
+            Withdrawal::Owed
+        } else {
+            Withdrawal::Taken
+        };
+    }
+    if waiter.withdraw(generation) {
+        queue.count.commit(1);
+        queue.calls().unlink_withdrawn(waiter, generation);
+        Withdrawal::Withdrawn
+    } else {
+        queue.count.roll_back(1);
+        resolve(join, &queue.members);
+        Withdrawal::Taken
     }
 }

@@ -33,14 +33,37 @@ pub(crate) fn rescan(join: &Join) {
 
 /// Hands a reserved chord over to where its body runs: the executor, or
 /// the oldest queued caller of its first synchronous term, which runs it on
-/// its own thread.
+/// its own thread (or in its future's `poll`). If that caller's future was
+/// dropped, the chord's messages go back instead.
 fn hand_over(join: &Join, chord: usize) {
     let state = &join.state;
     match state.chords[chord].runner {
         None => executor::execute(join.clone(), chord),
-        Some(channel) => state.channels[channel as usize]
-            .calls()
-            .take_reserved()
-            .hand_over(chord),
+        Some(channel) => {
+            let runner = state.channels[channel as usize].calls().take_reserved();
+            if !runner.hand_over(chord) {
+                give_back(join, chord, channel);
+            }
+        }
     }
+}
+
+/// A reserved chord that its runner, a call of `runner`, will not run (its
+/// future was dropped): every message it reserved but the runner's call goes
+/// back, still the oldest (none was taken yet), and the chords are
+/// rescanned. A reserved call of a synchronous channel whose own future was
+/// dropped meanwhile (an orphan, which counted on this firing) is withdrawn
+/// instead of counted again.
+#[cold]
+pub(crate) fn give_back(join: &Join, chord: usize, runner: u32) {
+    let state = &join.state;
+    for &(c, n) in state.chords[chord].needs.iter() {
+        let channel = &state.channels[c as usize];
+        for _ in 0..n - u32::from(c == runner) {
+            if !(channel.queue_is_calls() && channel.calls().withdraw_orphan()) {
+                channel.count.add_one();
+            }
+        }
+    }
+    rescan(join);
 }

@@ -3,12 +3,13 @@
 //! The parts of a call (the glossary in the crate's source, `lib.rs`):
 //! - its [`Slot`]: the argument and the result, on the caller's stack;
 //! - its [`Waiter`]: what other threads see of the caller, a status word
-//!   tagged with a *generation*, the slot's address and the thread to unpark.
-//!   A thread reuses its waiter call after call (no allocation per call); the
-//!   generation makes every stale queued call or reply for an earlier call
-//!   harmless;
-//! - its [`Caller`]: the calling thread's side, which lends the thread's
-//!   waiter for the call, waits, and reads the result;
+//!   tagged with a *generation*, the slot's address, and whom to wake: a
+//!   parked thread, or a task's `Waker`. Waiters are reused call after call
+//!   (a thread's own, or one from a per-thread pool for futures: no
+//!   allocation per call); the generation makes every stale queued call or
+//!   reply for an earlier call harmless;
+//! - its [`Caller`]: the calling side, which borrows a waiter for the call,
+//!   waits, and reads the result;
 //! - a [`Call`]: the call as its channel's queue holds it (waiter and
 //!   generation);
 //! - a [`TakenCall`]: the call once a firing owns it; it becomes the body's
@@ -19,31 +20,57 @@
 //! - `TAKEN`: a firing owns the call (a firing wins it by CAS from `WAITING`;
 //!   the caller sets it directly when it reserves a chord itself).
 //! - `HANDED`: a firing hands the caller a chord to run on its own thread.
-//! - `DONE`: the reply is in the slot (the holder of the [`Reply`]).
+//! - `RUNNING`: the firing moved the argument out; its body runs.
+//! - `WRITING`: the firing's [`Reply`] writes the result (CAS from `RUNNING`).
+//! - `DONE`: the reply is in the slot.
 //! - `PANICKED` / `NO_REPLY`: the firing's body panicked, or dropped the reply.
 //! - `IDLE`: not in a call, or withdrawn by its caller (CAS from `WAITING`).
 //!
-//! Only the winner of `WAITING -> TAKEN` (or the caller in `TAKEN`) touches the
-//! slot, and the caller does not return while its call is `TAKEN` or `HANDED`,
-//! so the slot outlives every access to it.
+//! A thread does not return while its call is `TAKEN`, `HANDED`, `RUNNING` or
+//! `WRITING`, so its slot outlives every access to it. A future may be
+//! dropped at any of those points; its slot goes with it. So no firing reads
+//! or writes a slot without owning the call by a CAS, and a dropped future:
+//! - `TAKEN`, `WRITING`: waits; a firing moves the argument out (`RUNNING`),
+//!   or writes the result (`DONE`), in a few steps without user code;
+//! - `RUNNING`: marks the call `ORPHAN` (CAS): the reply drops the result;
+//! - `WAITING`, promised to a firing (its count taken): moves its argument to
+//!   the heap under `MOVING` (CAS) and leaves the call `WAITING | ORPHAN`,
+//!   for the firing to take. A firing handing a chord to an orphan gives the
+//!   chord's messages back instead.
+//!
+//! An orphaned waiter is never reused: its last call is still queued.
+
+use std::any::Any;
 
 use std::marker::PhantomData;
+use std::task::Waker;
 use std::time::Instant;
 
+use crate::atomic_waker::AtomicWaker;
 use crate::sync::{thread, Arc, AtomicPtr, AtomicU32, AtomicU64, Backoff, Ordering, UnsafeCell};
 
-const STATUS_BITS: u32 = 3;
-const STATUS_MASK: u64 = (1 << STATUS_BITS) - 1;
+const STATUS_BITS: u32 = 5;
+const STATUS_MASK: u64 = 0b1111;
+/// Flag: the caller's future was dropped while a firing still needed the call.
+const ORPHAN: u64 = 0b1_0000;
 
 const IDLE: u64 = 0;
 const WAITING: u64 = 1;
 const TAKEN: u64 = 2;
 const HANDED: u64 = 3;
-const DONE: u64 = 5;
-const PANICKED: u64 = 6;
-const NO_REPLY: u64 = 7;
+const RUNNING: u64 = 4;
+const WRITING: u64 = 5;
+const MOVING: u64 = 6;
+const DONE: u64 = 7;
+const PANICKED: u64 = 8;
+const NO_REPLY: u64 = 9;
 
-/// A synchronous call's argument and result, on the caller's stack.
+fn word(generation: u64, status: u64) -> u64 {
+    generation << STATUS_BITS | status
+}
+
+/// A synchronous call's argument and result: on the caller's stack, or in
+/// its future.
 pub(crate) struct Slot<A, R> {
     arg: UnsafeCell<Option<A>>,
     result: UnsafeCell<Option<R>>,
@@ -53,6 +80,14 @@ impl<A, R> Slot<A, R> {
     pub(crate) fn new(arg: A) -> Self {
         Slot {
             arg: UnsafeCell::new(Some(arg)),
+            result: UnsafeCell::new(None),
+        }
+    }
+
+    /// A slot for an argument still to come ([`put_arg`](Slot::put_arg)).
+    pub(crate) fn empty() -> Self {
+        Slot {
+            arg: UnsafeCell::new(None),
             result: UnsafeCell::new(None),
         }
     }
@@ -68,6 +103,12 @@ impl<A, R> Slot<A, R> {
             .expect("the argument was taken twice")
     }
 
+    /// Puts the argument in, for a new call.
+    pub(crate) fn put_arg(&self, value: A) {
+        // SAFETY: only the caller calls this, before it publishes the call.
+        self.arg.with_mut(|arg| unsafe { *arg = Some(value) });
+    }
+
     /// Takes the result. Only the caller calls this, after it saw `DONE`.
     fn take_result(&self) -> R {
         // SAFETY: `DONE` was stored (Release) after the only write of the
@@ -78,14 +119,32 @@ impl<A, R> Slot<A, R> {
     }
 }
 
+/// Whom a waiter wakes.
+enum Target {
+    /// A thread parked in [`Waiter::wait`].
+    Thread(thread::Thread),
+    /// A task whose future polls the waiter.
+    Task(AtomicWaker),
+}
+
 /// The shared part of a synchronous caller.
 pub(crate) struct Waiter {
     state: AtomicU64,
     chord: AtomicU32,
     arg: AtomicPtr<()>,
     result: AtomicPtr<()>,
-    thread: thread::Thread,
+    target: Target,
+    /// An orphaned call's argument: written under `MOVING` by the caller,
+    /// taken by the one thread whose CAS takes or withdraws the orphan.
+    orphan: UnsafeCell<Option<Box<dyn Any + Send>>>,
 }
+
+// SAFETY: every field but `orphan` is an atomic or `Send + Sync`; `orphan`
+// (`Send`) is touched by one thread at a time, as the status word arbitrates
+// (see the module docs).
+unsafe impl Send for Waiter {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Waiter {}
 
 /// What the caller of a call found when it woke.
 pub(crate) enum Wake {
@@ -102,19 +161,24 @@ pub(crate) enum Wake {
 }
 
 impl Waiter {
-    fn new() -> Self {
+    fn new(target: Target) -> Self {
         Waiter {
             state: AtomicU64::new(IDLE),
             chord: AtomicU32::new(0),
             arg: AtomicPtr::new(std::ptr::null_mut()),
             result: AtomicPtr::new(std::ptr::null_mut()),
-            thread: thread::current(),
+            target,
+            orphan: UnsafeCell::new(None),
         }
     }
 
+    fn load(&self) -> u64 {
+        self.state.load(Ordering::Acquire)
+    }
+
     /// Starts a new call on this waiter: points it at `slot` and enters
-    /// `status` (`WAITING` to be queued, `TAKEN` when the caller fires a chord
-    /// itself). Returns the call's generation.
+    /// `status` (`WAITING` to be queued, `TAKEN` when the caller reserves a
+    /// chord itself). Returns the call's generation.
     fn begin<A, R>(&self, slot: &Slot<A, R>, status: u64) -> u64 {
         self.arg
             .store(&slot.arg as *const _ as *mut (), Ordering::Relaxed);
@@ -122,66 +186,107 @@ impl Waiter {
             .store(&slot.result as *const _ as *mut (), Ordering::Relaxed);
         let generation = (self.state.load(Ordering::Relaxed) >> STATUS_BITS) + 1;
         self.state
-            .store(generation << STATUS_BITS | status, Ordering::Release);
+            .store(word(generation, status), Ordering::Release);
         generation
     }
 
     /// Publishes `word` (a status with its generation) and wakes the caller.
     fn signal(&self, word: u64) {
         self.state.store(word, Ordering::Release);
-        self.thread.unpark();
+        match &self.target {
+            Target::Thread(thread) => thread.unpark(),
+            Target::Task(waker) => waker.wake(),
+        }
     }
 
-    /// Waits for the call of generation `generation` to move on. With a deadline,
-    /// returns [`Wake::TimedOut`] once it has passed and the call is still queued.
+    /// Moves a taken call from `RUNNING` to `WRITING`, to end it; `false` if
+    /// its caller's future was dropped (`RUNNING | ORPHAN`).
+    fn lock_for_reply(&self, generation: u64) -> bool {
+        self.state
+            .compare_exchange(
+                word(generation, RUNNING),
+                word(generation, WRITING),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            )
+            .is_ok()
+    }
+
+    /// How the call of generation `generation` ended, if it did: handed a
+    /// chord, answered, or failed.
+    pub(crate) fn ended(&self, generation: u64) -> Option<Wake> {
+        let word = self.load();
+        debug_assert_eq!(word >> STATUS_BITS, generation);
+        let chord = || self.chord.load(Ordering::Relaxed) as usize;
+        match word & STATUS_MASK {
+            HANDED => Some(Wake::HandedOver(chord())),
+            DONE => Some(Wake::Done),
+            PANICKED => Some(Wake::Panicked(chord())),
+            NO_REPLY => Some(Wake::NoReply(chord())),
+            _ => None,
+        }
+    }
+
+    /// Waits, parked, for the call of generation `generation` to end. With a
+    /// deadline, returns [`Wake::TimedOut`] once it has passed and the call is
+    /// still queued.
     pub(crate) fn wait(&self, generation: u64, deadline: Option<Instant>) -> Wake {
         let backoff = Backoff::new();
         loop {
-            let word = self.state.load(Ordering::Acquire);
-            debug_assert_eq!(word >> STATUS_BITS, generation);
-            let chord = || self.chord.load(Ordering::Relaxed) as usize;
-            match word & STATUS_MASK {
-                HANDED => return Wake::HandedOver(chord()),
-                DONE => return Wake::Done,
-                PANICKED => return Wake::Panicked(chord()),
-                NO_REPLY => return Wake::NoReply(chord()),
-                status => {
-                    if !backoff.is_completed() {
-                        backoff.snooze();
-                        continue;
+            if let Some(wake) = self.ended(generation) {
+                return wake;
+            }
+            if !backoff.is_completed() {
+                backoff.snooze();
+                continue;
+            }
+            match deadline {
+                // A queued call may give up at its deadline; one that a
+                // firing owns waits for its reply, which always comes.
+                Some(deadline) if self.status(generation) == WAITING => {
+                    let now = Instant::now();
+                    if cfg!(loom) || now >= deadline {
+                        return Wake::TimedOut;
                     }
-                    match deadline {
-                        // A queued call may give up at its deadline; one that a
-                        // firing owns waits for its reply, which always comes.
-                        Some(deadline) if status == WAITING => {
-                            let now = Instant::now();
-                            if cfg!(loom) || now >= deadline {
-                                return Wake::TimedOut;
-                            }
-                            park_until(now, deadline);
-                        }
-                        _ => thread::park(),
-                    }
+                    park_until(now, deadline);
                 }
+                _ => thread::park(),
             }
         }
+    }
+
+    /// Registers the waker of the task that polls this waiter's call.
+    pub(crate) fn register(&self, waker: &Waker) {
+        match &self.target {
+            Target::Task(slot) => slot.register(waker),
+            Target::Thread(_) => unreachable!("a thread's waiter polled as a future"),
+        }
+    }
+
+    /// The status of the call of generation `generation` (without the
+    /// `ORPHAN` flag).
+    fn status(&self, generation: u64) -> u64 {
+        let word = self.load();
+        debug_assert_eq!(word >> STATUS_BITS, generation);
+        word & STATUS_MASK
     }
 
     /// Withdraws a queued call: `WAITING -> IDLE`. Fails if a firing took it.
     pub(crate) fn withdraw(&self, generation: u64) -> bool {
         self.state
             .compare_exchange(
-                generation << STATUS_BITS | WAITING,
-                generation << STATUS_BITS | IDLE,
+                word(generation, WAITING),
+                word(generation, IDLE),
                 Ordering::AcqRel,
                 Ordering::Acquire,
             )
             .is_ok()
     }
 
-    /// Whether the call of generation `generation` is still queued.
+    /// Whether the call of generation `generation` is still queued (and not
+    /// orphaned).
     pub(crate) fn is_waiting(&self, generation: u64) -> bool {
-        self.state.load(Ordering::Acquire) == generation << STATUS_BITS | WAITING
+        self.load() == word(generation, WAITING)
     }
 }
 
@@ -196,14 +301,20 @@ fn park_until(_now: Instant, _deadline: Instant) {
     unreachable!()
 }
 
-/// A thread's waiter, lent for one call and given back after it.
+/// A waiter, lent to a caller for one call and given back after it: a
+/// thread's own, or, for a future, one of its thread's pool.
 pub(crate) struct Caller {
     waiter: Option<Arc<Waiter>>,
 }
 
+/// How many task waiters a thread keeps for reuse.
+#[cfg(not(loom))]
+const TASK_SPARES: usize = 32;
+
 #[cfg(not(loom))]
 thread_local! {
     static SPARE: std::cell::Cell<Option<Arc<Waiter>>> = const { std::cell::Cell::new(None) };
+    static TASK_POOL: std::cell::RefCell<Vec<Arc<Waiter>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Caller {
@@ -214,9 +325,24 @@ impl Caller {
             .try_with(|spare| spare.take())
             .ok()
             .flatten()
-            .unwrap_or_else(|| Arc::new(Waiter::new()));
+            .unwrap_or_else(|| Arc::new(Waiter::new(Target::Thread(thread::current()))));
         #[cfg(loom)]
-        let waiter = Arc::new(Waiter::new());
+        let waiter = Arc::new(Waiter::new(Target::Thread(thread::current())));
+        Caller {
+            waiter: Some(waiter),
+        }
+    }
+
+    /// Borrows a waiter that wakes a task, from this thread's pool.
+    pub(crate) fn task() -> Self {
+        #[cfg(not(loom))]
+        let waiter = TASK_POOL
+            .try_with(|pool| pool.borrow_mut().pop())
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Arc::new(Waiter::new(Target::Task(AtomicWaker::new()))));
+        #[cfg(loom)]
+        let waiter = Arc::new(Waiter::new(Target::Task(AtomicWaker::new())));
         Caller {
             waiter: Some(waiter),
         }
@@ -245,7 +371,7 @@ impl Caller {
         let generation = waiter.begin(slot, TAKEN);
         let taken = TakenCall {
             waiter: Arc::clone(waiter),
-            generation,
+            taken: word(generation, TAKEN),
         };
         (taken, generation)
     }
@@ -254,13 +380,106 @@ impl Caller {
     pub(crate) fn result<A, R>(&self, slot: &Slot<A, R>) -> R {
         slot.take_result()
     }
+
+    /// A future whose call `generation` is neither queued nor ended is being
+    /// dropped: waits out the few steps of a firing that is taking its
+    /// argument or writing its result, and orphans a call whose body runs.
+    /// Returns how the call stands then: [`Left::Ended`] (nothing to undo),
+    /// [`Left::Handed`] (a chord to give back) or [`Left::Waiting`] (still
+    /// queued: withdraw it, or orphan it with [`Caller::orphan`]).
+    pub(crate) fn leave(&mut self, generation: u64) -> Left {
+        let waiter = Arc::clone(self.waiter());
+        let backoff = Backoff::new();
+        loop {
+            match waiter.status(generation) {
+                WAITING => return Left::Waiting,
+                HANDED => return Left::Handed(waiter.chord.load(Ordering::Relaxed) as usize),
+                DONE | PANICKED | NO_REPLY | IDLE => return Left::Ended,
+                RUNNING => {
+                    let orphaned = waiter.state.compare_exchange(
+                        word(generation, RUNNING),
+                        word(generation, RUNNING | ORPHAN),
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    );
+                    if orphaned.is_ok() {
+                        // The reply will find the flag and drop the result.
+                        self.forget();
+                        return Left::Ended;
+                    }
+                }
+                // TAKEN, WRITING, MOVING: a firing is between two steps.
+                _ => backoff.snooze(),
+            }
+        }
+    }
+
+    /// Leaves a queued call that a firing has counted on (its count was
+    /// taken) to that firing: moves the argument out of `slot`, which is
+    /// going, into the waiter. `false` if the call is no longer queued.
+    pub(crate) fn orphan<A: Send + 'static, R>(
+        &mut self,
+        generation: u64,
+        slot: &Slot<A, R>,
+    ) -> bool {
+        let waiter = self.waiter();
+        if waiter
+            .state
+            .compare_exchange(
+                word(generation, WAITING),
+                word(generation, MOVING),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
+            return false;
+        }
+        let arg: Box<dyn Any + Send> = Box::new(slot.take_arg());
+        // SAFETY: `MOVING` is ours: no firing takes the call or reads the cell.
+        waiter
+            .orphan
+            .with_mut(|orphan| unsafe { *orphan = Some(arg) });
+        waiter
+            .state
+            .store(word(generation, WAITING | ORPHAN), Ordering::Release);
+        self.forget();
+        true
+    }
+
+    /// Keeps the waiter from reuse: a firing still holds its last call.
+    fn forget(&mut self) {
+        self.waiter = None;
+    }
+}
+
+/// How a call stands when its future is dropped (see [`Caller::leave`]).
+pub(crate) enum Left {
+    /// Nothing left to undo.
+    Ended,
+    /// Handed this chord, not run: its messages must go back.
+    Handed(usize),
+    /// Still queued.
+    Waiting,
 }
 
 impl Drop for Caller {
     fn drop(&mut self) {
         #[cfg(not(loom))]
         if let Some(waiter) = self.waiter.take() {
-            let _ = SPARE.try_with(|spare| spare.set(Some(waiter)));
+            match waiter.target {
+                Target::Thread(_) => {
+                    let _ = SPARE.try_with(|spare| spare.set(Some(waiter)));
+                }
+                Target::Task(_) => {
+                    let _ = TASK_POOL.try_with(|pool| {
+                        let mut pool = pool.borrow_mut();
+                        if pool.len() < TASK_SPARES {
+                            pool.push(waiter);
+                        }
+                    });
+                }
+            }
         }
     }
 }
@@ -273,10 +492,12 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    /// Whether the call still waits: neither taken by a firing nor withdrawn.
-    /// Once it does not, it never does again.
+    /// Whether the call is still queued: neither taken by a firing nor
+    /// withdrawn (an orphaned call is queued until a firing takes it). Once
+    /// it is not, it never is again.
     pub(crate) fn is_waiting(&self) -> bool {
-        self.waiter.is_waiting(self.generation)
+        let word = self.waiter.load();
+        word >> STATUS_BITS == self.generation && matches!(word & STATUS_MASK, WAITING | MOVING)
     }
 
     /// Whether this is the call `generation` of `waiter`.
@@ -284,56 +505,155 @@ impl Call {
         std::ptr::eq(&*self.waiter, waiter) && self.generation == generation
     }
 
-    /// Claims the call for a firing. `None` if it no longer waits: another
-    /// firing took it, or its caller withdrew it (the waiter may be on a later
-    /// call by now).
+    /// Claims the call for a firing. `None` if it is no longer queued:
+    /// another firing took it, or its caller withdrew it (the waiter may be on
+    /// a later call by now).
     pub(crate) fn take(self) -> Option<TakenCall> {
-        let generation = self.generation;
-        self.waiter
+        let backoff = Backoff::new();
+        loop {
+            let now = self.waiter.load();
+            if now >> STATUS_BITS != self.generation {
+                return None;
+            }
+            match now & STATUS_MASK {
+                WAITING => {}
+                // Its future is moving the argument out: a few steps.
+                MOVING => {
+                    backoff.snooze();
+                    continue;
+                }
+                _ => return None,
+            }
+            let taken = (now & !STATUS_MASK) | TAKEN;
+            if self
+                .waiter
+                .state
+                .compare_exchange(now, taken, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                return Some(TakenCall {
+                    waiter: self.waiter,
+                    taken,
+                });
+            }
+        }
+    }
+
+    /// Withdraws the call if its future was dropped (`WAITING | ORPHAN`), as
+    /// its caller would have: `true` if it did.
+    pub(crate) fn withdraw_orphan(&self) -> bool {
+        let orphan = word(self.generation, WAITING | ORPHAN);
+        if self
+            .waiter
             .state
             .compare_exchange(
-                generation << STATUS_BITS | WAITING,
-                generation << STATUS_BITS | TAKEN,
+                orphan,
+                word(self.generation, IDLE),
                 Ordering::AcqRel,
                 Ordering::Relaxed,
             )
-            .ok()
-            .map(|_| TakenCall {
-                waiter: self.waiter,
-                generation,
-            })
+            .is_err()
+        {
+            return false;
+        }
+        // SAFETY: our CAS ended the orphan: no one else touches its cell.
+        drop(
+            self.waiter
+                .orphan
+                .with_mut(|orphan| unsafe { (*orphan).take() }),
+        );
+        true
     }
 }
 
 /// A synchronous call owned by a firing.
 pub(crate) struct TakenCall {
     waiter: Arc<Waiter>,
-    generation: u64,
+    /// The status word it was taken with: its generation, and the `ORPHAN`
+    /// flag if its future was dropped (the argument is in the waiter, and no
+    /// one waits for the result).
+    taken: u64,
 }
 
 impl TakenCall {
-    /// Hands the caller `chord` to run on its own thread.
-    pub(crate) fn hand_over(self, chord: usize) {
+    fn generation(&self) -> u64 {
+        self.taken >> STATUS_BITS
+    }
+
+    fn is_orphan(&self) -> bool {
+        self.taken & ORPHAN != 0
+    }
+
+    /// Hands the caller `chord` to run on its own thread. `false` if the
+    /// caller's future was dropped: then no one will run the chord, and its
+    /// reserved messages must go back.
+    #[must_use]
+    pub(crate) fn hand_over(self, chord: usize) -> bool {
+        if self.is_orphan() {
+            // SAFETY: our CAS took the orphan: no one else touches its cell.
+            drop(
+                self.waiter
+                    .orphan
+                    .with_mut(|orphan| unsafe { (*orphan).take() }),
+            );
+            return false;
+        }
         self.waiter.chord.store(chord as u32, Ordering::Relaxed);
-        self.waiter.signal(self.generation << STATUS_BITS | HANDED);
+        self.waiter.signal(word(self.generation(), HANDED));
+        true
     }
 
     /// Moves the argument out and returns the handle that will carry the reply.
     ///
     /// # Safety
     /// `A` and `R` must be the argument and result types of the call's channel.
-    pub(crate) unsafe fn split<A, R>(self, chord: usize) -> (A, Reply<R>) {
-        let arg = self.waiter.arg.load(Ordering::Relaxed) as *const UnsafeCell<Option<A>>;
-        // SAFETY: the call is `TAKEN` by this firing, so its caller is parked on
-        // it and its slot is alive; the caller vouches for the type; nobody else
-        // touches the argument of a taken call.
-        let arg = unsafe { (*arg).with_mut(|arg| (*arg).take()) }.expect("argument taken twice");
+    pub(crate) unsafe fn split<A: 'static, R>(self, chord: usize) -> (A, Reply<R>) {
+        let arg = if self.is_orphan() {
+            // SAFETY: our CAS took the orphan: no one else touches its cell.
+            let orphan = self
+                .waiter
+                .orphan
+                .with_mut(|orphan| unsafe { (*orphan).take() });
+            *orphan
+                .expect("an orphan's argument")
+                .downcast::<A>()
+                .expect("the channel's argument type")
+        } else {
+            let arg = self.waiter.arg.load(Ordering::Relaxed) as *const UnsafeCell<Option<A>>;
+            // SAFETY: the call is `TAKEN` by this firing, so its caller waits
+            // (a dropped future waits out `TAKEN`) and its slot is alive; the
+            // caller vouches for the type; nobody else touches the argument of
+            // a taken call.
+            let arg =
+                unsafe { (*arg).with_mut(|arg| (*arg).take()) }.expect("argument taken twice");
+            self.waiter
+                .state
+                .store(word(self.generation(), RUNNING), Ordering::Release);
+            arg
+        };
         let reply = Reply {
             taken: Some(self),
             chord: chord as u32,
             _result: PhantomData,
         };
         (arg, reply)
+    }
+
+    /// Ends the call with `status`, the chord's index, and `result` (written
+    /// first, if any); drops the result if the caller's future was dropped.
+    fn end<R>(self, status: u64, chord: u32, result: Option<R>) {
+        if self.is_orphan() || !self.waiter.lock_for_reply(self.generation()) {
+            return drop(result);
+        }
+        if let Some(value) = result {
+            let slot = self.waiter.result.load(Ordering::Relaxed) as *const UnsafeCell<Option<R>>;
+            // SAFETY: `WRITING` is ours, so the caller waits (a dropped future
+            // waits it out) and its slot is alive; `R` is the channel's result
+            // type (`split`'s contract); the caller reads it only after `DONE`.
+            unsafe { (*slot).with_mut(|slot| *slot = Some(value)) };
+        }
+        self.waiter.chord.store(chord, Ordering::Relaxed);
+        self.waiter.signal(word(self.generation(), status));
     }
 }
 
@@ -367,14 +687,11 @@ pub struct Reply<R> {
 
 impl<R> Reply<R> {
     /// Sends `value` to the waiting caller, which returns it from its call.
+    /// If the caller was an awaited call whose future has been dropped, the
+    /// value is dropped here.
     pub fn send(mut self, value: R) {
         let taken = self.taken.take().expect("a reply is sent once");
-        let result = taken.waiter.result.load(Ordering::Relaxed) as *const UnsafeCell<Option<R>>;
-        // SAFETY: the call is still `TAKEN` (only this reply ends it), so the
-        // caller waits and its slot is alive; `R` is the channel's result type
-        // (`TakenCall::split`'s contract); the caller reads it only after `DONE`.
-        unsafe { (*result).with_mut(|result| *result = Some(value)) };
-        taken.waiter.signal(taken.generation << STATUS_BITS | DONE);
+        taken.end(DONE, self.chord, Some(value));
     }
 }
 
@@ -386,10 +703,7 @@ impl<R> Drop for Reply<R> {
             } else {
                 NO_REPLY
             };
-            taken.waiter.chord.store(self.chord, Ordering::Relaxed);
-            taken
-                .waiter
-                .signal(taken.generation << STATUS_BITS | status);
+            taken.end::<R>(status, self.chord, None);
         }
     }
 }

@@ -295,11 +295,6 @@ fn method_names(channel: &Channel) -> Vec<String> {
 }
 
 /// The names a synchronous channel's methods take besides its own.
-fn generated(name: &str) -> [String; 3] {
-    let name = plain(name);
-    [
-        format!("try_{name}"),
-        format!("{name}_timeout"),
-        format!("{name}_deadline"),
-    ]
+fn generated(name: &str) -> [String; 4] {
+    crate::valid::sync_method_names(plain(name))
 }

@@ -1,0 +1,186 @@
+//! An awaited synchronous call: the future that `call_async` and the
+//! generated `name_async` methods return.
+//!
+//! Its first poll tries to reserve a chord at once, as a blocking call does,
+//! and runs it in the poll. Otherwise it queues its call, with a waiter that
+//! wakes its task, in the same queue as blocked threads' calls, under the
+//! same matcher: one set of rules for both. Its slot (argument and result)
+//! lives in the future, which is therefore pinned; a chord handed to it runs
+//! in a later poll, on the task's thread.
+//!
+//! Dropped at any point, it leaves no trace ([`Drop`] below, and the
+//! orphan rules of [`crate::waiter`]):
+//! - queued: the call is withdrawn, as a blocking call withdraws at its
+//!   deadline;
+//! - handed a chord not yet run: the chord's reserved messages go back
+//!   (still the oldest: none was taken) and the chords are rescanned;
+//! - a firing counts on the call (its count was reserved; it will take it):
+//!   the argument moves out to the waiter for that firing, which drops the
+//!   result; so does a firing whose body is running with the call;
+//! - answered: the result is dropped with the future.
+
+use std::future::Future;
+use std::marker::PhantomPinned;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::channel::SyncChannel;
+use crate::queued::{self, Withdrawal};
+use crate::reserved::Reserved;
+use crate::resolve::give_back;
+use crate::state::Join;
+use crate::waiter::{Caller, Left, Slot, Wake};
+
+/// The future of a synchronous call.
+pub(crate) struct CallFuture<'a, A: Send + 'static, R: Send + 'static, Now, Run> {
+    join: &'a Join,
+    channel: SyncChannel<A, R>,
+    /// Reserves and runs a chord with the call at once, or hands it back.
+    now: Now,
+    /// Runs a chord handed to the queued call.
+    run: Option<Run>,
+    stage: Stage<A>,
+    /// The queued call's argument, then its result: a queued call's waiter
+    /// points into it, so it never moves (the future is `!Unpin`).
+    slot: Slot<A, R>,
+    caller: Option<Caller>,
+    _pinned: PhantomPinned,
+}
+
+enum Stage<A> {
+    /// Not polled yet: the argument.
+    Start(A),
+    /// Queued, as this generation of the caller's waiter.
+    Queued(u64),
+    /// Done (or dropped while starting).
+    Finished,
+}
+
+impl<'a, A, R, Now, Run> CallFuture<'a, A, R, Now, Run>
+where
+    A: Send + 'static,
+    R: Send + 'static,
+    Now: FnMut(A) -> Result<R, A>,
+    Run: FnOnce(Reserved<'_, A, R>, A) -> R,
+{
+    /// The call of `channel` (this join's: checked) with `arg`.
+    pub(crate) fn new(
+        join: &'a Join,
+        channel: SyncChannel<A, R>,
+        arg: A,
+        now: Now,
+        run: Run,
+    ) -> Self {
+        join.state.check(&channel);
+        CallFuture {
+            join,
+            channel,
+            now,
+            run: Some(run),
+            stage: Stage::Start(arg),
+            slot: Slot::empty(),
+            caller: None,
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// Queues the call with `arg`.
+    fn enqueue(&mut self, arg: A, cx: &Context<'_>) -> u64 {
+        let caller = Caller::task();
+        caller.waiter().register(cx.waker());
+        self.slot.put_arg(arg);
+        let queue = &self.join.state.channels[self.channel.index as usize];
+        let generation = queued::enqueue(self.join, queue, &caller, &self.slot);
+        self.caller = Some(caller);
+        generation
+    }
+
+    /// Polls the queued call `generation`.
+    fn poll_queued(&mut self, cx: &Context<'_>, generation: u64) -> Poll<R> {
+        let waiter = self
+            .caller
+            .as_ref()
+            .expect("a queued call's caller")
+            .waiter();
+        let ended = match waiter.ended(generation) {
+            Some(ended) => ended,
+            None => {
+                waiter.register(cx.waker());
+                match waiter.ended(generation) {
+                    Some(ended) => ended,
+                    None => {
+                        self.stage = Stage::Queued(generation);
+                        return Poll::Pending;
+                    }
+                }
+            }
+        };
+        // The call ended: the waiter goes back to the pool (`caller` drops).
+        let caller = self.caller.take().expect("a queued call's caller");
+        match ended {
+            Wake::Done => Poll::Ready(caller.result(&self.slot)),
+            Wake::HandedOver(chord) => {
+                let arg = self.slot.take_arg();
+                drop(caller);
+                let run = self.run.take().expect("a call runs one chord");
+                let reserved = Reserved::handed_over(self.join, self.channel, chord);
+                Poll::Ready(run(reserved, arg))
+            }
+            failed => queued::fail(self.join, failed),
+        }
+    }
+}
+
+impl<A, R, Now, Run> Future for CallFuture<'_, A, R, Now, Run>
+where
+    A: Send + 'static,
+    R: Send + 'static,
+    Now: FnMut(A) -> Result<R, A>,
+    Run: FnOnce(Reserved<'_, A, R>, A) -> R,
+{
+    type Output = R;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        // SAFETY: nothing is moved out of the pinned future: `slot`, which a
+        // queued call's waiter points into, stays in place until `drop`.
+        let this = unsafe { self.get_unchecked_mut() };
+        match std::mem::replace(&mut this.stage, Stage::Finished) {
+            Stage::Start(arg) => match (this.now)(arg) {
+                Ok(result) => Poll::Ready(result),
+                Err(arg) => {
+                    let generation = this.enqueue(arg, cx);
+                    this.poll_queued(cx, generation)
+                }
+            },
+            Stage::Queued(generation) => this.poll_queued(cx, generation),
+            Stage::Finished => panic!("a chords call's future polled after it completed"),
+        }
+    }
+}
+
+impl<A: Send + 'static, R: Send + 'static, Now, Run> Drop for CallFuture<'_, A, R, Now, Run> {
+    fn drop(&mut self) {
+        let (Stage::Queued(generation), Some(caller)) = (&self.stage, &mut self.caller) else {
+            return;
+        };
+        let (join, channel, generation) = (self.join, self.channel.index, *generation);
+        loop {
+            match caller.leave(generation) {
+                // A result in the slot drops with it.
+                Left::Ended => return,
+                // So does the argument.
+                Left::Handed(chord) => return give_back(join, chord, channel),
+                Left::Waiting => match queued::withdraw(join, channel, caller.waiter(), generation)
+                {
+                    Withdrawal::Withdrawn => return,
+                    Withdrawal::Taken => {}
+                    Withdrawal::Owed => {
+                        if caller.orphan(generation, &self.slot) {
+                            return;
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
