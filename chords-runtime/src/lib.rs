@@ -64,10 +64,12 @@
 //!   computes, and **replies** to each call.
 //! - To **fire** a chord is all three.
 //! - The parts of one call: its **slot** (argument and result, on the
-//!   caller's stack), its **waiter** (the word the caller waits on, one per
-//!   thread, reused call after call under a new **generation**), its
-//!   **caller** (the calling thread's side), the **call** a queue holds, the
-//!   **taken call** a firing owns, and the [`Reply`] a body sends.
+//!   caller's stack or in its future), its **waiter** (the word the caller
+//!   waits on, waking a parked thread or a task; reused call after call under
+//!   a new **generation**), its **caller** (the calling side), the **call** a
+//!   queue holds, the **taken call** a firing owns, and the [`Reply`] a body
+//!   sends. An **orphan** is a call whose future was dropped after a firing
+//!   counted on it: the firing keeps its argument and drops its result.
 //!
 //! Modules call only downward, in these layers (top first):
 //!
@@ -76,6 +78,7 @@
 //!  builder         declaring channels and chords    pattern     terms and patterns
 //!  ─────────────────────────────────────────────────────────────────────────────────
 //!  call            a synchronous call, start to end: reserve now, retry, or queue
+//!  awaited         the same as a future: poll, and undo by state when dropped
 //!  reserved        a chord reserved with a caller's own call, run on its thread
 //!  queued          a queued call: wait, withdraw, or be handed a chord
 //!  resolve         an arrival: reserve what it enabled, hand each firing over
@@ -88,7 +91,8 @@
 //!  channel_state   one channel: counter, queue, members
 //!  tables          the chord tables, derived once (also for the macro)
 //!  ─────────────────────────────────────────────────────────────────────────────────
-//!  count  calls  waiter  payloads  fifo  epoch   the lock-free pieces
+//!  count  calls  waiter  atomic_waker            the lock-free pieces
+//!  payloads  fifo  epoch
 //!  channel  error  sync                          handles, errors, std or loom
 //! ```
 //!

@@ -1,0 +1,223 @@
+//! Loom models of awaited calls (`Join::call_async`): a future is dropped in
+//! each state its call can be in, while firings race it, and nothing is lost.
+//!
+//! Run with
+//! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p chords-runtime --release --target-dir target/loom --test loom_async`.
+//!
+//! Futures are polled by hand with a waker that records its wakes, so that a
+//! model can drop one between any two polls; `loom::future::block_on` drives
+//! those that must finish.
+#![cfg(loom)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use chords_runtime::{Join, SyncChannel};
+use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use loom::thread;
+
+mod joins;
+use joins::buffer;
+
+/// A waker that counts its wakes.
+struct Counting(AtomicUsize);
+
+impl Wake for Counting {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+fn counting() -> (std::sync::Arc<Counting>, Waker) {
+    let count = std::sync::Arc::new(Counting(AtomicUsize::new(0)));
+    (count.clone(), Waker::from(count))
+}
+
+/// Polls `future` once with `waker`.
+fn poll_once<F: Future>(future: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(waker))
+}
+
+/// A future queued on `get` is dropped while a put arrives: whether the put
+/// found the call queued (withdrawn then), handed it the chord (given back
+/// then) or came after, the put stays queued, and a later caller takes it.
+#[test]
+fn loom_future_dropped_while_queued_races_a_put() {
+    loom::model(|| {
+        let (join, put, get) = buffer();
+        let (_, waker) = counting();
+        let mut future = Box::pin(join.call_async(get, 1));
+        assert!(poll_once(future.as_mut(), &waker).is_pending());
+        assert_eq!(join.waiting(get), 1);
+
+        let j = join.clone();
+        let sender = thread::spawn(move || j.send(put, 7));
+        drop(future);
+        sender.join().unwrap();
+
+        assert_eq!(join.waiting(get), 0);
+        assert_eq!(join.waiting(put), 1);
+        assert_eq!(join.try_call(get, 2), Ok(207));
+    });
+}
+
+/// A future handed the chord (its waker was called) is dropped before it
+/// runs it, while a thread calls the same channel: the thread gets the put,
+/// whether it queued before the drop (the chord is re-resolved for it) or
+/// after (it finds the put queued again).
+#[test]
+fn loom_future_dropped_after_being_handed_a_chord() {
+    loom::model(|| {
+        let (join, put, get) = buffer();
+        let (woken, waker) = counting();
+        let mut future = Box::pin(join.call_async(get, 1));
+        assert!(poll_once(future.as_mut(), &waker).is_pending());
+        join.send(put, 7);
+        assert_eq!(
+            woken.0.load(SeqCst),
+            1,
+            "handed the chord, the task is woken"
+        );
+        assert_eq!(join.waiting(put), 0);
+
+        let j = join.clone();
+        let caller = thread::spawn(move || j.call(get, 2));
+        drop(future);
+        assert_eq!(caller.join().unwrap(), 207);
+        assert_eq!(join.waiting(get), 0);
+        assert_eq!(join.waiting(put), 0);
+    });
+}
+
+/// A rendezvous `left & right` whose `left` is a queued future, dropped
+/// while a thread's `right` call fires the chord with it: at every point of
+/// the race (queued, counted on, taken, running) either the chord fired with
+/// the future's argument (the thread gets it; the future's result is
+/// dropped) or the call was withdrawn (the thread's call times out); the
+/// queues end empty, and the argument (an `Arc`, to count its owners) is
+/// dropped exactly once, by whoever had it last.
+#[test]
+fn loom_rendezvous_partner_future_dropped() {
+    loom::model(|| {
+        let (join, left, right) = rendezvous();
+        let token = std::sync::Arc::new(1u32);
+        let (_, waker) = counting();
+        let mut future = Box::pin(join.call_async(left, token.clone()));
+        assert!(poll_once(future.as_mut(), &waker).is_pending());
+
+        let j = join.clone();
+        let caller = thread::spawn(move || j.call_timeout(right, 2, Duration::ZERO));
+        drop(future);
+        match caller.join().unwrap() {
+            Ok(got) => assert!(std::sync::Arc::ptr_eq(&got, &token)),
+            Err(e) => assert_eq!(e.into_inner(), 2),
+        }
+        assert_eq!(std::sync::Arc::strong_count(&token), 1);
+        assert_eq!(join.waiting(left), 0);
+        assert_eq!(join.waiting(right), 0);
+    });
+}
+
+/// A thread and a future compete for one put: exactly one gets it; the
+/// other withdraws (the thread at its deadline, the future dropped), and the
+/// put is consumed once.
+#[test]
+fn loom_thread_and_future_compete_for_one_message() {
+    loom::model(|| {
+        let (join, put, get) = buffer();
+        let (_, waker) = counting();
+        let mut future = Box::pin(join.call_async(get, 1));
+        let polled = poll_once(future.as_mut(), &waker);
+
+        let j = join.clone();
+        let thread_call = thread::spawn(move || j.call_timeout(get, 2, Duration::ZERO).ok());
+        join.send(put, 7);
+        let by_thread = thread_call.join().unwrap();
+        let by_future = match polled {
+            Poll::Ready(v) => Some(v),
+            Poll::Pending => match poll_once(future.as_mut(), &waker) {
+                Poll::Ready(v) => Some(v),
+                Poll::Pending => None,
+            },
+        };
+        drop(future);
+
+        let got: Vec<u32> = by_thread.into_iter().chain(by_future).collect();
+        assert!(got.len() <= 1, "{got:?}");
+        assert_eq!(got.len() + join.waiting(put), 1, "{got:?}");
+        for v in got {
+            assert_eq!(v % 100, 7);
+        }
+        assert_eq!(join.waiting(get), 0);
+    });
+}
+
+/// The waker changes between polls while a put arrives: the task is woken
+/// through the waker of its latest poll, and the future completes.
+#[test]
+fn loom_waker_replaced_between_polls() {
+    loom::model(|| {
+        let (join, put, get) = buffer();
+        let (first, first_waker) = counting();
+        let (second, second_waker) = counting();
+        let mut future = Box::pin(join.call_async(get, 1));
+        assert!(poll_once(future.as_mut(), &first_waker).is_pending());
+
+        let j = join.clone();
+        let sender = thread::spawn(move || j.send(put, 7));
+        let polled = poll_once(future.as_mut(), &second_waker);
+        sender.join().unwrap();
+        let value = match polled {
+            Poll::Ready(v) => v,
+            Poll::Pending => {
+                // Woken after the second poll registered: through its waker.
+                assert_eq!(second.0.load(SeqCst), 1);
+                assert_eq!(first.0.load(SeqCst), 0);
+                match poll_once(future.as_mut(), &second_waker) {
+                    Poll::Ready(v) => v,
+                    Poll::Pending => panic!("woken, but not ready"),
+                }
+            }
+        };
+        assert_eq!(value, 107);
+        assert_eq!(join.waiting(put), 0);
+        assert_eq!(join.waiting(get), 0);
+    });
+}
+
+/// An awaited call driven to its end by an executor: the chord handed to it
+/// runs in its poll.
+#[test]
+fn loom_awaited_call_completes() {
+    loom::model(|| {
+        let (join, put, get) = buffer();
+        let j = join.clone();
+        let sender = thread::spawn(move || j.send(put, 7));
+        assert_eq!(loom::future::block_on(join.call_async(get, 1)), 107);
+        sender.join().unwrap();
+        assert_eq!(join.waiting(put), 0);
+        assert_eq!(join.waiting(get), 0);
+    });
+}
+
+/// `left & right`, each answered with the other's argument.
+#[allow(clippy::type_complexity)]
+fn rendezvous() -> (
+    Join,
+    SyncChannel<std::sync::Arc<u32>, u32>,
+    SyncChannel<u32, std::sync::Arc<u32>>,
+) {
+    let mut b = Join::builder();
+    let left = b.synchronous::<std::sync::Arc<u32>, u32>("left");
+    let right = b.synchronous::<u32, std::sync::Arc<u32>>("right");
+    b.when(left)
+        .and(right)
+        .named("swap")
+        .then(|((l, rl), (r, rr))| {
+            rl.send(r);
+            rr.send(l);
+        });
+    (b.build().unwrap(), left, right)
+}
