@@ -66,7 +66,7 @@ pub fn call<A: Send + 'static, R: Send + 'static>(
 }
 
 /// The future of a synchronous call of `channel`, with the same `now` and
-/// `run` as [`call`]'s.
+/// `run` as [`call`](fn@call)'s.
 #[inline(always)]
 pub fn call_async<'a, A: Send + 'static, R: Send + 'static>(
     join: &'a Join,
