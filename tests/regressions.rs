@@ -3,7 +3,7 @@
 //! `docs/reference.md`). Each was seen failing before its fix; the loom models
 //! `loom_try_call_waits_for_a_claim_rolled_back` and
 //! `loom_earlier_chord_wins_a_concurrent_arrival` check the same shapes
-//! exhaustively.
+//! exhaustively. Also a bug of awaited calls found by the async Santa.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
@@ -138,4 +138,36 @@ fn earlier_chord_wins_concurrent_arrivals() {
         wrong, 0,
         "`a & c` beat the earlier `c & e` in {wrong} of {ROUNDS} rounds"
     );
+}
+
+/// An awaited call that completes a chord whose body hands the call's own
+/// reply to another caller (Santa's team of reindeer, each released later)
+/// waits for that reply as a queued call does: its poll returns `Pending`.
+/// Before the fix the poll parked its thread until the reply came, which
+/// deadlocks a single-threaded executor (the other caller's task never runs).
+#[test]
+fn an_awaited_call_whose_reply_goes_elsewhere_does_not_block_its_poll() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    let mut b = chords::Join::builder();
+    let boss = b.synchronous::<(), chords::Reply<u32>>("boss");
+    let worker = b.synchronous::<(), u32>("worker");
+    b.when(boss)
+        .and(worker)
+        .then(|(((), to_boss), ((), to_worker))| to_boss.send(to_worker));
+    let join = b.build().unwrap();
+    let mut cx = Context::from_waker(Waker::noop());
+
+    let mut boss_call = Box::pin(join.call_async(boss, ()));
+    assert!(boss_call.as_mut().poll(&mut cx).is_pending());
+    // The worker completes the chord and runs it in its poll: the body hands
+    // the worker's reply to the boss, so the worker must wait.
+    let mut worker_call = Box::pin(join.call_async(worker, ()));
+    assert!(worker_call.as_mut().poll(&mut cx).is_pending());
+    let Poll::Ready(reply) = boss_call.as_mut().poll(&mut cx) else {
+        panic!("the boss was handed the worker's reply")
+    };
+    reply.send(7);
+    assert_eq!(worker_call.as_mut().poll(&mut cx), Poll::Ready(7));
 }

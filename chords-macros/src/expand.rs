@@ -408,6 +408,10 @@ fn run_name(channel: &Ident) -> Ident {
     format_ident!("__run_{}", channel)
 }
 
+fn static_name(channel: &Ident) -> Ident {
+    format_ident!("__static_{}", channel)
+}
+
 /// The static fast path of a synchronous channel, as two hidden methods:
 /// `__now_NAME` reserves a chord with the call and messages already queued,
 /// if one can fire, and runs it; `__run_NAME` runs a chord reserved for the
@@ -418,21 +422,24 @@ fn run_name(channel: &Ident) -> Ident {
 fn now_methods(channel: &Channel, static_paths: &[(usize, TokenStream)]) -> TokenStream {
     let now = now_name(&channel.name);
     let run = run_name(&channel.name);
+    let static_path = static_name(&channel.name);
     let members = members_name(&channel.name);
     let field = field(&channel.name);
     let args = channel.message_type();
     let result = channel.result_type();
+    let reserved = quote!(::chords::__private::Reserved<'__r, #args, #result>);
+    let general = quote!(::core::result::Result::Err((__reserved, __msg)));
     let fired = if static_paths.is_empty() {
-        quote!(__reserved.run(__msg))
+        general
     } else {
         let arms = static_paths.iter().map(|(index, code)| {
             let index = proc_macro2::Literal::usize_unsuffixed(*index);
-            quote!(#index => { #code })
+            quote!(#index => ::core::result::Result::Ok({ #code }),)
         });
         quote! {
             match __reserved.chord() {
                 #(#arms)*
-                _ => __reserved.run(__msg),
+                _ => #general,
             }
         }
     };
@@ -451,8 +458,20 @@ fn now_methods(channel: &Channel, static_paths: &[(usize, TokenStream)]) -> Toke
 
         #[doc(hidden)]
         #[inline]
-        #[allow(clippy::type_complexity, clippy::let_unit_value, clippy::unit_arg)]
+        #[allow(clippy::type_complexity)]
         fn #run(&self, __reserved: ::chords::__private::Reserved<'_, #args, #result>, __msg: #args) -> #result {
+            match self.#static_path(__reserved, __msg) {
+                ::core::result::Result::Ok(__result) => __result,
+                ::core::result::Result::Err((__reserved, __msg)) => __reserved.run(__msg),
+            }
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #[allow(clippy::type_complexity, clippy::let_unit_value, clippy::unit_arg)]
+        fn #static_path<'__r>(&'__r self, __reserved: #reserved, __msg: #args)
+            -> ::chords::__private::StaticPath<'__r, #args, #result>
+        {
             #fired
         }
     }
@@ -519,6 +538,8 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
             // but `try_` retry a few times, then queue the call.
             let now = now_name(name);
             let run = run_name(name);
+            let static_path = static_name(name);
+            let members = members_name(name);
             let call = |patience: TokenStream| {
                 quote! {
                     ::chords::__private::call(
@@ -554,8 +575,8 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
                         &self.__join,
                         self.#field,
                         #message,
-                        move |m| self.#now(m),
-                        move |r, m| self.#run(r, m),
+                        move || ::chords::__private::reserve(&self.__join, self.#field, Self::#members),
+                        move |r, m| self.#static_path(r, m),
                     )
                 }
             } else {

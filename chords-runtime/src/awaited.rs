@@ -6,7 +6,9 @@
 //! wakes its task, in the same queue as blocked threads' calls, under the
 //! same matcher: one set of rules for both. Its slot (argument and result)
 //! lives in the future, which is therefore pinned; a chord handed to it runs
-//! in a later poll, on the task's thread.
+//! in a later poll, on the task's thread. A body that does not answer this
+//! call at once (it hands the reply to another caller, say) leaves the future
+//! waiting for the reply as a queued call waits: it never blocks its thread.
 //!
 //! Dropped at any point, it leaves no trace ([`Drop`] below, and the
 //! orphan rules of [`crate::waiter`]):
@@ -32,13 +34,16 @@ use crate::state::Join;
 use crate::waiter::{Caller, Left, Slot, Wake};
 
 /// The future of a synchronous call.
-pub(crate) struct CallFuture<'a, A: Send + 'static, R: Send + 'static, Now, Run> {
+pub(crate) struct CallFuture<'a, A: Send + 'static, R: Send + 'static, Reserve, Static> {
     join: &'a Join,
     channel: SyncChannel<A, R>,
-    /// Reserves and runs a chord with the call at once, or hands it back.
-    now: Now,
-    /// Runs a chord handed to the queued call.
-    run: Option<Run>,
+    /// Reserves a chord with the call and messages already queued, if one can
+    /// fire.
+    reserve: Reserve,
+    /// Runs a reserved chord's body right here, if it is one whose code the
+    /// caller knows (the static path of `#[chords]`); otherwise hands the
+    /// reservation back, to run the general way.
+    static_path: Static,
     stage: Stage<A>,
     /// The queued call's argument, then its result: a queued call's waiter
     /// points into it, so it never moves (the future is `!Unpin`).
@@ -56,27 +61,31 @@ enum Stage<A> {
     Finished,
 }
 
-impl<'a, A, R, Now, Run> CallFuture<'a, A, R, Now, Run>
+/// What the static path does with a reservation: the result, or the
+/// reservation and argument back.
+pub type StaticPath<'a, A, R> = Result<R, (Reserved<'a, A, R>, A)>;
+
+impl<'a, A, R, Reserve, Static> CallFuture<'a, A, R, Reserve, Static>
 where
     A: Send + 'static,
     R: Send + 'static,
-    Now: FnMut(A) -> Result<R, A>,
-    Run: FnOnce(Reserved<'_, A, R>, A) -> R,
+    Reserve: FnMut() -> Option<Reserved<'a, A, R>>,
+    Static: FnMut(Reserved<'a, A, R>, A) -> StaticPath<'a, A, R>,
 {
     /// The call of `channel` (this join's: checked) with `arg`.
     pub(crate) fn new(
         join: &'a Join,
         channel: SyncChannel<A, R>,
         arg: A,
-        now: Now,
-        run: Run,
+        reserve: Reserve,
+        static_path: Static,
     ) -> Self {
         join.state.check(&channel);
         CallFuture {
             join,
             channel,
-            now,
-            run: Some(run),
+            reserve,
+            static_path,
             stage: Stage::Start(arg),
             slot: Slot::empty(),
             caller: None,
@@ -95,7 +104,23 @@ where
         generation
     }
 
-    /// Polls the queued call `generation`.
+    /// Runs a chord reserved for the call with `arg`: on the static path, or
+    /// the general way, whose result may come later.
+    fn fire(&mut self, reserved: Reserved<'a, A, R>, arg: A, cx: &Context<'_>) -> Poll<R> {
+        match (self.static_path)(reserved, arg) {
+            Ok(result) => Poll::Ready(result),
+            Err((reserved, arg)) => {
+                let caller = Caller::task();
+                caller.waiter().register(cx.waker());
+                self.slot.put_arg(arg);
+                let generation = reserved.start(&self.slot, &caller);
+                self.caller = Some(caller);
+                self.poll_queued(cx, generation)
+            }
+        }
+    }
+
+    /// Polls the queued (or running) call `generation`.
     fn poll_queued(&mut self, cx: &Context<'_>, generation: u64) -> Poll<R> {
         let waiter = self
             .caller
@@ -122,21 +147,20 @@ where
             Wake::HandedOver(chord) => {
                 let arg = self.slot.take_arg();
                 drop(caller);
-                let run = self.run.take().expect("a call runs one chord");
                 let reserved = Reserved::handed_over(self.join, self.channel, chord);
-                Poll::Ready(run(reserved, arg))
+                self.fire(reserved, arg, cx)
             }
             failed => queued::fail(self.join, failed),
         }
     }
 }
 
-impl<A, R, Now, Run> Future for CallFuture<'_, A, R, Now, Run>
+impl<'a, A, R, Reserve, Static> Future for CallFuture<'a, A, R, Reserve, Static>
 where
     A: Send + 'static,
     R: Send + 'static,
-    Now: FnMut(A) -> Result<R, A>,
-    Run: FnOnce(Reserved<'_, A, R>, A) -> R,
+    Reserve: FnMut() -> Option<Reserved<'a, A, R>>,
+    Static: FnMut(Reserved<'a, A, R>, A) -> StaticPath<'a, A, R>,
 {
     type Output = R;
 
@@ -145,9 +169,9 @@ where
         // queued call's waiter points into, stays in place until `drop`.
         let this = unsafe { self.get_unchecked_mut() };
         match std::mem::replace(&mut this.stage, Stage::Finished) {
-            Stage::Start(arg) => match (this.now)(arg) {
-                Ok(result) => Poll::Ready(result),
-                Err(arg) => {
+            Stage::Start(arg) => match (this.reserve)() {
+                Some(reserved) => this.fire(reserved, arg, cx),
+                None => {
                     let generation = this.enqueue(arg, cx);
                     this.poll_queued(cx, generation)
                 }
@@ -158,7 +182,9 @@ where
     }
 }
 
-impl<A: Send + 'static, R: Send + 'static, Now, Run> Drop for CallFuture<'_, A, R, Now, Run> {
+impl<A: Send + 'static, R: Send + 'static, Reserve, Static> Drop
+    for CallFuture<'_, A, R, Reserve, Static>
+{
     fn drop(&mut self) {
         let (Stage::Queued(generation), Some(caller)) = (&self.stage, &mut self.caller) else {
             return;

@@ -13,6 +13,7 @@ use std::future::Future;
 use std::time::Instant;
 
 use crate::awaited::CallFuture;
+pub use crate::awaited::StaticPath;
 use crate::call;
 pub use crate::call::Patience;
 use crate::channel::{AsyncChannel, Channel, SyncChannel};
@@ -65,17 +66,19 @@ pub fn call<A: Send + 'static, R: Send + 'static>(
     call::call(join, channel, arg, patience, now, run)
 }
 
-/// The future of a synchronous call of `channel`, with the same `now` and
-/// `run` as [`call`](fn@call)'s.
+/// The future of a synchronous call of `channel`: `reserve` reserves a chord
+/// with the call at once (with [`reserve`](fn@reserve)), `static_path` runs a
+/// reserved chord whose body the generated code calls itself, or hands the
+/// reservation back to run the general way.
 #[inline(always)]
 pub fn call_async<'a, A: Send + 'static, R: Send + 'static>(
     join: &'a Join,
     channel: SyncChannel<A, R>,
     arg: A,
-    now: impl FnMut(A) -> Result<R, A> + Send + 'a,
-    run: impl FnOnce(Reserved<'_, A, R>, A) -> R + Send + 'a,
+    reserve: impl FnMut() -> Option<Reserved<'a, A, R>> + Send + 'a,
+    static_path: impl FnMut(Reserved<'a, A, R>, A) -> StaticPath<'a, A, R> + Send + 'a,
 ) -> impl Future<Output = R> + Send + 'a {
-    CallFuture::new(join, channel, arg, now, run)
+    CallFuture::new(join, channel, arg, reserve, static_path)
 }
 
 /// The patience of a call that may wait `timeout`.

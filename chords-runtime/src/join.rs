@@ -219,17 +219,11 @@ impl Join {
     ) -> impl Future<Output = R> + Send + '_ {
         let index = self.state.check(&channel);
         let members = &self.state.channels[index].members;
-        let now = move |arg| match Reserved::now(self, channel, members) {
-            Some(reserved) => Ok(reserved.run(arg)),
-            None => Err(arg),
-        };
-        CallFuture::new(
-            self,
-            channel,
-            arg,
-            now,
-            |reserved: Reserved<'_, A, R>, arg| reserved.run(arg),
-        )
+        let reserve = move || Reserved::now(self, channel, members);
+        // No static path: every chord runs the general way.
+        CallFuture::new(self, channel, arg, reserve, |reserved, arg| {
+            Err((reserved, arg))
+        })
     }
 
     /// Makes a synchronous call through the general path: the channel's

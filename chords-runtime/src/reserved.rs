@@ -109,28 +109,32 @@ impl<A: Send + 'static, R: Send + 'static> Reserved<'_, A, R> {
     /// # Panics
     /// As [`Join::call`](crate::Join::call): if the body panics, or another
     /// caller's part of it does, or it drops this call's reply.
-    pub fn run(mut self, arg: A) -> R {
+    pub fn run(self, arg: A) -> R {
+        let join = self.join;
+        let channel = self.channel.index;
         let slot = Slot::new(arg);
         let caller = Caller::new();
-        let (call, generation) = caller.own(&slot);
+        let generation = self.start(&slot, &caller);
+        // The call is this thread's own: no firing can hand it a chord, and
+        // without a deadline it does not withdraw.
+        match queued::wait(join, channel, &slot, &caller, generation, None) {
+            Ended::Done(result) => result,
+            Ended::Withdrawn(_) | Ended::HandedOver(..) => unreachable!("an own call ends done"),
+        }
+    }
+
+    /// Runs the chord's registered body with the call whose argument is in
+    /// `slot`, as `caller`'s call; returns the call's generation. The result
+    /// comes to `slot` when the body (or whoever it hands the reply to)
+    /// sends it: at once, or later, as for a queued call.
+    pub(crate) fn start(mut self, slot: &Slot<A, R>, caller: &Caller) -> u64 {
+        let (call, generation) = caller.own(slot);
         self.firing.bring(Own {
             channel: self.channel.index,
             position: self.position,
             call: Some(call),
         });
         state::run(self.join, &mut self.firing);
-        // The call is this thread's own: no firing can hand it a chord, and
-        // without a deadline it does not withdraw.
-        match queued::wait(
-            self.join,
-            self.channel.index,
-            &slot,
-            &caller,
-            generation,
-            None,
-        ) {
-            Ended::Done(result) => result,
-            Ended::Withdrawn(_) | Ended::HandedOver(..) => unreachable!("an own call ends done"),
-        }
+        generation
     }
 }

@@ -202,6 +202,44 @@ fn loom_awaited_call_completes() {
     });
 }
 
+/// A future that ran its chord in its poll, whose body handed the future's
+/// own reply to another caller, is dropped while that caller answers it: the
+/// answer is dropped (the call is orphaned while the body's reply is out),
+/// never written into the dropped future.
+#[test]
+fn loom_future_dropped_while_its_reply_is_elsewhere() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let boss = b.synchronous::<(), chords_runtime::Reply<std::sync::Arc<u32>>>("boss");
+        let worker = b.synchronous::<(), std::sync::Arc<u32>>("worker");
+        b.when(boss)
+            .and(worker)
+            .then(|(((), to_boss), ((), to_worker))| to_boss.send(to_worker));
+        let join = b.build().unwrap();
+        let (_, waker) = counting();
+        let mut boss_call = Box::pin(join.call_async(boss, ()));
+        assert!(poll_once(boss_call.as_mut(), &waker).is_pending());
+
+        let j = join.clone();
+        let working = thread::spawn(move || {
+            let (_, waker) = counting();
+            let mut worker_call = Box::pin(j.call_async(worker, ()));
+            // Pending, unless the boss answered before the poll ended.
+            if let Poll::Ready(answer) = poll_once(worker_call.as_mut(), &waker) {
+                assert_eq!(*answer, 7);
+            }
+            drop(worker_call);
+        });
+        let token = std::sync::Arc::new(7u32);
+        let reply = loom::future::block_on(boss_call);
+        reply.send(token.clone());
+        working.join().unwrap();
+        assert_eq!(std::sync::Arc::strong_count(&token), 1);
+        assert_eq!(join.waiting(boss), 0);
+        assert_eq!(join.waiting(worker), 0);
+    });
+}
+
 /// `left & right`, each answered with the other's argument.
 #[allow(clippy::type_complexity)]
 fn rendezvous() -> (
