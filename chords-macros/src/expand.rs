@@ -468,7 +468,12 @@ fn now_methods(channel: &Channel, static_paths: &[(usize, TokenStream)]) -> Toke
 
         #[doc(hidden)]
         #[inline]
-        #[allow(clippy::type_complexity, clippy::let_unit_value, clippy::unit_arg)]
+        #[allow(
+            clippy::type_complexity,
+            clippy::let_unit_value,
+            clippy::unit_arg,
+            clippy::result_large_err
+        )]
         fn #static_path<'__r>(&'__r self, __reserved: #reserved, __msg: #args)
             -> ::chords::__private::StaticPath<'__r, #args, #result>
         {
@@ -614,7 +619,7 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
             };
             let async_fn = quote! {
                 #[doc = #async_doc]
-                #[allow(dead_code, unused_variables)]
+                #[allow(dead_code, unused_variables, clippy::result_large_err)]
                 #vis fn #async_name(&self, #(#names: #types),*)
                     -> impl ::core::future::Future<Output = #result> + ::core::marker::Send + '_
                 {
