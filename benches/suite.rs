@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo bench --bench suite -- [--quick] [--threads 1,2,4] [--duration SECS]
-//!                              [--runs N] [--wakeups W] [--out DIR] [NAME...]
+//!                              [--runs N] [--wakeups W] [--tasks N] [--out DIR] [NAME...]
 //! ```
 //!
 //! Method, after the paper: every thread repeats the benchmark's operation,
@@ -30,8 +30,15 @@
 //!
 //! Thread counts default to 1, 2, 4, 8, 16, capped at the machine's cores;
 //! Santa always runs its 20 threads. `--quick` shortens runs and Santa's
-//! wakeups; NAME arguments keep only the benchmarks whose name contains one.
+//! wakeups; NAME arguments keep only the benchmarks whose name contains one
+//! (`async` keeps the awaited ones, `lock_async` that one alone).
+//!
+//! The `_async` benchmarks (`suite/tasks.rs`, and `santa_async` in
+//! `suite/santa.rs`) measure the awaited calls (`name_async`) against tokio's
+//! primitives and async channels: tokio tasks (`--tasks`, 8 by default) on a
+//! multi-thread runtime whose worker threads are the thread count.
 
+use std::future::Future;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -64,6 +71,8 @@ mod santa;
 #[allow(dead_code)]
 #[path = "../examples/semaphore/semaphore.rs"]
 mod semaphore;
+#[path = "suite/tasks.rs"]
+mod tasks;
 
 use counting::allocations;
 use lock::Lock;
@@ -80,12 +89,14 @@ struct Options {
     duration: Duration,
     runs: usize,
     wakeups: u64,
+    /// Tasks of the `_async` benchmarks.
+    tasks: usize,
     filters: Vec<String>,
     out: PathBuf,
 }
 
 const USAGE: &str = "usage: suite [--quick] [--threads 1,2,4] [--duration SECS] [--runs N] \
-                     [--wakeups W] [--out DIR] [NAME...]";
+                     [--wakeups W] [--tasks N] [--out DIR] [NAME...]";
 
 impl Options {
     /// Parses the command line; `None` when there is nothing to run (`--list`).
@@ -99,6 +110,7 @@ impl Options {
             duration: Duration::from_secs(1),
             runs: 5,
             wakeups: 100_000,
+            tasks: 8,
             filters: Vec::new(),
             out: default_out(),
         };
@@ -134,6 +146,13 @@ impl Options {
                 }
                 "--runs" => runs = Some(value()?.parse().map_err(|_| bad("a count"))?),
                 "--wakeups" => wakeups = Some(value()?.parse().map_err(|_| bad("a count"))?),
+                "--tasks" => {
+                    o.tasks = value()?
+                        .parse()
+                        .ok()
+                        .filter(|&n: &usize| n > 0)
+                        .ok_or(bad("a count of tasks"))?;
+                }
                 "--out" => o.out = value()?.into(),
                 "--help" | "-h" => return Err(USAGE.into()),
                 f if f.starts_with('-') => return Err(format!("unknown option {f}\n{USAGE}")),
@@ -176,8 +195,13 @@ const WORK: u64 = 128;
 
 /// The local work between two operations of a thread.
 fn local_work() {
+    spin(WORK);
+}
+
+/// A short spin on a local variable: `n` iterations.
+fn spin(n: u64) {
     let mut x = 0u64;
-    for i in 0..WORK {
+    for i in 0..n {
         x = black_box(x.wrapping_add(i));
     }
     black_box(x);
@@ -197,6 +221,16 @@ enum Mode {
 enum Stop {
     At(Duration),
     After(u64),
+}
+
+impl Stop {
+    /// Whether a thread (or task) that has made `i` operations makes another.
+    fn more(self, i: u64, done: &AtomicBool) -> bool {
+        match self {
+            Stop::At(_) => !done.load(Relaxed),
+            Stop::After(n) => i < n,
+        }
+    }
 }
 
 /// One run: operations of all threads, time, allocations.
@@ -230,10 +264,7 @@ fn run_once<S: Sync>(
                 scope.spawn(move || {
                     start.wait();
                     let mut i = 0;
-                    while match stop {
-                        Stop::At(_) => !done.load(Relaxed),
-                        Stop::After(n) => i < n,
-                    } {
+                    while stop.more(i, done) {
                         op(shared, t, i);
                         i += 1;
                         local_work();
@@ -301,12 +332,18 @@ impl Bench<'_> {
         op: impl Fn(&S, usize, u64) + Sync,
         check: impl Fn(&S, u64),
     ) {
-        let once = |stop| {
+        let threads = self.threads;
+        self.measure(imp, |stop| {
             let shared = setup();
-            let outcome = run_once(self.threads, stop, &shared, &op);
+            let outcome = run_once(threads, stop, &shared, &op);
             check(&shared, outcome.ops);
             outcome
-        };
+        });
+    }
+
+    /// Runs `once(stop)` `opts.runs` times, with a stop calibrated first in
+    /// counted mode, and records the median as `imp`'s row.
+    fn measure(&mut self, imp: &'static str, once: impl Fn(Stop) -> Outcome) {
         let stop = match self.mode {
             Mode::Timed => Stop::At(self.opts.duration),
             Mode::Counted => {
@@ -450,13 +487,7 @@ fn semaphore(b: &mut Bench) {
             s.acquire();
             s.release();
         },
-        |s, _| {
-            assert!(
-                (0..permits).all(|_| s.try_acquire().is_ok()),
-                "a lost permit"
-            );
-            assert!(s.try_acquire().is_err(), "a permit too many");
-        },
+        |s, _| check_permits(s, permits),
     );
     b.run(
         "parking_lot Mutex+Condvar",
@@ -467,6 +498,15 @@ fn semaphore(b: &mut Bench) {
         },
         |s, _| assert_eq!(*s.permits.lock(), permits),
     );
+}
+
+/// `s` has exactly `permits` free permits (it takes them all).
+fn check_permits(s: &Semaphore, permits: usize) {
+    assert!(
+        (0..permits).all(|_| s.try_acquire().is_ok()),
+        "a lost permit"
+    );
+    assert!(s.try_acquire().is_err(), "a permit too many");
 }
 
 /// One operation in ten writes; the others read.
@@ -638,19 +678,40 @@ impl<Q> Transfers<Q> {
         }
     }
 
-    fn step(&self, thread: usize, i: u64, put: impl FnOnce(&Q, u64), get: impl FnOnce(&Q) -> u64) {
+    /// What `thread` puts at its `i`-th step, or `None` where it gets.
+    fn item(&self, thread: usize, i: u64) -> Option<u64> {
         let producer = if self.threads == 1 {
             i.is_multiple_of(2)
         } else {
             thread < self.threads / 2
         };
-        if producer {
-            let item = ((thread as u64) << 40) + i;
-            put(&self.queue, item);
-            self.put.add(thread, item);
-        } else {
-            self.got.add(thread, get(&self.queue));
+        producer.then_some(((thread as u64) << 40) + i)
+    }
+
+    fn step(&self, thread: usize, i: u64, put: impl FnOnce(&Q, u64), get: impl FnOnce(&Q) -> u64) {
+        match self.item(thread, i) {
+            Some(item) => self.put(thread, item, put),
+            None => self.got.add(thread, get(&self.queue)),
         }
+    }
+
+    /// [`step`](Self::step) for a task: `get` returns a future.
+    async fn step_async<'a, G: Future<Output = u64>>(
+        &'a self,
+        task: usize,
+        i: u64,
+        put: impl FnOnce(&Q, u64),
+        get: impl FnOnce(&'a Q) -> G,
+    ) {
+        match self.item(task, i) {
+            Some(item) => self.put(task, item, put),
+            None => self.got.add(task, get(&self.queue).await),
+        }
+    }
+
+    fn put(&self, thread: usize, item: u64, put: impl FnOnce(&Q, u64)) {
+        put(&self.queue, item);
+        self.put.add(thread, item);
     }
 
     /// Every item put was got once (the runs put and get equally many).
@@ -760,7 +821,7 @@ fn philosophers(b: &mut Bench) {
 
 type Benchmark = (&'static str, Mode, fn(&mut Bench));
 
-const BENCHMARKS: [Benchmark; 7] = [
+const BENCHMARKS: [Benchmark; 10] = [
     ("lock", Mode::Timed, lock),
     ("semaphore", Mode::Timed, semaphore),
     ("rwlock", Mode::Timed, rwlock),
@@ -768,6 +829,13 @@ const BENCHMARKS: [Benchmark; 7] = [
     ("exchanger", Mode::Counted, exchanger),
     ("producer_consumer", Mode::Counted, producer_consumer),
     ("philosophers", Mode::Timed, philosophers),
+    ("lock_async", Mode::Timed, tasks::lock),
+    ("semaphore_async", Mode::Timed, tasks::semaphore),
+    (
+        "producer_consumer_async",
+        Mode::Counted,
+        tasks::producer_consumer,
+    ),
 ];
 
 fn main() {
@@ -780,8 +848,8 @@ fn main() {
         }
     };
     println!(
-        "threads {:?}, {:?} per run, median of {} runs, santa {} wakeups\n",
-        opts.threads, opts.duration, opts.runs, opts.wakeups
+        "threads {:?}, {:?} per run, median of {} runs, santa {} wakeups, {} tasks\n",
+        opts.threads, opts.duration, opts.runs, opts.wakeups, opts.tasks
     );
     let mut rows = Vec::new();
     let mut names = Vec::new();
@@ -800,11 +868,17 @@ fn main() {
         output::print_table(name, &rows);
         names.push(name);
     }
-    if opts.wanted("santa") {
-        santa::santa(&opts, &mut rows);
-        for name in ["santa", "santa_rounds"] {
-            output::print_table(name, &rows);
-            names.push(name);
+    // Each Santa prints two tables, named first by its own name.
+    type Santa = fn(&Options, &mut Vec<Row>);
+    let santas: [(Santa, [&str; 2]); 2] = [
+        (santa::santa, ["santa", "santa_rounds"]),
+        (santa::santa_async, ["santa_async", "santa_async_rounds"]),
+    ];
+    for (santa, tables) in santas.into_iter().filter(|s| opts.wanted(s.1[0])) {
+        santa(&opts, &mut rows);
+        for table in tables {
+            output::print_table(table, &rows);
+            names.push(table);
         }
     }
     match output::write_files(&opts.out, &rows, &names) {

@@ -36,7 +36,8 @@ pub fn print_table(bench: &str, rows: &[Row]) {
         return;
     }
     let width = |imp: &str| imp.len().max(9);
-    let mut line = format!("{bench:<18} {:>7}", "threads");
+    let name = bench.len().max(18);
+    let mut line = format!("{bench:<name$} {:>7}", "threads");
     for imp in &imps {
         write!(line, "  {imp:>w$}", w = width(imp)).unwrap();
     }
@@ -45,7 +46,7 @@ pub fn print_table(bench: &str, rows: &[Row]) {
     threads.dedup();
     for t in threads {
         let at = |imp: &str| rows.iter().find(|r| r.threads == t && r.imp == imp);
-        let mut line = format!("{:<18} {t:>7}", "");
+        let mut line = format!("{:<name$} {t:>7}", "");
         for imp in &imps {
             let cell = at(imp).map_or("-".into(), |r| si(r.ops_per_sec));
             write!(line, "  {cell:>w$}", w = width(imp)).unwrap();

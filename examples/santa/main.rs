@@ -1,4 +1,5 @@
-//! Santa Claus (Trono, 1994): nine reindeer and ten elves, in groups of three.
+//! Santa Claus (Trono, 1994): nine reindeer and ten elves (or as many as you
+//! like), in groups of three.
 //!
 //! Santa sleeps until all nine reindeer are back from holiday, or until three
 //! elves need help; when both are waiting, the reindeer come first. Each
@@ -12,7 +13,13 @@
 //! elf(id) & closed            =>  go home
 //! ```
 //!
+//! With `--async`, Santa, the reindeer and the elves are tokio tasks that
+//! await the same join's calls (`sleep_async`, `reindeer_back_async`,
+//! `elf_asks_async`) instead of threads blocked in them: same chords, same
+//! story.
+//!
 //! `cargo run --release --example santa -- --rounds 3 --seed 2026 --speed 1`
+//! `cargo run --release --example santa -- --async --elves 10000 --speed 1e9`
 
 #[allow(dead_code)]
 mod north_pole;
@@ -26,18 +33,23 @@ use std::time::Duration;
 use north_pole::{Config, Event, Kind, Record, Who};
 
 const USAGE: &str = "\
-usage: santa [--rounds N] [--seed S] [--speed X]
+usage: santa [--rounds N] [--seed S] [--speed X] [--elves E] [--async]
 
   --rounds N   deliveries (Christmases) before Santa retires, N >= 1 (default 3)
   --seed S     seed of the reindeer's holidays and the elves' work (default 2026)
   --speed X    how much faster than the default pace, 0.01 to 1e9 (default 1: about
-               4 seconds for 3 rounds; 2 = twice as fast)
+               4 seconds for 3 rounds; 2 = twice as fast; 1e9: no delays to speak of)
+  --elves E    elves at the North Pole, still seen in groups of 3 (default 10)
+  --async      Santa and every worker as a tokio task on a multi-thread runtime,
+               awaiting the join's calls, instead of a thread each
   --help       this text";
 
 struct Options {
     rounds: usize,
     seed: u64,
     speed: f64,
+    elves: usize,
+    tasks: bool,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
@@ -45,6 +57,8 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Stri
         rounds: 3,
         seed: 2026,
         speed: 1.0,
+        elves: north_pole::ELVES,
+        tasks: false,
     };
     let run = args::parse(args, |flag, value| {
         match flag {
@@ -53,6 +67,8 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Stri
             "--speed" => {
                 o.speed = args::number(flag, &value()?, 0.01..=1e9, "a number from 0.01 to 1e9")?
             }
+            "--elves" => o.elves = args::number(flag, &value()?, .., "a whole number >= 0")?,
+            "--async" => o.tasks = true,
             _ => return args::unknown(flag),
         }
         Ok(())
@@ -131,17 +147,33 @@ fn main() -> ExitCode {
         Ok(options) => options,
         Err(code) => return code,
     };
-    let config = Config::paced(options.rounds, options.seed, options.speed);
+    let config = Config {
+        elves: options.elves,
+        ..Config::paced(options.rounds, options.seed, options.speed)
+    };
     println!(
-        "Santa Claus: {} reindeer, {} elves in groups of {}; {} Christmases (seed {}, speed {})\n",
+        "Santa Claus: {} reindeer, {} elves in groups of {}; {} Christmases (seed {}, speed {}){}\n",
         north_pole::REINDEER,
-        north_pole::ELVES,
+        config.elves,
         north_pole::GROUP,
         options.rounds,
         options.seed,
-        options.speed
+        options.speed,
+        if options.tasks {
+            "; tokio tasks"
+        } else {
+            ""
+        }
     );
-    let report = north_pole::run(&config, &show);
+    let report = if options.tasks {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_time()
+            .build()
+            .expect("a tokio runtime");
+        runtime.block_on(north_pole::run_tasks(&config, &show))
+    } else {
+        north_pole::run(&config, &show)
+    };
     println!(
         "{}  Santa retires; everyone goes home\n",
         stamp(report.summary.elapsed)

@@ -14,15 +14,22 @@
 //! is one more pair of chords: `reindeer(id) & closed` and `elf(id) & closed`
 //! send every worker that is (or will be) waiting home.
 //!
+//! The same join serves threads and async tasks: every call has an awaited
+//! form (`sleep_async`, `reindeer_back_async`, `elf_asks_async`, each a
+//! [`Join::call_async`]), waiting in the same queues under the same chords.
+//!
 //! This module is the example's logic and is shared with `tests/santa.rs`:
 //! [`run`] plays the whole story under a [`Config`] (whose delays the tests
-//! set to zero) and returns every [`Event`] with its sequence number. The
-//! benchmark suite (`benches/suite/santa.rs`) measures the [`NorthPole`] join
-//! itself, driving it through its methods.
+//! set to zero) with a thread per worker, [`run_tasks`] with a tokio task per
+//! worker, and both return every [`Event`] with its sequence number. The story
+//! is written once ([`Story`]); only how its actors wait differs ([`Waits`]).
+//! The benchmark suite (`benches/suite/santa.rs`) measures the [`NorthPole`]
+//! join itself, driving it through its methods.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -33,7 +40,7 @@ mod rng;
 
 /// Reindeer in Santa's team.
 pub const REINDEER: usize = 9;
-/// Elves at the North Pole.
+/// Elves at the North Pole, unless a [`Config`] says otherwise.
 pub const ELVES: usize = 10;
 /// Elves Santa sees at once.
 pub const GROUP: usize = 3;
@@ -156,6 +163,21 @@ impl NorthPole {
         self.join.call(self.elf, id)
     }
 
+    /// [`sleep`](Self::sleep), awaited: the task waits, not its thread.
+    pub fn sleep_async(&self) -> impl Future<Output = Wake> + Send + '_ {
+        self.join.call_async(self.sleep, ())
+    }
+
+    /// [`reindeer_back`](Self::reindeer_back), awaited.
+    pub fn reindeer_back_async(&self, id: usize) -> impl Future<Output = Release> + Send + '_ {
+        self.join.call_async(self.reindeer, id)
+    }
+
+    /// [`elf_asks`](Self::elf_asks), awaited.
+    pub fn elf_asks_async(&self, id: usize) -> impl Future<Output = Release> + Send + '_ {
+        self.join.call_async(self.elf, id)
+    }
+
     /// Closes the North Pole: every worker waiting now or calling later is
     /// sent home with [`Release::Closed`]. Call it once, when Santa no longer sleeps.
     pub fn close(&self) {
@@ -185,6 +207,8 @@ pub struct Config {
     pub rounds: usize,
     /// Seed of every worker's random delays.
     pub seed: u64,
+    /// Elves at the North Pole ([`ELVES`] unless set).
+    pub elves: usize,
     /// A reindeer's holiday: uniform in `[0, holiday)`.
     pub holiday: Duration,
     /// An elf's work between two questions: uniform in `[0, elf_work)`.
@@ -202,6 +226,7 @@ impl Config {
         Config {
             rounds,
             seed,
+            elves: ELVES,
             holiday: ms(1200.0),
             elf_work: ms(600.0),
             delivery: ms(300.0),
@@ -214,6 +239,7 @@ impl Config {
         Config {
             rounds,
             seed,
+            elves: ELVES,
             holiday: Duration::ZERO,
             elf_work: Duration::ZERO,
             delivery: Duration::ZERO,
@@ -227,7 +253,7 @@ impl Config {
 pub enum Who {
     /// Reindeer by id, `0..REINDEER`.
     Reindeer(usize),
-    /// Elf by id, `0..ELVES`.
+    /// Elf by id, `0..` the [`Config`]'s elves.
     Elf(usize),
 }
 
@@ -432,109 +458,230 @@ impl Recorder<'_> {
     }
 }
 
-/// Santa's retirement, as the workers see it between two calls.
+/// Santa's retirement, as the workers see it between two calls: threads nap
+/// on a condition variable, tasks on a [`tokio::sync::Notify`].
 struct Shutdown {
     stopping: AtomicBool,
     lock: Mutex<()>,
     bell: Condvar,
+    tasks: tokio::sync::Notify,
 }
 
 impl Shutdown {
+    fn new(stopping: bool) -> Shutdown {
+        Shutdown {
+            stopping: AtomicBool::new(stopping),
+            lock: Mutex::new(()),
+            bell: Condvar::new(),
+            tasks: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
     /// Sleeps `d` unless shut down first; true while the story goes on.
     fn nap(&self, d: Duration) -> bool {
-        if self.stopping.load(Ordering::SeqCst) {
+        if self.stopping() {
             return false;
         }
         if d.is_zero() {
             return true;
         }
         let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = self
-            .bell
-            .wait_timeout_while(guard, d, |_| !self.stopping.load(Ordering::SeqCst));
-        !self.stopping.load(Ordering::SeqCst)
+        let _ = self.bell.wait_timeout_while(guard, d, |_| !self.stopping());
+        !self.stopping()
+    }
+
+    /// [`nap`](Self::nap) for a task: awaits `d` unless shut down first.
+    async fn nap_async(&self, d: Duration) -> bool {
+        if self.stopping() {
+            return false;
+        }
+        if d.is_zero() {
+            return true;
+        }
+        // Registered before the flag is read again: a `stop` after this
+        // read wakes it.
+        let mut stopped = std::pin::pin!(self.tasks.notified());
+        stopped.as_mut().enable();
+        if self.stopping() {
+            return false;
+        }
+        let _ = tokio::time::timeout(d, stopped).await;
+        !self.stopping()
     }
 
     fn stop(&self) {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         self.stopping.store(true, Ordering::SeqCst);
         self.bell.notify_all();
+        self.tasks.notify_waiters();
     }
 }
 
-/// A worker's life: rest, arrive, wait to be released; until shut down.
-fn worker(
+/// How the story's actors wait: [`Threads`] block in the join's calls and in
+/// their naps, [`Tasks`] await them. The futures of [`Threads`] never wait in
+/// an executor (their calls block inside `poll`).
+trait Waits {
+    /// Santa sleeps until a team or a group wakes him.
+    fn sleep(pole: &NorthPole) -> impl Future<Output = Wake> + Send + '_;
+    /// A worker arrives and waits until Santa releases it.
+    fn arrive(pole: &NorthPole, who: Who) -> impl Future<Output = Release> + Send + '_;
+    /// A worker rests `d`, unless shut down first; true while the story goes on.
+    fn nap(shutdown: &Shutdown, d: Duration) -> impl Future<Output = bool> + Send + '_;
+    /// Santa works for `d`.
+    fn work(d: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// A thread per actor, blocked in its calls.
+struct Threads;
+
+impl Waits for Threads {
+    async fn sleep(pole: &NorthPole) -> Wake {
+        pole.sleep()
+    }
+
+    async fn arrive(pole: &NorthPole, who: Who) -> Release {
+        match who {
+            Who::Reindeer(id) => pole.reindeer_back(id),
+            Who::Elf(id) => pole.elf_asks(id),
+        }
+    }
+
+    async fn nap(shutdown: &Shutdown, d: Duration) -> bool {
+        shutdown.nap(d)
+    }
+
+    async fn work(d: Duration) {
+        thread::sleep(d)
+    }
+}
+
+/// A tokio task per actor, awaiting its calls.
+struct Tasks;
+
+impl Waits for Tasks {
+    fn sleep(pole: &NorthPole) -> impl Future<Output = Wake> + Send + '_ {
+        pole.sleep_async()
+    }
+
+    fn arrive(pole: &NorthPole, who: Who) -> impl Future<Output = Release> + Send + '_ {
+        may_block(async move {
+            match who {
+                Who::Reindeer(id) => pole.reindeer_back_async(id).await,
+                Who::Elf(id) => pole.elf_asks_async(id).await,
+            }
+        })
+    }
+
+    fn nap(shutdown: &Shutdown, d: Duration) -> impl Future<Output = bool> + Send + '_ {
+        shutdown.nap_async(d)
+    }
+
+    fn work(d: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(d)
+    }
+}
+
+/// Awaits `call`, a worker's, so that the tasks queued on its thread keep
+/// running should its `poll` block the thread.
+///
+/// A worker's call can complete Santa's chord (Santa asleep, the ninth
+/// reindeer or the third elf arriving). Its `poll` then runs the chord's
+/// body, which hands the worker's own reply to Santa, and, as the runtime
+/// stands, waits inside that `poll` until Santa answers, blocking the thread.
+/// Santa's task, just woken by that body, is queued on that very thread;
+/// inside [`tokio::task::block_in_place`] the thread's queue moves to another
+/// thread meanwhile, so Santa runs. (Needs the multi-thread runtime.)
+async fn may_block<F: Future>(call: F) -> F::Output {
+    let mut call = std::pin::pin!(call);
+    std::future::poll_fn(|cx| tokio::task::block_in_place(|| call.as_mut().poll(cx))).await
+}
+
+/// A worker before it starts: who, its rest between two calls, its generator.
+struct Worker {
     who: Who,
     rest: Duration,
-    mut rng: Rng,
-    call: impl Fn() -> Release,
-    shutdown: &Shutdown,
-    log: &Recorder<'_>,
-) {
-    let mut closed = false;
-    while shutdown.nap(rng.below(rest)) {
-        log.record(Event::Arrived(who));
-        let arrived = Instant::now();
-        match call() {
-            Release::Served(wake) => log.record(Event::Released {
-                who,
-                wake,
-                waited: arrived.elapsed(),
-            }),
-            Release::Closed => {
-                closed = true;
-                break;
-            }
-        }
-    }
-    log.record(Event::Home { who, closed });
+    rng: Rng,
 }
 
-/// Plays Trono's story under `config`: Santa on this thread, each reindeer and
-/// elf on its own, until `config.rounds` deliveries are made; then closes the
-/// North Pole and waits for every worker to go home. `observer` sees each
-/// event as it is recorded, in sequence order (for a live log).
-pub fn run(config: &Config, observer: &(dyn Fn(&Record) + Sync)) -> Report {
-    let pole = NorthPole::new();
-    let shutdown = Shutdown {
-        stopping: AtomicBool::new(config.rounds == 0),
-        lock: Mutex::new(()),
-        bell: Condvar::new(),
-    };
-    let log = Recorder {
-        start: Instant::now(),
-        records: Mutex::new(Vec::new()),
-        observer,
-    };
-    thread::scope(|scope| {
-        for id in 0..REINDEER {
-            let rng = Rng::new(config.seed, id as u64);
-            let (pole, shutdown, log) = (&pole, &shutdown, &log);
-            scope.spawn(move || {
-                let call = || pole.reindeer_back(id);
-                worker(Who::Reindeer(id), config.holiday, rng, call, shutdown, log)
-            });
-        }
-        for id in 0..ELVES {
-            let rng = Rng::new(config.seed, (REINDEER + id) as u64);
-            let (pole, shutdown, log) = (&pole, &shutdown, &log);
-            scope.spawn(move || {
-                let call = || pole.elf_asks(id);
-                worker(Who::Elf(id), config.elf_work, rng, call, shutdown, log)
-            });
-        }
+/// One run of the story: the join, the shutdown, the log.
+struct Story<'a> {
+    config: Config,
+    pole: NorthPole,
+    shutdown: Shutdown,
+    log: Recorder<'a>,
+}
 
+impl<'a> Story<'a> {
+    fn new(config: &Config, observer: &'a (dyn Fn(&Record) + Sync)) -> Story<'a> {
+        Story {
+            config: config.clone(),
+            pole: NorthPole::new(),
+            shutdown: Shutdown::new(config.rounds == 0),
+            log: Recorder {
+                start: Instant::now(),
+                records: Mutex::new(Vec::new()),
+                observer,
+            },
+        }
+    }
+
+    /// The reindeer, then the elves, each with its own stream of `seed`.
+    fn workers(&self) -> Vec<Worker> {
+        let c = &self.config;
+        let reindeer = (0..REINDEER).map(|id| (Who::Reindeer(id), c.holiday));
+        let elves = (0..c.elves).map(|id| (Who::Elf(id), c.elf_work));
+        reindeer
+            .chain(elves)
+            .enumerate()
+            .map(|(stream, (who, rest))| Worker {
+                who,
+                rest,
+                rng: Rng::new(c.seed, stream as u64),
+            })
+            .collect()
+    }
+
+    /// A worker's life: rest, arrive, wait to be released; until shut down.
+    async fn worker<W: Waits>(&self, worker: Worker) {
+        let Worker { who, rest, mut rng } = worker;
+        let mut closed = false;
+        while W::nap(&self.shutdown, rng.below(rest)).await {
+            self.log.record(Event::Arrived(who));
+            let arrived = Instant::now();
+            match W::arrive(&self.pole, who).await {
+                Release::Served(wake) => self.log.record(Event::Released {
+                    who,
+                    wake,
+                    waited: arrived.elapsed(),
+                }),
+                Release::Closed => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        self.log.record(Event::Home { who, closed });
+    }
+
+    /// Santa's life: sleep, handle the team or group, release it; until
+    /// `config.rounds` deliveries are made. Then closes the North Pole.
+    async fn santa<W: Waits>(&self) {
+        let config = &self.config;
         let (mut wake, mut deliveries, mut consultations) = (0u64, 0, 0);
         while deliveries < config.rounds {
             wake += 1;
-            let (kind, round, members, work) = match pole.sleep() {
+            let (kind, round, members, work) = match W::sleep(&self.pole).await {
                 Wake::Reindeer {
                     team,
                     elves_waiting,
                 } => {
                     deliveries += 1;
                     let ids = team.iter().map(|m| Who::Reindeer(m.0)).collect();
-                    log.record(Event::Woke {
+                    self.log.record(Event::Woke {
                         wake,
                         kind: Kind::Delivery,
                         round: deliveries,
@@ -550,7 +697,7 @@ pub fn run(config: &Config, observer: &(dyn Fn(&Record) + Sync)) -> Report {
                 } => {
                     consultations += 1;
                     let ids = group.iter().map(|m| Who::Elf(m.0)).collect();
-                    log.record(Event::Woke {
+                    self.log.record(Event::Woke {
                         wake,
                         kind: Kind::Consultation,
                         round: consultations,
@@ -567,21 +714,72 @@ pub fn run(config: &Config, observer: &(dyn Fn(&Record) + Sync)) -> Report {
                 }
             };
             if !work.is_zero() {
-                thread::sleep(work);
+                W::work(work).await;
             }
-            log.record(Event::Finished { wake, kind, round });
+            self.log.record(Event::Finished { wake, kind, round });
             if deliveries == config.rounds {
                 // The last team goes home instead of on holiday.
-                shutdown.stop();
+                self.shutdown.stop();
             }
             for reply in members {
                 reply.send(Release::Served(wake));
             }
         }
-        shutdown.stop();
-        pole.close();
+        self.shutdown.stop();
+        self.pole.close();
+    }
+
+    fn report(self) -> Report {
+        let records = self
+            .log
+            .records
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let summary = Summary::of(&records);
+        Report { records, summary }
+    }
+}
+
+/// Plays Trono's story under `config`: Santa on this thread, each reindeer and
+/// elf on its own, until `config.rounds` deliveries are made; then closes the
+/// North Pole and waits for every worker to go home. `observer` sees each
+/// event as it is recorded, in sequence order (for a live log).
+pub fn run(config: &Config, observer: &(dyn Fn(&Record) + Sync)) -> Report {
+    let story = Story::new(config, observer);
+    thread::scope(|scope| {
+        for worker in story.workers() {
+            let story = &story;
+            scope.spawn(move || futures::executor::block_on(story.worker::<Threads>(worker)));
+        }
+        futures::executor::block_on(story.santa::<Threads>());
     });
-    let records = log.records.into_inner().unwrap_or_else(|e| e.into_inner());
-    let summary = Summary::of(&records);
-    Report { records, summary }
+    story.report()
+}
+
+/// [`run`] with Santa, the reindeer and the elves as tokio tasks, each
+/// awaiting the same join's calls: the same story, on however many threads
+/// the runtime has. Call it inside a tokio runtime with its timer enabled (a
+/// multi-thread one runs the tasks in parallel).
+pub async fn run_tasks(config: &Config, observer: &'static (dyn Fn(&Record) + Sync)) -> Report {
+    let story = Arc::new(Story::new(config, observer));
+    let workers: Vec<_> = story
+        .workers()
+        .into_iter()
+        .map(|worker| {
+            let story = Arc::clone(&story);
+            tokio::spawn(async move { story.worker::<Tasks>(worker).await })
+        })
+        .collect();
+    let santa = {
+        let story = Arc::clone(&story);
+        tokio::spawn(async move { story.santa::<Tasks>().await })
+    };
+    for task in std::iter::once(santa).chain(workers) {
+        if let Err(e) = task.await {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+    Arc::into_inner(story)
+        .expect("every task has ended")
+        .report()
 }
