@@ -59,6 +59,25 @@ fn tasks_run() -> &'static Report {
     })
 }
 
+/// The story's tasks on a current-thread runtime: one thread runs Santa and
+/// every worker, so no call may block it (a worker whose call completes
+/// Santa's chord waits for Santa's answer as a queued call does).
+#[test]
+fn the_tasks_story_runs_on_one_thread() {
+    let config = Config {
+        elves: 30,
+        ..Config::instant(TASK_ROUNDS, 9)
+    };
+    let report = within("a run of tasks on one thread", move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("a tokio runtime")
+            .block_on(north_pole::run_tasks(&config, &|_| {}))
+    });
+    check_teams_and_groups(&report, 30);
+}
+
 /// A multi-thread tokio runtime with `threads` workers and a timer.
 fn tasks(threads: usize) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -568,12 +568,12 @@ impl Waits for Tasks {
     }
 
     fn arrive(pole: &NorthPole, who: Who) -> impl Future<Output = Release> + Send + '_ {
-        may_block(async move {
+        async move {
             match who {
                 Who::Reindeer(id) => pole.reindeer_back_async(id).await,
                 Who::Elf(id) => pole.elf_asks_async(id).await,
             }
-        })
+        }
     }
 
     fn nap(shutdown: &Shutdown, d: Duration) -> impl Future<Output = bool> + Send + '_ {
@@ -583,21 +583,6 @@ impl Waits for Tasks {
     fn work(d: Duration) -> impl Future<Output = ()> + Send {
         tokio::time::sleep(d)
     }
-}
-
-/// Awaits `call`, a worker's, so that the tasks queued on its thread keep
-/// running should its `poll` block the thread.
-///
-/// A worker's call can complete Santa's chord (Santa asleep, the ninth
-/// reindeer or the third elf arriving). Its `poll` then runs the chord's
-/// body, which hands the worker's own reply to Santa, and, as the runtime
-/// stands, waits inside that `poll` until Santa answers, blocking the thread.
-/// Santa's task, just woken by that body, is queued on that very thread;
-/// inside [`tokio::task::block_in_place`] the thread's queue moves to another
-/// thread meanwhile, so Santa runs. (Needs the multi-thread runtime.)
-async fn may_block<F: Future>(call: F) -> F::Output {
-    let mut call = std::pin::pin!(call);
-    std::future::poll_fn(|cx| tokio::task::block_in_place(|| call.as_mut().poll(cx))).await
 }
 
 /// A worker before it starts: who, its rest between two calls, its generator.
