@@ -567,12 +567,10 @@ impl Waits for Tasks {
         pole.sleep_async()
     }
 
-    fn arrive(pole: &NorthPole, who: Who) -> impl Future<Output = Release> + Send + '_ {
-        async move {
-            match who {
-                Who::Reindeer(id) => pole.reindeer_back_async(id).await,
-                Who::Elf(id) => pole.elf_asks_async(id).await,
-            }
+    async fn arrive(pole: &NorthPole, who: Who) -> Release {
+        match who {
+            Who::Reindeer(id) => pole.reindeer_back_async(id).await,
+            Who::Elf(id) => pole.elf_asks_async(id).await,
         }
     }
 
