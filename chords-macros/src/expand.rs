@@ -467,7 +467,7 @@ fn now_methods(channel: &Channel, static_paths: &[(usize, TokenStream)]) -> Toke
         }
 
         #[doc(hidden)]
-        #[inline]
+        #[inline(always)]
         #[allow(
             clippy::type_complexity,
             clippy::let_unit_value,

@@ -20,8 +20,10 @@
 //! - `TAKEN`: a firing owns the call (a firing wins it by CAS from `WAITING`;
 //!   the caller sets it directly when it reserves a chord itself).
 //! - `HANDED`: a firing hands the caller a chord to run on its own thread.
-//! - `RUNNING`: the firing moved the argument out; its body runs.
-//! - `WRITING`: the firing's [`Reply`] writes the result (CAS from `RUNNING`).
+//! - `RUNNING`: the firing moved the argument out; its body runs. (A task's
+//!   call only: a thread's stays `TAKEN`.)
+//! - `WRITING`: the firing's [`Reply`] writes the result (CAS from
+//!   `RUNNING`; a task's call only).
 //! - `DONE`: the reply is in the slot.
 //! - `PANICKED` / `NO_REPLY`: the firing's body panicked, or dropped the reply.
 //! - `IDLE`: not in a call, or withdrawn by its caller (CAS from `WAITING`).
@@ -191,12 +193,19 @@ impl Waiter {
     }
 
     /// Publishes `word` (a status with its generation) and wakes the caller.
+    #[inline]
     fn signal(&self, word: u64) {
         self.state.store(word, Ordering::Release);
         match &self.target {
             Target::Thread(thread) => thread.unpark(),
             Target::Task(waker) => waker.wake(),
         }
+    }
+
+    /// Whether a task waits on this waiter (or a thread).
+    #[inline]
+    fn wakes_task(&self) -> bool {
+        matches!(self.target, Target::Task(_))
     }
 
     /// Moves a taken call from `RUNNING` to `WRITING`, to end it; `false` if
@@ -214,6 +223,7 @@ impl Waiter {
 
     /// How the call of generation `generation` ended, if it did: handed a
     /// chord, answered, or failed.
+    #[inline]
     pub(crate) fn ended(&self, generation: u64) -> Option<Wake> {
         let word = self.load();
         debug_assert_eq!(word >> STATUS_BITS, generation);
@@ -626,9 +636,13 @@ impl TakenCall {
             // a taken call.
             let arg =
                 unsafe { (*arg).with_mut(|arg| (*arg).take()) }.expect("argument taken twice");
-            self.waiter
-                .state
-                .store(word(self.generation(), RUNNING), Ordering::Release);
+            // A task's future may be dropped from here on: tell it that the
+            // argument is out. (A thread waits for the reply in any case.)
+            if self.waiter.wakes_task() {
+                self.waiter
+                    .state
+                    .store(word(self.generation(), RUNNING), Ordering::Release);
+            }
             arg
         };
         let reply = Reply {
@@ -642,14 +656,16 @@ impl TakenCall {
     /// Ends the call with `status`, the chord's index, and `result` (written
     /// first, if any); drops the result if the caller's future was dropped.
     fn end<R>(self, status: u64, chord: u32, result: Option<R>) {
-        if self.is_orphan() || !self.waiter.lock_for_reply(self.generation()) {
+        let dropped = || self.waiter.wakes_task() && !self.waiter.lock_for_reply(self.generation());
+        if self.is_orphan() || dropped() {
             return drop(result);
         }
         if let Some(value) = result {
             let slot = self.waiter.result.load(Ordering::Relaxed) as *const UnsafeCell<Option<R>>;
-            // SAFETY: `WRITING` is ours, so the caller waits (a dropped future
-            // waits it out) and its slot is alive; `R` is the channel's result
-            // type (`split`'s contract); the caller reads it only after `DONE`.
+            // SAFETY: the caller waits, so its slot is alive: a thread until
+            // `DONE`; a task's future, dropped, waits out the `WRITING` that
+            // we hold. `R` is the channel's result type (`split`'s contract);
+            // the caller reads it only after `DONE`.
             unsafe { (*slot).with_mut(|slot| *slot = Some(value)) };
         }
         self.waiter.chord.store(chord, Ordering::Relaxed);
