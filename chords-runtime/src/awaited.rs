@@ -201,9 +201,14 @@ impl<A: Send + 'static, R: Send + 'static, Reserve, Static> Drop
                     Withdrawal::Withdrawn => return,
                     Withdrawal::Taken => {}
                     Withdrawal::Owed => {
+                        let queue = &join.state.channels[channel as usize];
+                        queue.calls().count_orphan();
                         if caller.orphan(generation, &self.slot) {
-                            return;
+                            // Every unit was reserved when we looked; if one
+                            // came since, it is the orphan's to withdraw.
+                            return queued::reap_orphans(join, queue);
                         }
+                        queue.calls().uncount_orphan();
                     }
                 },
             }

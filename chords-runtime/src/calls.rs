@@ -41,7 +41,7 @@
 use crossbeam_utils::CachePadded;
 
 use crate::epoch::{Collect, Collector, Guard};
-use crate::sync::{AtomicPtr, Backoff, Ordering};
+use crate::sync::{AtomicPtr, AtomicUsize, Backoff, Ordering};
 use crate::waiter::{Call, TakenCall, Waiter};
 
 /// In a `next` link: the node that holds it is being unlinked.
@@ -124,6 +124,10 @@ pub(crate) struct Calls {
     /// The last node or the one before it. Null before the first push.
     tail: CachePadded<AtomicPtr<Node>>,
     nodes: Collector<Node>,
+    /// How many orphaned calls (see [`crate::waiter`]) may be queued: raised
+    /// before a call is orphaned, lowered when one ends. A hint, which a walk
+    /// confirms.
+    orphans: AtomicUsize,
 }
 
 impl Calls {
@@ -132,7 +136,24 @@ impl Calls {
             first: CachePadded::new(AtomicPtr::new(std::ptr::null_mut())),
             tail: CachePadded::new(AtomicPtr::new(std::ptr::null_mut())),
             nodes: Collector::new(),
+            orphans: AtomicUsize::new(0),
         }
+    }
+
+    /// A call is about to be orphaned: counts it (before, so that its end,
+    /// which uncounts it, always comes after).
+    pub(crate) fn count_orphan(&self) {
+        self.orphans.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Uncounts an orphan that ended, or a call that was not orphaned after all.
+    pub(crate) fn uncount_orphan(&self) {
+        self.orphans.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Whether an orphaned call may be queued.
+    pub(crate) fn has_orphans(&self) -> bool {
+        self.orphans.load(Ordering::SeqCst) > 0
     }
 
     /// Queues a call behind every other.
@@ -209,6 +230,9 @@ impl Calls {
     pub(crate) fn take_reserved(&self) -> TakenCall {
         loop {
             if let Some(taken) = self.oldest_waiting().take() {
+                if taken.is_orphan() {
+                    self.uncount_orphan();
+                }
                 return taken;
             }
         }
@@ -225,9 +249,17 @@ impl Calls {
     /// Withdraws the oldest orphaned call (its future dropped while a firing
     /// counted on it), if any: `true` if it did.
     pub(crate) fn withdraw_orphan(&self) -> bool {
+        if !self.has_orphans() {
+            return false;
+        }
         let guard = self.nodes.pin();
-        self.find(&guard, |call, waiting| waiting && call.withdraw_orphan())
-            .is_some()
+        let withdrawn = self
+            .find(&guard, |call, waiting| waiting && call.withdraw_orphan())
+            .is_some();
+        if withdrawn {
+            self.uncount_orphan();
+        }
+        withdrawn
     }
 
     /// Unlinks the withdrawn call `generation` of `waiter`, and every dead node before
@@ -260,8 +292,12 @@ impl Calls {
                 // it, so every node a walk reaches is freed only after it
                 // unpins (see `crate::epoch`).
                 let node: &'g Node = unsafe { &*current };
+                // Status first, then `next`: a node dead at the look may have
+                // been the last at an earlier read of `next`, and a call
+                // appended behind it since; read after, `next` shows it.
+                let queued = node.call().is_waiting();
                 let next = node.next().load(Ordering::Acquire);
-                let waiting = !is_marked(next) && node.call().is_waiting();
+                let waiting = queued && !is_marked(next);
                 if !waiting && !unmarked(next).is_null() {
                     match self.unlink(guard, link, current, next) {
                         Some(successor) => {

@@ -46,9 +46,29 @@ pub(crate) fn enqueue<A, R>(
 ) -> u64 {
     let (call, generation) = caller.publish(slot);
     queue.calls().push(call);
-    queue.count.add_one();
-    resolve(join, &queue.members);
+    // An orphan (a dropped future's call, counted as if a firing owed it)
+    // gives way to a new call: it is withdrawn, and the new call stands in
+    // its count, so that no firing takes a call nobody waits for.
+    if !queue.calls().withdraw_orphan() {
+        queue.count.add_one();
+        resolve(join, &queue.members);
+    }
     generation
+}
+
+/// Withdraws orphans while units of the channel's count are available for
+/// them: a future that orphaned its call because every unit was reserved
+/// calls this after, in case a unit came meanwhile.
+pub(crate) fn reap_orphans(join: &Join, queue: &ChannelState) {
+    while queue.calls().has_orphans() && queue.count.claim(1) {
+        if queue.calls().withdraw_orphan() {
+            queue.count.commit(1);
+        } else {
+            queue.count.roll_back(1);
+            resolve(join, &queue.members);
+            return;
+        }
+    }
 }
 
 /// Waits for the call `generation` of `caller` on `channel` to end: with its

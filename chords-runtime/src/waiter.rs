@@ -590,7 +590,7 @@ impl TakenCall {
         self.taken >> STATUS_BITS
     }
 
-    fn is_orphan(&self) -> bool {
+    pub(crate) fn is_orphan(&self) -> bool {
         self.taken & ORPHAN != 0
     }
 
