@@ -241,6 +241,37 @@ fn a_future_never_polled_again_holds_its_place_like_a_blocked_thread() {
     assert_eq!(queues(&b), (0, 0));
 }
 
+/// The first of `a.get_async()` and `b.get_async()` to complete: which (0
+/// or 1), and its value.
+async fn select_get(a: &Buffer, b: &Buffer) -> (usize, u32) {
+    tokio::select! {
+        v = a.get_async() => (0, v),
+        v = b.get_async() => (1, v),
+    }
+}
+
+/// [`select_get`] on a task of its own.
+fn spawn_select(a: &Buffer, b: &Buffer) -> tokio::task::JoinHandle<(usize, u32)> {
+    let (a, b) = (a.clone(), b.clone());
+    tokio::spawn(async move { select_get(&a, &b).await })
+}
+
+/// Checks a select over `a` and `b` in `round`, in which `a` got `round`
+/// and `b` got `round + 1000`: the winner's value came out, the loser's is
+/// still queued (and is taken here). Returns the winner.
+fn check_select(a: &Buffer, b: &Buffer, round: u32, (winner, value): (usize, u32)) -> usize {
+    let lost = if winner == 0 { b } else { a };
+    assert_eq!(value, round + 1000 * winner as u32);
+    assert_eq!(
+        queues(lost),
+        (1, 0),
+        "round {round}: the loser's value is queued"
+    );
+    assert_eq!(lost.try_get(), Ok(round + 1000 * (1 - winner) as u32));
+    assert_eq!((queues(a), queues(b)), ((0, 0), (0, 0)), "round {round}");
+    winner
+}
+
 #[tokio::test]
 async fn select_over_two_ready_calls_takes_one_value_and_leaves_the_other() {
     let (a, b) = (Buffer::new(), Buffer::new());
@@ -248,16 +279,8 @@ async fn select_over_two_ready_calls_takes_one_value_and_leaves_the_other() {
     for round in 0..200 {
         a.put(round);
         b.put(round + 1000);
-        let (winner, value) = tokio::select! {
-            v = a.get_async() => (0, v),
-            v = b.get_async() => (1, v),
-        };
-        wins[winner] += 1;
-        let (won, lost) = if winner == 0 { (&a, &b) } else { (&b, &a) };
-        assert_eq!(value, round + 1000 * winner as u32);
-        assert_eq!(queues(won), (0, 0));
-        assert_eq!(queues(lost), (1, 0), "the loser's value is still queued");
-        assert_eq!(lost.try_get(), Ok(round + 1000 * (1 - winner) as u32));
+        let outcome = select_get(&a, &b).await;
+        wins[check_select(&a, &b, round, outcome)] += 1;
     }
     assert!(wins.iter().all(|&w| w > 0), "both branches won: {wins:?}");
 }
@@ -267,15 +290,7 @@ async fn select_over_two_queued_calls_gives_the_losers_chord_back() {
     let (a, b) = (Buffer::new(), Buffer::new());
     let mut wins = [0; 2];
     for round in 0..100 {
-        let selecting = {
-            let (a, b) = (a.clone(), b.clone());
-            tokio::spawn(async move {
-                tokio::select! {
-                    v = a.get_async() => (0, v),
-                    v = b.get_async() => (1, v),
-                }
-            })
-        };
+        let selecting = spawn_select(&a, &b);
         wait_until_async("both calls are queued", || {
             queues(&a) == (0, 1) && queues(&b) == (0, 1)
         })
@@ -284,14 +299,27 @@ async fn select_over_two_queued_calls_gives_the_losers_chord_back() {
         a.put(round);
         b.put(round + 1000);
         assert_eq!((queues(&a), queues(&b)), ((0, 0), (0, 0)));
-        let (winner, value) = selecting.await.unwrap();
-        wins[winner] += 1;
-        let lost = if winner == 0 { &b } else { &a };
-        assert_eq!(value, round + 1000 * winner as u32);
-        assert_eq!(queues(lost), (1, 0), "the loser's message came back");
-        assert_eq!(lost.try_get(), Ok(round + 1000 * (1 - winner) as u32));
+        let outcome = selecting.await.unwrap();
+        wins[check_select(&a, &b, round, outcome)] += 1;
     }
     assert!(wins.iter().all(|&w| w > 0), "both branches won: {wins:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn select_on_another_worker_never_loses_the_losers_value() {
+    // The puts race with the selecting task, which runs on a worker: each
+    // call may be queued, handed its chord, or withdrawn when a put comes;
+    // in every case one value is taken and the other stays in its buffer.
+    let (a, b) = (Buffer::new(), Buffer::new());
+    for round in 0..500 {
+        let selecting = spawn_select(&a, &b);
+        if round % 2 == 0 {
+            yield_now().await;
+        }
+        a.put(round);
+        b.put(round + 1000);
+        check_select(&a, &b, round, selecting.await.unwrap());
+    }
 }
 
 /// One step of a cancellation stress task: a put, or a `get` future made
@@ -331,6 +359,7 @@ async fn cancellable_step(
             }
             (1, true)
         }
+        // With a timeout of a few microseconds.
         3 => {
             let wait = Duration::from_micros(rng.below(40) as u64);
             match tokio::time::timeout(wait, one.get_async()).await {
@@ -338,18 +367,17 @@ async fn cancellable_step(
                 Err(_) => (1, true),
             }
         }
+        // Against a yield.
         4 => tokio::select! {
             v = one.get_async() => take(v),
             () = yield_now() => (1, true),
         },
-        _ => {
-            let (made, cancelled) = tokio::select! {
-                v = bufs[0].get_async() => { got.push((0, v)); (2, false) }
-                v = bufs[1].get_async() => { got.push((1, v)); (2, false) }
-                () = yield_now() => (2, true),
-            };
-            (made, cancelled)
-        }
+        // Against a get on the other buffer, and a yield.
+        _ => tokio::select! {
+            v = bufs[0].get_async() => { got.push((0, v)); (2, false) }
+            v = bufs[1].get_async() => { got.push((1, v)); (2, false) }
+            () = yield_now() => (2, true),
+        },
     }
 }
 
@@ -357,6 +385,57 @@ async fn cancellable_step(
 fn put_next(bufs: &[Buffer; 2], next: &AtomicU32) {
     let v = next.fetch_add(1, SeqCst);
     bufs[v as usize % 2].put(v);
+}
+
+#[test]
+fn futures_polled_once_and_dropped_on_many_threads_leave_exact_counts() {
+    // The cancellation stress in its smallest form, without a runtime: eight
+    // threads (more than a small machine's cores, so that some are preempted
+    // in the middle of a call) each make `get` futures, poll each once and
+    // drop it, and put now and then.
+    // After each round no `get` is left counted, and every value put was
+    // received exactly once or is still queued.
+    const ROUNDS: usize = 200;
+    const THREADS: u32 = 8;
+    const STEPS: u32 = 4000;
+    within("rounds of futures polled once", || {
+        for round in 0..ROUNDS {
+            let b = Buffer::new();
+            let next = AtomicU32::new(0);
+            let mut received: Vec<u32> = thread::scope(|s| {
+                let threads: Vec<_> = (0..THREADS)
+                    .map(|t| {
+                        let (b, next) = (&b, &next);
+                        s.spawn(move || {
+                            let mut got = Vec::new();
+                            for step in 0..STEPS {
+                                if (step + t) % 4 == 0 {
+                                    b.put(next.fetch_add(1, SeqCst));
+                                } else {
+                                    got.extend(b.get_async().now_or_never());
+                                }
+                            }
+                            got
+                        })
+                    })
+                    .collect();
+                threads
+                    .into_iter()
+                    .flat_map(|t| t.join().unwrap())
+                    .collect()
+            });
+            let put = next.load(SeqCst);
+            let (queued, gets) = queues(&b);
+            assert_eq!(
+                (queued + received.len(), gets),
+                (put as usize, 0),
+                "round {round}: {put} put, {} received, {queued} queued, {gets} gets counted",
+                received.len()
+            );
+            received.extend(std::iter::from_fn(|| b.try_get().ok()));
+            assert_eq!(common::sorted(received), (0..put).collect::<Vec<_>>());
+        }
+    });
 }
 
 #[test]
@@ -383,6 +462,12 @@ impl Drop for StopOnDrop<'_> {
 /// thread gets with timeouts: at the end every value put was received
 /// exactly once or is still queued, and no call is left queued.
 fn cancel_at_random(runtime: Runtime, seed: u64) {
+    within("the cancellation stress", move || {
+        cancel_at_random_now(runtime, seed)
+    });
+}
+
+fn cancel_at_random_now(runtime: Runtime, seed: u64) {
     const FUTURES: usize = 100_000;
     const TASKS: usize = 16;
     let bufs = [Buffer::new(), Buffer::new()];
