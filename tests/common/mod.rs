@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses some of them
 
+pub mod tasks;
 pub mod tracker;
 
 use std::sync::mpsc;
