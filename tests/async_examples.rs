@@ -96,7 +96,7 @@ fn consumer_task(b: &Buffer<Item>, share: usize) -> Task<Vec<Item>> {
 #[test]
 fn buffer_tasks_get_every_item_once_in_each_producers_order() {
     const PRODUCERS: usize = 3;
-    const PER: usize = 1000;
+    const PER: usize = 3000;
     const CONSUMERS: usize = 3;
     for runtime in RUNTIMES {
         let b = Buffer::new();
@@ -119,7 +119,7 @@ fn buffer_tasks_get_every_item_once_in_each_producers_order() {
 fn buffer_threads_and_tasks_get_from_one_queue() {
     // Two threads put; two threads get with `get()`, two tasks with
     // `get_async()`, all in one queue.
-    const PER: usize = 1000;
+    const PER: usize = 3000;
     const SHARE: usize = PER / 2;
     for runtime in RUNTIMES {
         let b = Buffer::new();
@@ -242,7 +242,7 @@ fn crowd_scenario<O: Clone + Send + 'static>(
 fn lock_threads_and_tasks_exclude_each_other_and_one_token_stays() {
     const TASKS: usize = 4;
     const THREADS: usize = 2;
-    const ROUNDS: usize = 400;
+    const ROUNDS: usize = 1500;
     for runtime in RUNTIMES {
         let lock = Lock::new();
         let crowd = Crowd::new(1);
@@ -278,7 +278,7 @@ fn semaphore_threads_and_tasks_never_exceed_the_permits_and_keep_them() {
     const PERMITS: usize = 3;
     const TASKS: usize = 6;
     const THREADS: usize = 2;
-    const ROUNDS: usize = 300;
+    const ROUNDS: usize = 1000;
     for runtime in RUNTIMES {
         let s = Semaphore::new(PERMITS);
         let crowd = Crowd::new(PERMITS);
@@ -363,7 +363,7 @@ impl Rounds {
 
 #[test]
 fn barrier_lets_threads_and_tasks_through_only_together() {
-    const ROUNDS: usize = 300;
+    const ROUNDS: usize = 1500;
     // All four parties tasks, then two threads and two tasks.
     for threads in [0, PARTIES / 2] {
         for runtime in RUNTIMES {
@@ -437,7 +437,7 @@ fn exchanger_threads_and_tasks_swap_in_symmetric_pairs() {
     // Callers take the values 0..TOTAL from a shared counter (TOTAL even, so
     // the last two calls meet each other); every value is unique, so "who
     // got whose" must be its own inverse.
-    const TOTAL: u32 = 3000;
+    const TOTAL: u32 = 20000;
     for threads in [0, 3] {
         for runtime in RUNTIMES {
             let e = Exchanger::new();
