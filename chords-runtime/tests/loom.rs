@@ -26,7 +26,7 @@ use loom::sync::Arc;
 use loom::thread;
 
 mod joins;
-use joins::buffer;
+use joins::{buffer, rendezvous};
 
 /// Chords `a & x` and `b & x`, both answering `arg + x`, counting firings.
 fn two_chords_on_x(
@@ -303,17 +303,7 @@ fn loom_timeout_races_another_caller() {
 #[test]
 fn loom_rendezvous_of_two_callers() {
     loom::model(|| {
-        let mut b = Join::builder();
-        let left = b.synchronous::<u32, u32>("left");
-        let right = b.synchronous::<u32, u32>("right");
-        b.when(left)
-            .and(right)
-            .named("swap")
-            .then(|((l, rl), (r, rr))| {
-                rl.send(r);
-                rr.send(l);
-            });
-        let join = b.build().unwrap();
+        let (join, left, right) = rendezvous::<u32, u32>();
 
         let j = join.clone();
         let t = thread::spawn(move || j.call(left, 1));

@@ -14,12 +14,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use chords_runtime::{Join, SyncChannel};
+use chords_runtime::Join;
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::thread;
 
 mod joins;
-use joins::buffer;
+use joins::{buffer, rendezvous};
 
 /// A waker that counts its wakes.
 struct Counting(AtomicUsize);
@@ -101,7 +101,7 @@ fn loom_future_dropped_after_being_handed_a_chord() {
 #[test]
 fn loom_rendezvous_partner_future_dropped() {
     loom::model(|| {
-        let (join, left, right) = rendezvous();
+        let (join, left, right) = rendezvous::<std::sync::Arc<u32>, u32>();
         let token = std::sync::Arc::new(1u32);
         let (_, waker) = counting();
         let mut future = Box::pin(join.call_async(left, token.clone()));
@@ -238,24 +238,4 @@ fn loom_future_dropped_while_its_reply_is_elsewhere() {
         assert_eq!(join.waiting(boss), 0);
         assert_eq!(join.waiting(worker), 0);
     });
-}
-
-/// `left & right`, each answered with the other's argument.
-#[allow(clippy::type_complexity)]
-fn rendezvous() -> (
-    Join,
-    SyncChannel<std::sync::Arc<u32>, u32>,
-    SyncChannel<u32, std::sync::Arc<u32>>,
-) {
-    let mut b = Join::builder();
-    let left = b.synchronous::<std::sync::Arc<u32>, u32>("left");
-    let right = b.synchronous::<u32, std::sync::Arc<u32>>("right");
-    b.when(left)
-        .and(right)
-        .named("swap")
-        .then(|((l, rl), (r, rr))| {
-            rl.send(r);
-            rr.send(l);
-        });
-    (b.build().unwrap(), left, right)
 }

@@ -67,3 +67,20 @@ pub fn earlier_and_later() -> (Join, [AsyncChannel<()>; 3]) {
     join.send(e, ());
     (join, [c, e, a])
 }
+
+/// A rendezvous `left(l) & right(r)` named `swap`: each caller gets the
+/// other's argument.
+pub fn rendezvous<L: Send + 'static, R: Send + 'static>(
+) -> (Join, SyncChannel<L, R>, SyncChannel<R, L>) {
+    let mut b = Join::builder();
+    let left = b.synchronous::<L, R>("left");
+    let right = b.synchronous::<R, L>("right");
+    b.when(left)
+        .and(right)
+        .named("swap")
+        .then(|((l, rl), (r, rr))| {
+            rl.send(r);
+            rr.send(l);
+        });
+    (b.build().unwrap(), left, right)
+}
