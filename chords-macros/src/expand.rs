@@ -572,7 +572,7 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
                 let call = call(patience);
                 body(quote!((#call).map_err(::chords::TimeoutError)))
             };
-            let timeout_call = until(quote!(::chords::__private::patience_for(#timeout)));
+            let timeout_call = until(quote!(::chords::__private::Patience::within(#timeout)));
             let async_name = format_ident!("{}_async", name, span = name.span());
             let async_call = if real {
                 quote! {

@@ -93,13 +93,14 @@ where
         }
     }
 
-    /// Queues the call with `arg`.
-    fn enqueue(&mut self, arg: A, cx: &Context<'_>) -> u64 {
+    /// Begins the call with `arg` in this future's slot and a task's waiter:
+    /// `begin` queues it, or runs a chord reserved for it; returns its
+    /// generation. (No waker is registered yet: the poll that follows looks,
+    /// registers, and looks again.)
+    fn begin(&mut self, arg: A, begin: impl FnOnce(&Slot<A, R>, &Caller) -> u64) -> u64 {
         let caller = Caller::task();
-        caller.waiter().register(cx.waker());
         self.slot.put_arg(arg);
-        let queue = &self.join.state.channels[self.channel.index as usize];
-        let generation = queued::enqueue(self.join, queue, &caller, &self.slot);
+        let generation = begin(&self.slot, &caller);
         self.caller = Some(caller);
         generation
     }
@@ -110,11 +111,7 @@ where
         match (self.static_path)(reserved, arg) {
             Ok(result) => Poll::Ready(result),
             Err((reserved, arg)) => {
-                let caller = Caller::task();
-                caller.waiter().register(cx.waker());
-                self.slot.put_arg(arg);
-                let generation = reserved.start(&self.slot, &caller);
-                self.caller = Some(caller);
+                let generation = self.begin(arg, |slot, caller| reserved.start(slot, caller));
                 self.poll_queued(cx, generation)
             }
         }
@@ -172,7 +169,11 @@ where
             Stage::Start(arg) => match (this.reserve)() {
                 Some(reserved) => this.fire(reserved, arg, cx),
                 None => {
-                    let generation = this.enqueue(arg, cx);
+                    let (join, channel) = (this.join, this.channel.index as usize);
+                    let queue = &join.state.channels[channel];
+                    let generation = this.begin(arg, |slot, caller| {
+                        queued::enqueue(join, queue, caller, slot)
+                    });
                     this.poll_queued(cx, generation)
                 }
             },

@@ -19,6 +19,17 @@ pub enum Patience {
     Forever,
 }
 
+impl Patience {
+    /// Waiting at most `timeout` from now (forever if the deadline would
+    /// overflow).
+    pub fn within(timeout: std::time::Duration) -> Self {
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => Patience::Until(deadline),
+            None => Patience::Forever,
+        }
+    }
+}
+
 /// How many times a call that cannot fire retries before it queues.
 const RETRIES: u32 = if cfg!(loom) { 0 } else { 6 };
 

@@ -295,7 +295,7 @@ impl Calls {
                 // Status first, then `next`: a node dead at the look may have
                 // been the last at an earlier read of `next`, and a call
                 // appended behind it since; read after, `next` shows it.
-                let queued = node.call().is_waiting();
+                let queued = node.call().is_queued();
                 let next = node.next().load(Ordering::Acquire);
                 let waiting = queued && !is_marked(next);
                 if !waiting && !unmarked(next).is_null() {

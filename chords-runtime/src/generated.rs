@@ -10,7 +10,6 @@
 
 use core::fmt;
 use std::future::Future;
-use std::time::Instant;
 
 use crate::awaited::CallFuture;
 pub use crate::awaited::StaticPath;
@@ -79,14 +78,6 @@ pub fn call_async<'a, A: Send + 'static, R: Send + 'static>(
     static_path: impl FnMut(Reserved<'a, A, R>, A) -> StaticPath<'a, A, R> + Send + 'a,
 ) -> impl Future<Output = R> + Send + 'a {
     CallFuture::new(join, channel, arg, reserve, static_path)
-}
-
-/// The patience of a call that may wait `timeout`.
-pub fn patience_for(timeout: std::time::Duration) -> Patience {
-    match Instant::now().checked_add(timeout) {
-        Some(deadline) => Patience::Until(deadline),
-        None => Patience::Forever,
-    }
 }
 
 /// Checks that generated code's table of the chords of `channel` is the one

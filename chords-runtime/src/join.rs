@@ -121,11 +121,8 @@ impl Join {
         arg: A,
         timeout: Duration,
     ) -> Result<R, TimeoutError<A>> {
-        let patience = match Instant::now().checked_add(timeout) {
-            Some(deadline) => Patience::Until(deadline),
-            None => Patience::Forever,
-        };
-        self.call_with(channel, arg, patience).map_err(TimeoutError)
+        self.call_with(channel, arg, Patience::within(timeout))
+            .map_err(TimeoutError)
     }
 
     /// Calls a synchronous channel, waiting for a chord until `deadline`;

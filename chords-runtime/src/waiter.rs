@@ -505,7 +505,7 @@ impl Call {
     /// Whether the call is still queued: neither taken by a firing nor
     /// withdrawn (an orphaned call is queued until a firing takes it). Once
     /// it is not, it never is again.
-    pub(crate) fn is_waiting(&self) -> bool {
+    pub(crate) fn is_queued(&self) -> bool {
         let word = self.waiter.load();
         word >> STATUS_BITS == self.generation && matches!(word & STATUS_MASK, WAITING | MOVING)
     }
