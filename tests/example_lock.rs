@@ -101,6 +101,44 @@ fn raw_acquire_and_free_exclude_each_other() {
     assert_eq!(tokens(&lock), 1);
 }
 
+/// More threads than cores, half the calls with a short timeout: callers
+/// are handed the lock while not running and passed by running ones, and
+/// give up while queued or passed. Never two holders, every entry or
+/// give-up counted once, one token at the end and no call left queued.
+#[test]
+fn passed_and_timed_out_callers_lose_no_token() {
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Duration;
+    const THREADS: usize = 6;
+    const PER: usize = 1500;
+    let lock = Lock::new();
+    let inside = AtomicUsize::new(0);
+    let (entries, gave_up) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    thread::scope(|s| {
+        for t in 0..THREADS {
+            let (lock, inside, entries, gave_up) = (&lock, &inside, &entries, &gave_up);
+            s.spawn(move || {
+                for i in 0..PER {
+                    if (i + t) % 2 == 0 {
+                        lock.acquire();
+                    } else if lock.acquire_timeout(Duration::from_micros(20)).is_err() {
+                        gave_up.fetch_add(1, SeqCst);
+                        continue;
+                    }
+                    assert_eq!(inside.fetch_add(1, SeqCst), 0, "two holders at once");
+                    thread::yield_now();
+                    inside.fetch_sub(1, SeqCst);
+                    entries.fetch_add(1, SeqCst);
+                    lock.free();
+                }
+            });
+        }
+    });
+    assert_eq!(entries.into_inner() + gave_up.into_inner(), THREADS * PER);
+    assert_eq!(tokens(&lock), 1);
+    assert_eq!(lock.waiting()["acquire"], 0);
+}
+
 #[test]
 fn a_panicking_holder_frees_the_lock() {
     let lock = Lock::new();

@@ -7,6 +7,7 @@ use crate::channel::SyncChannel;
 use crate::queued::{self, Ended};
 use crate::reserved::Reserved;
 use crate::state::Join;
+use crate::stats::{count, Event};
 
 /// How long a synchronous call may wait for a chord.
 #[derive(Clone, Copy, Debug)]
@@ -32,6 +33,11 @@ impl Patience {
 
 /// How many times a call that cannot fire retries before it queues.
 const RETRIES: u32 = if cfg!(loom) { 0 } else { 6 };
+
+/// After how many retries a call may rob a chord handed to a queued caller
+/// that has not claimed it: a caller that is running claims its chord within
+/// a few cache misses, well before.
+const ROB_AFTER: u32 = if cfg!(loom) { 0 } else { 3 };
 
 /// Spins `2^retry` times (1 to 32), a few nanoseconds to a microsecond.
 fn spin(retry: u32) {
@@ -84,13 +90,28 @@ fn retry_or_queue<A: Send + 'static, R: Send + 'static>(
     mut now: impl FnMut(A) -> Result<R, A>,
     run: impl FnOnce(Reserved<'_, A, R>, A) -> R,
 ) -> Result<R, A> {
-    for retry in 0..RETRIES {
+    for retry in 0..=RETRIES {
+        if retry >= ROB_AFTER {
+            // A queued caller that has not claimed the chord handed to it
+            // by now (it is parked, or not running) would keep everyone
+            // waiting until it runs: take the chord in its stead; it waits
+            // again in its place.
+            if let Some(chord) = queued::rob(join, channel.index) {
+                count(Event::Robbery);
+                return Ok(run(Reserved::handed_over(join, channel, chord), arg));
+            }
+        }
+        if retry == RETRIES {
+            break;
+        }
         spin(retry);
+        count(Event::Retry);
         match now(arg) {
             Ok(result) => return Ok(result),
             Err(back) => arg = back,
         }
     }
+    count(Event::Queued);
     match queued::queue_and_wait(join, channel, arg, deadline) {
         Ended::Done(result) => Ok(result),
         Ended::Withdrawn(arg) => Err(arg),

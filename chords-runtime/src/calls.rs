@@ -3,7 +3,10 @@
 //!
 //! A queued call is an [`Call`] in a node of a singly linked list, oldest
 //! first. It is *waiting* until a firing takes it or its caller withdraws it
-//! (both by a CAS on the caller's [`Waiter`]); then it is *dead*, for good.
+//! (both by a CAS on the caller's [`Waiter`]); then it is *dead*, for good,
+//! but for one detour: a call *handed* a chord to run stays in its place
+//! until its caller claims the chord (then it is dead), and a robber may put
+//! it back to waiting first ([`Calls::rob`]). A handed call is not unlinked.
 //! Dead nodes are unlinked by whoever walks past them: a firing looking for
 //! the oldest waiting call ([`Calls::take_reserved`]), or a caller that withdrew
 //! its call, which walks to its own node ([`Calls::unlink_withdrawn`]). So the
@@ -30,10 +33,12 @@
 //!   not the tail leads to it any more (the tail never moves back: it is at
 //!   or past the node's successor).
 //! - **Walk.** A walk starts at `first` and restarts from there when an
-//!   unlink CAS fails. A node is judged dead or waiting when the walk reaches
-//!   it; a dead node never waits again, and nodes are only appended, so when
-//!   a walk reaches a waiting node, every node before it is dead: it is the
-//!   oldest waiting call.
+//!   unlink CAS fails. A node is judged dead, handed or waiting when the walk
+//!   reaches it; a dead node never waits again, and nodes are only appended,
+//!   so when a walk reaches a waiting node, every node before it was dead or
+//!   handed when the walk passed it: it is the oldest waiting call. (A handed
+//!   call robbed back to waiting after a walk passed it is older than the
+//!   call that walk took: it was being served when the walk looked.)
 //!
 //! Every step is a CAS that fails only when another thread made progress:
 //! no operation waits for another.
@@ -42,7 +47,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::epoch::{Collect, Collector, Guard};
 use crate::sync::{AtomicPtr, AtomicUsize, Backoff, Ordering};
-use crate::waiter::{Call, TakenCall, Waiter};
+use crate::waiter::{Call, Standing, TakenCall, Waiter};
 
 /// In a `next` link: the node that holds it is being unlinked.
 const MARK: usize = 1;
@@ -228,8 +233,20 @@ impl Calls {
     /// [`crate::matcher`]), so there is one; another firing may take it
     /// first, or its caller withdraw it, and then the next is tried.
     pub(crate) fn take_reserved(&self) -> TakenCall {
+        self.take_oldest(false)
+    }
+
+    /// Hands `chord`, which a firing reserved with one of this channel's
+    /// calls, to the oldest waiting call's caller (see
+    /// [`TakenCall::hand_over`]); the call keeps its place until its caller
+    /// claims the chord. `false` if that call's future was dropped.
+    pub(crate) fn hand_over(&self, chord: usize) -> bool {
+        self.take_oldest(true).hand_over(chord)
+    }
+
+    fn take_oldest(&self, handing: bool) -> TakenCall {
         loop {
-            if let Some(taken) = self.oldest_waiting().take() {
+            if let Some(taken) = self.oldest_waiting().take(handing) {
                 if taken.is_orphan() {
                     self.uncount_orphan();
                 }
@@ -238,10 +255,27 @@ impl Calls {
         }
     }
 
+    /// Robs the chord handed to the oldest call still standing, if its
+    /// caller (a thread) has not claimed it yet: that call waits again in
+    /// its place, not counted (the robber counts it again). Returns the
+    /// chord, for the robber to run with its own call in the robbed one's
+    /// stead.
+    pub(crate) fn rob(&self) -> Option<usize> {
+        let guard = self.nodes.pin();
+        let robbed = std::cell::Cell::new(None);
+        self.find(&guard, |call, standing| {
+            if standing == Standing::Handed {
+                robbed.set(call.rob());
+            }
+            standing != Standing::Dead
+        });
+        robbed.get()
+    }
+
     /// The oldest waiting call, when a reservation promises one.
     fn oldest_waiting(&self) -> Call {
         let guard = self.nodes.pin();
-        self.find(&guard, |_, waiting| waiting)
+        self.find(&guard, |_, standing| standing == Standing::Waiting)
             .expect("a reserved call is queued (matcher invariant 1)")
             .clone()
     }
@@ -254,7 +288,9 @@ impl Calls {
         }
         let guard = self.nodes.pin();
         let withdrawn = self
-            .find(&guard, |call, waiting| waiting && call.withdraw_orphan())
+            .find(&guard, |call, standing| {
+                standing == Standing::Waiting && call.withdraw_orphan()
+            })
             .is_some();
         if withdrawn {
             self.uncount_orphan();
@@ -275,12 +311,12 @@ impl Calls {
     }
 
     /// Walks the list from `first`, unlinking every dead node it reaches but
-    /// the last, until `stop` holds of a node's call (and whether the call
-    /// still waits): returns that call. `None` at the end of the list.
+    /// the last, until `stop` holds of a node's call (and how the call
+    /// stands): returns that call. `None` at the end of the list.
     fn find<'g>(
         &'g self,
         guard: &'g Guard<'_, Node>,
-        stop: impl Fn(&Call, bool) -> bool,
+        stop: impl Fn(&Call, Standing) -> bool,
     ) -> Option<&'g Call> {
         'walk: loop {
             let mut link: &'g AtomicPtr<Node> = &self.first;
@@ -295,13 +331,17 @@ impl Calls {
                 // Status first, then `next`: a node dead at the look may have
                 // been the last at an earlier read of `next`, and a call
                 // appended behind it since; read after, `next` shows it.
-                let queued = node.call().is_queued();
+                let standing = node.call().standing();
                 let next = node.next().load(Ordering::Acquire);
-                let waiting = queued && !is_marked(next);
-                if !waiting && !unmarked(next).is_null() {
+                let standing = if is_marked(next) {
+                    Standing::Dead
+                } else {
+                    standing
+                };
+                if standing == Standing::Dead && !unmarked(next).is_null() {
                     match self.unlink(guard, link, current, next) {
                         Some(successor) => {
-                            if stop(node.call(), false) {
+                            if stop(node.call(), Standing::Dead) {
                                 return Some(node.call());
                             }
                             current = successor;
@@ -310,10 +350,10 @@ impl Calls {
                         None => continue 'walk,
                     }
                 } else {
-                    if stop(node.call(), waiting) {
+                    if stop(node.call(), standing) {
                         return Some(node.call());
                     }
-                    // Not marked: a waiting node is never frozen, and a dead
+                    // Not marked: a standing node is never frozen, and a dead
                     // one gets here only as the last.
                     link = node.next();
                     current = next;

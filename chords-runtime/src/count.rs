@@ -6,6 +6,7 @@
 //! back. Together they are the messages *present*. How the matcher uses them
 //! is described in [`crate::matcher`].
 
+use crate::stats::{count, Event};
 use crate::sync::{loom_seq_cst, AtomicU64, Backoff, Ordering::SeqCst};
 
 const CLAIM: u64 = 1 << 32;
@@ -113,6 +114,7 @@ impl Count {
                 Ok(_) => return true,
                 Err(now) => word = now,
             }
+            count(Event::CasFailure);
             backoff.spin();
         }
     }

@@ -92,6 +92,7 @@
 //!  tables          the chord tables, derived once (also for the macro)
 //!  ─────────────────────────────────────────────────────────────────────────────────
 //!  count  calls  waiter  atomic_waker            the lock-free pieces
+//!  stats                                         counting, in a counting build
 //!  payloads  fifo  epoch
 //!  channel  error  sync                          handles, errors, std or loom
 //! ```
@@ -128,6 +129,7 @@ mod queued;
 mod reserved;
 mod resolve;
 mod state;
+pub mod stats;
 mod sync;
 mod tables;
 mod waiter;

@@ -30,9 +30,16 @@
 //! - **Hand over.** A committed reservation is a firing. An asynchronous-only
 //!   chord goes to the executor; a chord with a synchronous term is handed to
 //!   the oldest caller of its first synchronous term (its `Waiter` is CAS'd
-//!   `WAITING -> TAKEN`, then told `HANDED`), which leaves its wait with its
+//!   `WAITING -> HANDING`, then told `HANDED`; the call stays in its queue),
+//!   which claims it (CAS `HANDED -> TAKEN`), leaves its wait with its
 //!   argument and runs the chord on its own thread as a caller that reserved
 //!   it itself does ([`crate::reserved`]).
+//! - **Pass.** A thread's caller that cannot fire at once and has spun a while
+//!   may *rob* a chord handed to a queued thread caller that has not claimed
+//!   it (parked, or not running): CAS `HANDED -> ROBBING`, read the chord,
+//!   store `WAITING`, count the robbed call again (an arrival: resolve), and
+//!   run the chord with its own call in the robbed call's place. The robbed
+//!   call never left its queue, so it is still the oldest there.
 //! - **Run.** The body first takes its messages: that many elements popped
 //!   from each FIFO, the oldest ones still there ([`crate::firing`]).
 //!   (Reservations are fungible counts, so two firings popping at once may
@@ -55,7 +62,9 @@
 //! 1. For each channel, the live elements of its FIFO number `available +
 //!    claimed +` the reservations committed and not yet popped `+` the withdrawals
 //!    between their two steps. Hence every pop under a reservation finds a message.
-//!    (A queued call is live while the call waits. A queue of calls hands a
+//!    (A queued call is live while the call waits; a call handed a chord is
+//!    neither live nor counted until its caller claims the chord, or a robber
+//!    puts it back, live, and counts it again. A queue of calls hands a
 //!    popper its oldest live call; if another firing takes that call, or its
 //!    caller withdraws it, first, the `TAKEN` CAS fails and the popper pops
 //!    again. Dead calls are unlinked by the withdrawing caller or by the
@@ -86,6 +95,7 @@
 
 use crate::count::Count;
 use crate::state::State;
+use crate::stats::{count, Event};
 use crate::sync::Backoff;
 use crate::tables::Member;
 
@@ -138,8 +148,7 @@ fn reserve(
     }
     if !earlier.is_empty() {
         if earlier_enabled(state, earlier, own) {
-            roll_back::<()>(state, needs);
-            return Reservation::Conflict;
+            return roll_back(state, needs);
         }
     } else if !count(last_channel).consume(last_n) {
         return roll_back(state, claims);
@@ -159,6 +168,7 @@ fn roll_back<T>(state: &State, claims: &[(u32, u32)]) -> Reservation<T> {
     for &(c, n) in claims {
         state.channels[c as usize].count.roll_back(n);
     }
+    count(Event::Conflict);
     Reservation::Conflict
 }
 

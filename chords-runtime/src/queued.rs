@@ -84,7 +84,7 @@ pub(crate) fn wait<A, R>(
     slot: &Slot<A, R>,
     caller: &Caller,
     generation: u64,
-    mut deadline: Option<Instant>,
+    deadline: Option<Instant>,
 ) -> Ended<R, A> {
     loop {
         match caller.waiter().wait(generation, deadline) {
@@ -96,16 +96,31 @@ pub(crate) fn wait<A, R>(
                 loop {
                     match withdraw(join, channel, caller.waiter(), generation) {
                         Withdrawal::Withdrawn => return Ended::Withdrawn(slot.take_arg()),
-                        // A firing took the call first: its result is ours.
+                        // A firing took the call first: its result is ours,
+                        // or the chord it hands us. (If that chord is
+                        // robbed, the call waits again, still until the
+                        // deadline.)
                         Withdrawal::Taken => break,
                         // A firing counts on the call and will take it soon.
                         Withdrawal::Owed => backoff.snooze(),
                     }
                 }
-                deadline = None;
             }
         }
     }
+}
+
+/// Robs a chord handed to a queued call of `channel` whose caller has not
+/// claimed it (see [`crate::calls::Calls::rob`]), for a caller of the
+/// channel that has not queued: the robbed call waits again in its place,
+/// counted again as an arrival. Returns the chord, reserved for the
+/// robber's own call.
+pub(crate) fn rob(join: &Join, channel: u32) -> Option<usize> {
+    let queue = &join.state.channels[channel as usize];
+    let chord = queue.calls().rob()?;
+    queue.count.add_one();
+    resolve(join, &queue.members);
+    Some(chord)
 }
 
 /// Panics in a caller whose chord's body `failed` elsewhere (panicked, or

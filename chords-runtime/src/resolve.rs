@@ -4,6 +4,7 @@
 use crate::executor;
 use crate::matcher::{self, Reservation};
 use crate::state::Join;
+use crate::stats::{count, Event};
 use crate::tables::Member;
 
 /// A message or call was counted on a channel whose chords are `members`:
@@ -40,8 +41,9 @@ fn hand_over(join: &Join, chord: usize) {
     match state.chords[chord].runner {
         None => executor::execute(join.clone(), chord),
         Some(channel) => {
-            let runner = state.channels[channel as usize].calls().take_reserved();
-            if !runner.hand_over(chord) {
+            if state.channels[channel as usize].calls().hand_over(chord) {
+                count(Event::Handoff);
+            } else {
                 give_back(join, chord, channel);
             }
         }

@@ -19,7 +19,13 @@
 //! - `WAITING`: queued in its channel and counted there (the caller publishes it).
 //! - `TAKEN`: a firing owns the call (a firing wins it by CAS from `WAITING`;
 //!   the caller sets it directly when it reserves a chord itself).
-//! - `HANDED`: a firing hands the caller a chord to run on its own thread.
+//! - `HANDING`, `HANDED`: a firing hands the caller a chord to run on its own
+//!   thread (CAS from `WAITING` to `HANDING`, then it names the chord and
+//!   stores `HANDED`). The call stays in its queue, in its place, until its
+//!   caller claims the chord (CAS `HANDED -> TAKEN`). Until then a thread's
+//!   call may be *robbed*: a caller of the same channel that has not queued
+//!   takes the chord (CAS `HANDED -> ROBBING`, reads the chord, stores
+//!   `WAITING`), and the robbed call waits again where it was.
 //! - `RUNNING`: the firing moved the argument out; its body runs. (A task's
 //!   call only: a thread's stays `TAKEN`.)
 //! - `WRITING`: the firing's [`Reply`] writes the result (CAS from
@@ -45,10 +51,13 @@
 use std::any::Any;
 
 use std::marker::PhantomData;
+use std::ops::Deref;
+use std::ptr::NonNull;
 use std::task::Waker;
 use std::time::Instant;
 
 use crate::atomic_waker::AtomicWaker;
+use crate::stats::{count, Event};
 use crate::sync::{thread, Arc, AtomicPtr, AtomicU32, AtomicU64, Backoff, Ordering, UnsafeCell};
 
 const STATUS_BITS: u32 = 5;
@@ -66,6 +75,8 @@ const MOVING: u64 = 6;
 const DONE: u64 = 7;
 const PANICKED: u64 = 8;
 const NO_REPLY: u64 = 9;
+const HANDING: u64 = 10;
+const ROBBING: u64 = 11;
 
 fn word(generation: u64, status: u64) -> u64 {
     generation << STATUS_BITS | status
@@ -123,8 +134,9 @@ impl<A, R> Slot<A, R> {
 
 /// Whom a waiter wakes.
 enum Target {
-    /// A thread parked in [`Waiter::wait`].
-    Thread(thread::Thread),
+    /// A thread parked in [`Waiter::wait`], and the address of its
+    /// [`thread_mark`], to know it from others without a system call.
+    Thread(thread::Thread, usize),
     /// A task whose future polls the waiter.
     Task(AtomicWaker),
 }
@@ -162,6 +174,29 @@ pub(crate) enum Wake {
     TimedOut,
 }
 
+#[cfg(not(loom))]
+std::thread_local! {
+    static MARK: u8 = const { 0 };
+}
+#[cfg(loom)]
+loom::thread_local! {
+    static MARK: u8 = 0;
+}
+
+/// The address of a per-thread variable: it tells the running thread from
+/// every other thread alive (cheaper than asking for a `ThreadId`).
+#[inline]
+fn thread_mark() -> usize {
+    MARK.with(|mark| mark as *const u8 as usize)
+}
+
+impl Target {
+    /// The running thread.
+    fn thread() -> Self {
+        Target::Thread(thread::current(), thread_mark())
+    }
+}
+
 impl Waiter {
     fn new(target: Target) -> Self {
         Waiter {
@@ -193,12 +228,29 @@ impl Waiter {
     }
 
     /// Publishes `word` (a status with its generation) and wakes the caller.
+    ///
+    /// A caller's own thread is running (here), not parked, and looks at the
+    /// status before it parks: it needs no unpark. After the store, the
+    /// waiter is not touched: a thread's own call holds it only by
+    /// a borrowed [`Hold`], which the caller may end as soon as it sees the
+    /// status; its thread handle is cloned first.
     #[inline]
     fn signal(&self, word: u64) {
-        self.state.store(word, Ordering::Release);
         match &self.target {
-            Target::Thread(thread) => thread.unpark(),
-            Target::Task(waker) => waker.wake(),
+            Target::Thread(_, mark) if *mark == thread_mark() => {
+                self.state.store(word, Ordering::Release);
+            }
+            Target::Thread(thread, _) => {
+                let thread = thread.clone();
+                self.state.store(word, Ordering::Release);
+                count(Event::Unpark);
+                thread.unpark();
+            }
+            Target::Task(waker) => {
+                self.state.store(word, Ordering::Release);
+                count(Event::Unpark);
+                waker.wake();
+            }
         }
     }
 
@@ -229,7 +281,7 @@ impl Waiter {
         debug_assert_eq!(word >> STATUS_BITS, generation);
         let chord = || self.chord.load(Ordering::Relaxed) as usize;
         match word & STATUS_MASK {
-            HANDED => Some(Wake::HandedOver(chord())),
+            HANDED => self.claim(word).then(|| Wake::HandedOver(chord())),
             DONE => Some(Wake::Done),
             PANICKED => Some(Wake::Panicked(chord())),
             NO_REPLY => Some(Wake::NoReply(chord())),
@@ -237,11 +289,21 @@ impl Waiter {
         }
     }
 
+    /// Claims the chord handed to the call whose status word is `handed`
+    /// (`HANDED`): `false` if a caller that had not queued robbed it first
+    /// (the call waits again).
+    fn claim(&self, handed: u64) -> bool {
+        let taken = (handed & !STATUS_MASK) | TAKEN;
+        self.state
+            .compare_exchange(handed, taken, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
     /// Waits, parked, for the call of generation `generation` to end. With a
     /// deadline, returns [`Wake::TimedOut`] once it has passed and the call is
     /// still queued.
     pub(crate) fn wait(&self, generation: u64, deadline: Option<Instant>) -> Wake {
-        let backoff = Backoff::new();
+        let mut backoff = Backoff::new();
         loop {
             if let Some(wake) = self.ended(generation) {
                 return wake;
@@ -250,10 +312,11 @@ impl Waiter {
                 backoff.snooze();
                 continue;
             }
+            count(Event::Park);
             match deadline {
                 // A queued call may give up at its deadline; one that a
                 // firing owns waits for its reply, which always comes.
-                Some(deadline) if self.status(generation) == WAITING => {
+                Some(deadline) if matches!(self.status(generation), WAITING | ROBBING) => {
                     let now = Instant::now();
                     if cfg!(loom) || now >= deadline {
                         return Wake::TimedOut;
@@ -262,6 +325,9 @@ impl Waiter {
                 }
                 _ => thread::park(),
             }
+            // Woken: spin again before parking, to claim at once a chord
+            // handed over while we run (a robbed call is woken for nothing).
+            backoff = Backoff::new();
         }
     }
 
@@ -269,7 +335,7 @@ impl Waiter {
     pub(crate) fn register(&self, waker: &Waker) {
         match &self.target {
             Target::Task(slot) => slot.register(waker),
-            Target::Thread(_) => unreachable!("a thread's waiter polled as a future"),
+            Target::Thread(..) => unreachable!("a thread's waiter polled as a future"),
         }
     }
 
@@ -283,20 +349,27 @@ impl Waiter {
 
     /// Withdraws a queued call: `WAITING -> IDLE`. Fails if a firing took it.
     pub(crate) fn withdraw(&self, generation: u64) -> bool {
-        self.state
-            .compare_exchange(
+        let backoff = Backoff::new();
+        loop {
+            match self.state.compare_exchange(
                 word(generation, WAITING),
                 word(generation, IDLE),
                 Ordering::AcqRel,
                 Ordering::Acquire,
-            )
-            .is_ok()
+            ) {
+                Ok(_) => return true,
+                // A robber puts the call back to waiting: a few steps.
+                Err(now) if now == word(generation, ROBBING) => backoff.snooze(),
+                Err(_) => return false,
+            }
+        }
     }
 
     /// Whether the call of generation `generation` is still queued (and not
-    /// orphaned).
+    /// orphaned), or being put back by a robber.
     pub(crate) fn is_waiting(&self, generation: u64) -> bool {
-        self.load() == word(generation, WAITING)
+        let word_now = self.load();
+        word_now == word(generation, WAITING) || word_now == word(generation, ROBBING)
     }
 }
 
@@ -335,9 +408,9 @@ impl Caller {
             .try_with(|spare| spare.take())
             .ok()
             .flatten()
-            .unwrap_or_else(|| Arc::new(Waiter::new(Target::Thread(thread::current()))));
+            .unwrap_or_else(|| Arc::new(Waiter::new(Target::thread())));
         #[cfg(loom)]
-        let waiter = Arc::new(Waiter::new(Target::Thread(thread::current())));
+        let waiter = Arc::new(Waiter::new(Target::thread()));
         Caller {
             waiter: Some(waiter),
         }
@@ -376,11 +449,20 @@ impl Caller {
     }
 
     /// Starts a call whose thread reserved a chord for it: already taken.
+    ///
+    /// A thread's call lends the firing its waiter without counting a
+    /// reference (a borrowed [`Hold`]); a task's call shares it, since its
+    /// future may be dropped while the body runs.
     pub(crate) fn own<A, R>(&self, slot: &Slot<A, R>) -> (TakenCall, u64) {
         let waiter = self.waiter();
         let generation = waiter.begin(slot, TAKEN);
+        let waiter = if waiter.wakes_task() {
+            Hold::shared(Arc::clone(waiter))
+        } else {
+            Hold::borrowed(waiter)
+        };
         let taken = TakenCall {
-            waiter: Arc::clone(waiter),
+            waiter,
             taken: word(generation, TAKEN),
         };
         (taken, generation)
@@ -403,7 +485,11 @@ impl Caller {
         loop {
             match waiter.status(generation) {
                 WAITING => return Left::Waiting,
-                HANDED => return Left::Handed(waiter.chord.load(Ordering::Relaxed) as usize),
+                HANDED => {
+                    if let Some(Wake::HandedOver(chord)) = waiter.ended(generation) {
+                        return Left::Handed(chord);
+                    }
+                }
                 DONE | PANICKED | NO_REPLY | IDLE => return Left::Ended,
                 RUNNING => {
                     let orphaned = waiter.state.compare_exchange(
@@ -418,7 +504,8 @@ impl Caller {
                         return Left::Ended;
                     }
                 }
-                // TAKEN, WRITING, MOVING: a firing is between two steps.
+                // TAKEN, HANDING, WRITING, MOVING, ROBBING: a firing, or the
+                // caller's own side, is between two steps.
                 _ => backoff.snooze(),
             }
         }
@@ -463,6 +550,14 @@ impl Caller {
     }
 }
 
+/// How a queued call stands (see [`Call::standing`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Standing {
+    Waiting,
+    Handed,
+    Dead,
+}
+
 /// How a call stands when its future is dropped (see [`Caller::leave`]).
 pub(crate) enum Left {
     /// Nothing left to undo.
@@ -478,7 +573,7 @@ impl Drop for Caller {
         #[cfg(not(loom))]
         if let Some(waiter) = self.waiter.take() {
             match waiter.target {
-                Target::Thread(_) => {
+                Target::Thread(..) => {
                     let _ = SPARE.try_with(|spare| spare.set(Some(waiter)));
                 }
                 Target::Task(_) => {
@@ -502,12 +597,44 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    /// Whether the call is still queued: neither taken by a firing nor
-    /// withdrawn (an orphaned call is queued until a firing takes it). Once
-    /// it is not, it never is again.
-    pub(crate) fn is_queued(&self) -> bool {
+    /// How the call stands in its queue: waiting (an orphaned call waits
+    /// until a firing takes it), handed a chord its caller has not claimed,
+    /// or dead (taken by a firing, or withdrawn). A dead call never stands
+    /// otherwise again.
+    pub(crate) fn standing(&self) -> Standing {
         let word = self.waiter.load();
-        word >> STATUS_BITS == self.generation && matches!(word & STATUS_MASK, WAITING | MOVING)
+        if word >> STATUS_BITS != self.generation {
+            return Standing::Dead;
+        }
+        match word & STATUS_MASK {
+            WAITING | MOVING | ROBBING => Standing::Waiting,
+            HANDING | HANDED => Standing::Handed,
+            _ => Standing::Dead,
+        }
+    }
+
+    /// Robs the chord handed to this call, if it is a thread's call and its
+    /// caller has not claimed it: the call waits again, and the chord is
+    /// the robber's to run with its own call. Returns the chord.
+    pub(crate) fn rob(&self) -> Option<usize> {
+        if self.waiter.wakes_task() {
+            return None;
+        }
+        let handed = word(self.generation, HANDED);
+        self.waiter
+            .state
+            .compare_exchange(
+                handed,
+                word(self.generation, ROBBING),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            )
+            .ok()?;
+        let chord = self.waiter.chord.load(Ordering::Relaxed) as usize;
+        self.waiter
+            .state
+            .store(word(self.generation, WAITING), Ordering::Release);
+        Some(chord)
     }
 
     /// Whether this is the call `generation` of `waiter`.
@@ -515,10 +642,11 @@ impl Call {
         std::ptr::eq(&*self.waiter, waiter) && self.generation == generation
     }
 
-    /// Claims the call for a firing. `None` if it is no longer queued:
-    /// another firing took it, or its caller withdrew it (the waiter may be on
-    /// a later call by now).
-    pub(crate) fn take(self) -> Option<TakenCall> {
+    /// Claims the call for a firing: to run its body with it, or, if
+    /// `handing`, to hand its caller the chord ([`TakenCall::hand_over`]).
+    /// `None` if it is no longer queued: another firing took it, or its
+    /// caller withdrew it (the waiter may be on a later call by now).
+    pub(crate) fn take(self, handing: bool) -> Option<TakenCall> {
         let backoff = Backoff::new();
         loop {
             let now = self.waiter.load();
@@ -527,14 +655,22 @@ impl Call {
             }
             match now & STATUS_MASK {
                 WAITING => {}
-                // Its future is moving the argument out: a few steps.
-                MOVING => {
+                // Its future is moving the argument out, or a robber is
+                // putting it back: a few steps.
+                MOVING | ROBBING => {
                     backoff.snooze();
                     continue;
                 }
                 _ => return None,
             }
-            let taken = (now & !STATUS_MASK) | TAKEN;
+            // An orphan is handed nothing: its chord goes back (see
+            // `hand_over`), and its call is dead at once.
+            let status = if handing && now & ORPHAN == 0 {
+                HANDING
+            } else {
+                TAKEN
+            };
+            let taken = (now & !STATUS_MASK) | status;
             if self
                 .waiter
                 .state
@@ -542,7 +678,7 @@ impl Call {
                 .is_ok()
             {
                 return Some(TakenCall {
-                    waiter: self.waiter,
+                    waiter: Hold::shared(self.waiter),
                     taken,
                 });
             }
@@ -576,9 +712,69 @@ impl Call {
     }
 }
 
+/// A firing's hold on the waiter of a call it took: one pointer, whose low
+/// bit says which kind of hold it is (a `Waiter` is aligned to 8).
+///
+/// - **Shared**: a counted reference, as from [`Arc::into_raw`]: a queued
+///   call's, or a task's own call's (its future, and the caller's share,
+///   may go while the body runs).
+/// - **Borrowed**: a thread's own call's waiter, not counted: the thread
+///   does not return from the call, nor give its [`Caller`] (which holds the
+///   waiter) back, before the status word says the call ended, and the
+///   firing touches the waiter last in the store that says it
+///   ([`Waiter::signal`]).
+struct Hold(NonNull<Waiter>);
+
+/// The low bit of a [`Hold`]: a counted reference.
+const SHARED: usize = 1;
+
+impl Hold {
+    fn shared(waiter: Arc<Waiter>) -> Self {
+        let raw = Arc::into_raw(waiter).cast_mut();
+        // SAFETY: `into_raw` gives a non-null pointer to an aligned waiter;
+        // setting its low bit keeps it non-null.
+        Hold(unsafe { NonNull::new_unchecked(raw.map_addr(|a| a | SHARED)) })
+    }
+
+    fn borrowed(waiter: &Waiter) -> Self {
+        Hold(NonNull::from(waiter))
+    }
+
+    fn pointer(&self) -> *const Waiter {
+        self.0.as_ptr().map_addr(|a| a & !SHARED)
+    }
+}
+
+// SAFETY: a `Hold` is a shared reference to a `Sync` waiter (counted or
+// borrowed for the call's length, see `Hold`): it may move to, and be used
+// on, another thread, as a reply sent from elsewhere is.
+unsafe impl Send for Hold {}
+
+impl Deref for Hold {
+    type Target = Waiter;
+
+    #[inline]
+    fn deref(&self) -> &Waiter {
+        // SAFETY: a shared hold keeps the waiter alive; a borrowed one's
+        // waiter lives until the call ends, and the firing derefs it no more
+        // after it ends the call (see `Hold`).
+        unsafe { &*self.pointer() }
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        if self.0.as_ptr().addr() & SHARED != 0 {
+            // SAFETY: a shared hold's pointer came from `Arc::into_raw`, and
+            // this drop gives back the reference it counted, once.
+            drop(unsafe { Arc::from_raw(self.pointer()) });
+        }
+    }
+}
+
 /// A synchronous call owned by a firing.
 pub(crate) struct TakenCall {
-    waiter: Arc<Waiter>,
+    waiter: Hold,
     /// The status word it was taken with: its generation, and the `ORPHAN`
     /// flag if its future was dropped (the argument is in the waiter, and no
     /// one waits for the result).
@@ -594,9 +790,9 @@ impl TakenCall {
         self.taken & ORPHAN != 0
     }
 
-    /// Hands the caller `chord` to run on its own thread. `false` if the
-    /// caller's future was dropped: then no one will run the chord, and its
-    /// reserved messages must go back.
+    /// Hands the caller `chord` to run on its own thread (the call was taken
+    /// `handing`). `false` if the caller's future was dropped: then no one
+    /// will run the chord, and its reserved messages must go back.
     #[must_use]
     pub(crate) fn hand_over(self, chord: usize) -> bool {
         if self.is_orphan() {

@@ -26,7 +26,7 @@ use loom::sync::Arc;
 use loom::thread;
 
 mod joins;
-use joins::{buffer, rendezvous};
+use joins::{buffer, lock, rendezvous};
 
 /// Chords `a & x` and `b & x`, both answering `arg + x`, counting firings.
 fn two_chords_on_x(
@@ -195,6 +195,80 @@ fn loom_earlier_chord_wins_a_concurrent_arrival() {
             (0, 0, 1),
             "`ac` fired instead of the earlier `ce`"
         );
+    });
+}
+
+/// A lock's holder frees it while another caller is queued (the chord is
+/// handed to that caller), then acquires again at once: it may rob the
+/// handed chord before its caller claims it, and the robbed caller waits
+/// again. Either way the two never hold the lock together, each acquires
+/// once per call, and one `free` is left.
+#[test]
+fn loom_robbed_handed_chord() {
+    loom::model(|| {
+        let (join, free, acquire) = lock();
+        let inside = Arc::new(AtomicBool::new(false));
+        let enter = {
+            let inside = inside.clone();
+            move |join: &Join| {
+                join.call(acquire, ());
+                assert!(!inside.swap(true, SeqCst), "two holders at once");
+                inside.store(false, SeqCst);
+                join.send(free, ());
+            }
+        };
+        join.call(acquire, ());
+        let j = join.clone();
+        let other = {
+            let enter = enter.clone();
+            thread::spawn(move || enter(&j))
+        };
+        join.send(free, ());
+        enter(&join);
+        other.join().unwrap();
+        assert_eq!(join.waiting(free), 1);
+        assert_eq!(join.waiting(acquire), 0);
+    });
+}
+
+/// A call that may be robbed times out (under loom: at its first look):
+/// its argument comes back or it acquires, and no `free` is lost.
+#[test]
+fn loom_robbed_call_times_out() {
+    loom::model(|| {
+        let (join, free, acquire) = lock();
+        join.call(acquire, ());
+        let j = join.clone();
+        let impatient = thread::spawn(move || {
+            let got = j.call_timeout(acquire, (), Duration::ZERO).is_ok();
+            if got {
+                j.send(free, ());
+            }
+        });
+        join.send(free, ());
+        join.call(acquire, ());
+        join.send(free, ());
+        impatient.join().unwrap();
+        assert_eq!(join.waiting(free), 1);
+        assert_eq!(join.waiting(acquire), 0);
+    });
+}
+
+/// A body run by its own caller sends the reply from another thread: the
+/// caller, which lends its waiter to the firing uncounted, waits for it.
+#[test]
+fn loom_own_call_answered_from_another_thread() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let put = b.asynchronous::<u32>("put");
+        let get = b.synchronous::<(), u32>("get");
+        b.when(get).and(put).then(|(((), r), v)| {
+            thread::spawn(move || r.send(v + 1));
+        });
+        let join = b.build().unwrap();
+        join.send(put, 1);
+        assert_eq!(join.call(get, ()), 2);
+        assert_eq!(join.waiting(put), 0);
     });
 }
 

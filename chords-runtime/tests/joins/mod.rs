@@ -84,3 +84,14 @@ pub fn rendezvous<L: Send + 'static, R: Send + 'static>(
         });
     (b.build().unwrap(), left, right)
 }
+
+/// A lock `acquire() & free()`, free.
+pub fn lock() -> (Join, AsyncChannel<()>, SyncChannel<(), ()>) {
+    let mut b = Join::builder();
+    let free = b.asynchronous::<()>("free");
+    let acquire = b.synchronous::<(), ()>("acquire");
+    b.when(acquire).and(free).then(|(((), r), ())| r.send(()));
+    let join = b.build().unwrap();
+    join.send(free, ());
+    (join, free, acquire)
+}
