@@ -27,7 +27,8 @@
 //! `parking_lot::Mutex` too; `lock_sync`, a lock whose release is a
 //! synchronous call whose chord sends the token back; `lock_work` and
 //! `semaphore_1_work`, with a little work inside the critical section as well
-//! as between operations.
+//! as between operations; `rwlock_tokens`, the reader/writer workload on the
+//! example's token lock (a reader takes one of 32 tokens, a writer all).
 //!
 //! Output: a table per benchmark (ops/s of each implementation and the ratio
 //! chords / best peer), `results.csv` (`ns_per_op` is wall time per operation of
@@ -57,7 +58,7 @@ use std::time::{Duration, Instant};
 mod counting;
 #[path = "suite/objects.rs"]
 mod objects;
-// The lock, the semaphore, the reader/writer lock and Santa's North Pole are
+// The lock, the semaphore, the reader/writer locks and Santa's North Pole are
 // the examples' own.
 #[allow(dead_code)]
 #[path = "../examples/lock/lock.rs"]
@@ -80,6 +81,9 @@ mod santa;
 mod semaphore;
 #[path = "suite/tasks.rs"]
 mod tasks;
+#[allow(dead_code)]
+#[path = "../examples/reader_writer/tokens.rs"]
+mod tokens;
 
 use counting::allocations;
 use lock::Lock;
@@ -87,6 +91,7 @@ use objects::{seat, Buffer, ChordBarrier, CondvarSemaphore, Exchanger, SyncLock,
 use rusty_junctions::Junction;
 use rwlock::ReaderWriter;
 use semaphore::Semaphore;
+use tokens::TokenLock;
 
 // ---------------------------------------------------------------------------
 // Options
@@ -597,11 +602,46 @@ fn writes(thread: usize, i: u64) -> bool {
     (i + thread as u64).is_multiple_of(10)
 }
 
-fn rwlock(b: &mut Bench) {
+/// A chords reader/writer lock: the example's fair one, or its token lock.
+trait ChordsRwLock: Sync {
+    fn new() -> Self;
+    fn shared(&self);
+    fn release_shared(&self);
+    fn exclusive(&self);
+    fn release_exclusive(&self);
+}
+
+/// Implements [`ChordsRwLock`] by the lock's own methods of the same names.
+macro_rules! chords_rwlock {
+    ($($lock:ident),*) => {$(
+        impl ChordsRwLock for $lock {
+            fn new() -> Self {
+                $lock::new()
+            }
+            fn shared(&self) {
+                $lock::shared(self)
+            }
+            fn release_shared(&self) {
+                $lock::release_shared(self)
+            }
+            fn exclusive(&self) {
+                $lock::exclusive(self)
+            }
+            fn release_exclusive(&self) {
+                $lock::release_exclusive(self)
+            }
+        }
+    )*};
+}
+
+chords_rwlock!(ReaderWriter, TokenLock);
+
+/// The reader/writer workload on the chords lock `L` (`rwlock`, `rwlock_tokens`).
+fn rwlock<L: ChordsRwLock>(b: &mut Bench) {
     let n = b.threads;
     b.run(
         "chords",
-        || (ReaderWriter::new(), Slot::default(), Slots::new(n)),
+        || (L::new(), Slot::default(), Slots::new(n)),
         |(lock, data, written), t, i| {
             if writes(t, i) {
                 lock.exclusive();
@@ -904,14 +944,15 @@ fn philosophers(b: &mut Bench) {
 
 type Benchmark = (&'static str, Mode, fn(&mut Bench));
 
-const BENCHMARKS: [Benchmark; 14] = [
+const BENCHMARKS: [Benchmark; 15] = [
     ("lock", Mode::Timed, lock::<0>),
     ("lock_work", Mode::Timed, lock::<INSIDE>),
     ("lock_sync", Mode::Timed, lock_sync),
     ("semaphore", Mode::Timed, semaphore),
     ("semaphore_1", Mode::Timed, semaphore_1::<0>),
     ("semaphore_1_work", Mode::Timed, semaphore_1::<INSIDE>),
-    ("rwlock", Mode::Timed, rwlock),
+    ("rwlock", Mode::Timed, rwlock::<ReaderWriter>),
+    ("rwlock_tokens", Mode::Timed, rwlock::<TokenLock>),
     ("barrier", Mode::Counted, barrier),
     ("exchanger", Mode::Counted, exchanger),
     ("producer_consumer", Mode::Counted, producer_consumer),
