@@ -211,7 +211,8 @@ fn local_work() {
 }
 
 /// Iterations of the work inside the critical section, in the `_work`
-/// variants of the lock and the 1-permit semaphore.
+/// variants of the lock and the 1-permit semaphore, and in the awaited lock
+/// and semaphore.
 const INSIDE: u64 = WORK / 4;
 
 /// The work inside a critical section: `N` iterations (and no code for 0).
