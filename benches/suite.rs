@@ -22,6 +22,14 @@
 //! update under a lock, items and exchanged values conserved, one release per
 //! barrier round, teams of nine and groups of three for Santa).
 //!
+//! Beside the paper's, the ways a user may well write them: `semaphore_1`,
+//! a semaphore of one permit (`semaphore` has n/2 at n threads), against
+//! `parking_lot::Mutex` too; `lock_sync`, a lock whose release is a
+//! synchronous call whose chord sends the token back; `lock_work` and
+//! `semaphore_1_work`, with a little work inside the critical section as well
+//! as between operations; `rwlock_tokens`, the reader/writer workload on the
+//! example's token lock (a reader takes one of 32 tokens, a writer all).
+//!
 //! Output: a table per benchmark (ops/s of each implementation and the ratio
 //! chords / best peer), `results.csv` (`ns_per_op` is wall time per operation of
 //! all threads together, `1e9 / ops_per_sec`; `allocs_per_op` comes from a
@@ -50,7 +58,7 @@ use std::time::{Duration, Instant};
 mod counting;
 #[path = "suite/objects.rs"]
 mod objects;
-// The lock, the semaphore, the reader/writer lock and Santa's North Pole are
+// The lock, the semaphore, the reader/writer locks and Santa's North Pole are
 // the examples' own.
 #[allow(dead_code)]
 #[path = "../examples/lock/lock.rs"]
@@ -73,13 +81,17 @@ mod santa;
 mod semaphore;
 #[path = "suite/tasks.rs"]
 mod tasks;
+#[allow(dead_code)]
+#[path = "../examples/reader_writer/tokens.rs"]
+mod tokens;
 
 use counting::allocations;
 use lock::Lock;
-use objects::{seat, Buffer, ChordBarrier, CondvarSemaphore, Exchanger, Table};
+use objects::{seat, Buffer, ChordBarrier, CondvarSemaphore, Exchanger, SyncLock, Table};
 use rusty_junctions::Junction;
 use rwlock::ReaderWriter;
 use semaphore::Semaphore;
+use tokens::TokenLock;
 
 // ---------------------------------------------------------------------------
 // Options
@@ -196,6 +208,18 @@ const WORK: u64 = 128;
 /// The local work between two operations of a thread.
 fn local_work() {
     spin(WORK);
+}
+
+/// Iterations of the work inside the critical section, in the `_work`
+/// variants of the lock and the 1-permit semaphore, and in the awaited lock
+/// and semaphore.
+const INSIDE: u64 = WORK / 4;
+
+/// The work inside a critical section: `N` iterations (and no code for 0).
+fn work_inside<const N: u64>() {
+    if N > 0 {
+        spin(N);
+    }
 }
 
 /// A short spin on a local variable: `n` iterations.
@@ -414,27 +438,20 @@ fn all(_: usize) -> bool {
 // ---------------------------------------------------------------------------
 // The benchmarks: each measures chords and its peers at `b.threads` threads.
 
-fn lock(b: &mut Bench) {
-    b.run(
-        "chords",
-        || (Lock::new(), Slot::default()),
-        |(lock, count), _, _| {
-            lock.acquire();
-            bump(&count.0, 1);
-            lock.free();
-        },
-        |(_, count), ops| assert_eq!(count.0.load(Relaxed), ops, "lost updates"),
-    );
-    b.run(
-        "parking_lot::Mutex",
-        || parking_lot::Mutex::new(0),
-        |m, _, _| *m.lock() += 1,
-        |m, ops| assert_eq!(*m.lock(), ops),
-    );
+/// The lock, with `N` iterations of work inside (`lock`, `lock_work`).
+fn lock<const N: u64>(b: &mut Bench) {
+    chords_lock::<_, N>(b, Lock::new, Lock::acquire, Lock::free, |l| {
+        l.try_acquire().is_ok()
+    });
+    mutex::<N>(b);
     b.run(
         "std::sync::Mutex",
         || std::sync::Mutex::new(0),
-        |m, _, _| *m.lock().unwrap() += 1,
+        |m, _, _| {
+            let mut count = m.lock().unwrap();
+            *count += 1;
+            work_inside::<N>();
+        },
         |m, ops| assert_eq!(*m.lock().unwrap(), ops),
     );
     let threads = b.threads;
@@ -454,9 +471,65 @@ fn lock(b: &mut Bench) {
             let (free, acquire) = &*j.handles[t].lock();
             acquire.recv().unwrap();
             bump(&count.0, 1);
+            work_inside::<N>();
             free.send(()).unwrap();
         },
         |(_, count), ops| assert_eq!(count.0.load(Relaxed), ops, "lost updates"),
+    );
+}
+
+/// A lock whose release is a synchronous call, as a new user writes it.
+fn lock_sync(b: &mut Bench) {
+    chords_lock::<_, 0>(
+        b,
+        SyncLock::new,
+        SyncLock::acquire,
+        SyncLock::release,
+        |l| l.try_acquire().is_ok(),
+    );
+    mutex::<0>(b);
+}
+
+/// Measures a chords lock as "chords": `new()` makes one free, `enter` takes
+/// it and `leave` gives it back, around a bump of a counter and `N`
+/// iterations of work. The check finds no update lost, and the lock free
+/// once: `try_enter` takes it, and then no longer.
+fn chords_lock<L: Sync, const N: u64>(
+    b: &mut Bench,
+    new: impl Fn() -> L,
+    enter: impl Fn(&L) + Sync,
+    leave: impl Fn(&L) + Sync,
+    try_enter: impl Fn(&L) -> bool,
+) {
+    b.run(
+        "chords",
+        || (new(), Slot::default()),
+        |(lock, count), _, _| {
+            enter(lock);
+            bump(&count.0, 1);
+            work_inside::<N>();
+            leave(lock);
+        },
+        |(lock, count), ops| {
+            assert_eq!(count.0.load(Relaxed), ops, "lost updates");
+            assert!(try_enter(lock), "the lock is not free");
+            assert!(!try_enter(lock), "the lock is free twice");
+        },
+    );
+}
+
+/// `parking_lot::Mutex` as a lock: each operation adds 1 under it, and works
+/// `N` iterations.
+fn mutex<const N: u64>(b: &mut Bench) {
+    b.run(
+        "parking_lot::Mutex",
+        || parking_lot::Mutex::new(0),
+        |m, _, _| {
+            let mut count = m.lock();
+            *count += 1;
+            work_inside::<N>();
+        },
+        |m, ops| assert_eq!(*m.lock(), ops),
     );
 }
 
@@ -478,13 +551,28 @@ impl<C> Junctions<C> {
     }
 }
 
+/// The semaphore of n/2 permits (at least 1) at n threads.
 fn semaphore(b: &mut Bench) {
-    let permits = (b.threads / 2).max(1);
+    semaphore_of::<0>(b, (b.threads / 2).max(1));
+}
+
+/// The semaphore of one permit, a lock by another name: also against
+/// `parking_lot::Mutex`; with `N` iterations of work while a permit is held
+/// (`semaphore_1`, `semaphore_1_work`).
+fn semaphore_1<const N: u64>(b: &mut Bench) {
+    semaphore_of::<N>(b, 1);
+    mutex::<N>(b);
+}
+
+/// A semaphore of `permits` permits, with `N` iterations of work while a
+/// permit is held.
+fn semaphore_of<const N: u64>(b: &mut Bench, permits: usize) {
     b.run(
         "chords",
         || Semaphore::new(permits),
         |s, _, _| {
             s.acquire();
+            work_inside::<N>();
             s.release();
         },
         |s, _| check_permits(s, permits),
@@ -494,6 +582,7 @@ fn semaphore(b: &mut Bench) {
         || CondvarSemaphore::new(permits),
         |s, _, _| {
             s.acquire();
+            work_inside::<N>();
             s.release();
         },
         |s, _| assert_eq!(*s.permits.lock(), permits),
@@ -514,11 +603,46 @@ fn writes(thread: usize, i: u64) -> bool {
     (i + thread as u64).is_multiple_of(10)
 }
 
-fn rwlock(b: &mut Bench) {
+/// A chords reader/writer lock: the example's fair one, or its token lock.
+trait ChordsRwLock: Sync {
+    fn new() -> Self;
+    fn shared(&self);
+    fn release_shared(&self);
+    fn exclusive(&self);
+    fn release_exclusive(&self);
+}
+
+/// Implements [`ChordsRwLock`] by the lock's own methods of the same names.
+macro_rules! chords_rwlock {
+    ($($lock:ident),*) => {$(
+        impl ChordsRwLock for $lock {
+            fn new() -> Self {
+                $lock::new()
+            }
+            fn shared(&self) {
+                $lock::shared(self)
+            }
+            fn release_shared(&self) {
+                $lock::release_shared(self)
+            }
+            fn exclusive(&self) {
+                $lock::exclusive(self)
+            }
+            fn release_exclusive(&self) {
+                $lock::release_exclusive(self)
+            }
+        }
+    )*};
+}
+
+chords_rwlock!(ReaderWriter, TokenLock);
+
+/// The reader/writer workload on the chords lock `L` (`rwlock`, `rwlock_tokens`).
+fn rwlock<L: ChordsRwLock>(b: &mut Bench) {
     let n = b.threads;
     b.run(
         "chords",
-        || (ReaderWriter::new(), Slot::default(), Slots::new(n)),
+        || (L::new(), Slot::default(), Slots::new(n)),
         |(lock, data, written), t, i| {
             if writes(t, i) {
                 lock.exclusive();
@@ -821,10 +945,15 @@ fn philosophers(b: &mut Bench) {
 
 type Benchmark = (&'static str, Mode, fn(&mut Bench));
 
-const BENCHMARKS: [Benchmark; 10] = [
-    ("lock", Mode::Timed, lock),
+const BENCHMARKS: [Benchmark; 15] = [
+    ("lock", Mode::Timed, lock::<0>),
+    ("lock_work", Mode::Timed, lock::<INSIDE>),
+    ("lock_sync", Mode::Timed, lock_sync),
     ("semaphore", Mode::Timed, semaphore),
-    ("rwlock", Mode::Timed, rwlock),
+    ("semaphore_1", Mode::Timed, semaphore_1::<0>),
+    ("semaphore_1_work", Mode::Timed, semaphore_1::<INSIDE>),
+    ("rwlock", Mode::Timed, rwlock::<ReaderWriter>),
+    ("rwlock_tokens", Mode::Timed, rwlock::<TokenLock>),
     ("barrier", Mode::Counted, barrier),
     ("exchanger", Mode::Counted, exchanger),
     ("producer_consumer", Mode::Counted, producer_consumer),

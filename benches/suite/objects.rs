@@ -133,3 +133,27 @@ impl CondvarSemaphore {
         self.freed.notify_one();
     }
 }
+
+/// A lock as a new user writes it: `release` is a synchronous call, whose
+/// chord sends the `free()` token back (the example's lock sends `free()`
+/// itself).
+#[chords(pub)]
+impl SyncLock {
+    pub fn acquire(&self);
+    pub fn release(&self);
+    async fn free(&self);
+
+    #[chord(acquire() & free())]
+    fn taken() {}
+
+    #[chord(release())]
+    fn released(&self) {
+        self.free();
+    }
+
+    pub fn new() -> Self {
+        let lock = Self::default();
+        lock.free();
+        lock
+    }
+}

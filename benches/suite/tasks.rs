@@ -24,10 +24,8 @@ use super::objects::Buffer;
 use super::semaphore::Semaphore;
 use super::{
     allocations, bump, check_permits, local_work, spin, Bench, Outcome, Slot, Stop, Transfers,
+    INSIDE,
 };
-
-/// Iterations of the work inside the lock, or with the permit.
-const INSIDE: u64 = 32;
 
 /// A multi-thread tokio runtime with `threads` worker threads.
 pub fn runtime(threads: usize) -> Runtime {

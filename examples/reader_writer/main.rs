@@ -7,16 +7,22 @@
 //! that, with a naive lock, there would always be a reader inside), while two
 //! writers rewrite it twenty times each: the writers still get in.
 //!
+//! Then the fast, unfair lock of `tokens.rs`: 32 `token()` messages, a reader
+//! takes one, a writer all of them at once. A waiting writer does not stop new
+//! readers; eight readers and two writers share a document.
+//!
 //! `cargo run --release --example reader_writer`
 
 #[allow(dead_code)]
 mod rwlock;
+mod tokens;
 
 use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
 use rwlock::ReaderWriter;
+use tokens::{TokenLock, READERS};
 
 /// Sleeps until `condition` holds (it always does, soon).
 fn wait_for(condition: impl Fn() -> bool) {
@@ -65,5 +71,33 @@ fn main() {
         report.most_readers,
         report.torn_reads,
         report.clashes
+    );
+
+    println!("\nthe token lock ({READERS} tokens): a waiting writer does not stop new readers:");
+    let lock = TokenLock::new();
+    thread::scope(|s| {
+        lock.shared();
+        say("reader 1 is in".into());
+        s.spawn(|| {
+            lock.exclusive();
+            say("the writer is in".into());
+            lock.release_exclusive();
+        });
+        wait_for(|| lock.waiting()["exclusive"] == 1);
+        say("the writer waits for reader 1".into());
+        lock.shared();
+        say("reader 2 is in all the same".into());
+        say("readers 1 and 2 leave".into());
+        lock.release_shared();
+        lock.release_shared();
+    });
+
+    let (readers, reads, writes) = (8, 1000, 100);
+    let report = tokens::traffic(&lock, readers, reads, writers, writes);
+    println!(
+        "a document: {readers} readers x {reads} reads, {writers} writers x {writes} writes\n  \
+         {} reads and {} writes done; at most {} readers inside together; torn reads: {}; \
+         clashes: {}",
+        report.reads, report.writes, report.most_readers, report.torn_reads, report.clashes
     );
 }

@@ -173,17 +173,79 @@ pub struct Report {
     pub clashes: usize,
 }
 
-/// A library with one two-page document: `readers` threads keep reading it
-/// until `writers` threads have each rewritten it `writes_each` times.
+impl Report {
+    /// Adds a thread's own counts to the run's.
+    pub fn absorb(&mut self, mine: &Report) {
+        self.reads += mine.reads;
+        self.reads_while_writing += mine.reads_while_writing;
+        self.writes += mine.writes;
+        self.most_readers = self.most_readers.max(mine.most_readers);
+        self.torn_reads += mine.torn_reads;
+        self.clashes += mine.clashes;
+    }
+}
+
+/// A two-page document, and who is inside the lock that guards it: what
+/// [`library`] (and `tokens::traffic`) read and write.
+#[derive(Default)]
+pub struct Document {
+    pages: [AtomicU64; 2],
+    readers_inside: AtomicUsize,
+    writers_inside: AtomicUsize,
+}
+
+impl Document {
+    /// A reader's visit, its share taken: counts the readers inside and
+    /// checks that no writer is, reads the first page, calls `stay(self)`,
+    /// reads the second page and checks that it matches.
+    pub fn read(&self, mine: &mut Report, stay: impl FnOnce(&Document)) {
+        let now = self.readers_inside.fetch_add(1, SeqCst) + 1;
+        mine.most_readers = mine.most_readers.max(now);
+        if self.writers_inside.load(SeqCst) != 0 {
+            mine.clashes += 1;
+        }
+        let first = self.pages[0].load(SeqCst);
+        stay(self);
+        if self.pages[1].load(SeqCst) != first {
+            mine.torn_reads += 1;
+        }
+        mine.reads += 1;
+        self.readers_inside.fetch_sub(1, SeqCst);
+    }
+
+    /// For [`read`](Self::read): waits until another reader has come in, at
+    /// most `linger`.
+    pub fn await_company(&self, linger: Duration) {
+        let give_up = Instant::now() + linger;
+        while self.readers_inside.load(SeqCst) < 2 && Instant::now() < give_up {
+            thread::yield_now();
+        }
+    }
+
+    /// A writer's visit, the lock taken alone: checks that no one else is
+    /// inside, and writes the two pages one after the other.
+    pub fn write(&self, mine: &mut Report) {
+        if self.writers_inside.fetch_add(1, SeqCst) != 0 || self.readers_inside.load(SeqCst) != 0 {
+            mine.clashes += 1;
+        }
+        let next = self.pages[0].load(SeqCst) + 1;
+        self.pages[0].store(next, SeqCst);
+        thread::yield_now();
+        self.pages[1].store(next, SeqCst);
+        mine.writes += 1;
+        self.writers_inside.fetch_sub(1, SeqCst);
+    }
+}
+
+/// A library with one two-page [`Document`]: `readers` threads keep reading
+/// it until `writers` threads have each rewritten it `writes_each` times.
 ///
 /// A reader stays inside until another reader has come in (at most about
 /// `linger`), so that readers overlap and, but for the lock's fairness, would
 /// keep a writer out forever. A writer writes the two pages one after the
 /// other; a reader reads both and checks that they match.
 pub fn library(readers: usize, writers: usize, writes_each: usize, linger: Duration) -> Report {
-    let pages = [AtomicU64::new(0), AtomicU64::new(0)];
-    let readers_inside = AtomicUsize::new(0);
-    let writers_inside = AtomicUsize::new(0);
+    let document = Document::default();
     let writers_left = AtomicUsize::new(writers);
     let lock = ReaderWriter::new();
     let report = std::sync::Mutex::new(Report::default());
@@ -197,29 +259,10 @@ pub fn library(readers: usize, writers: usize, writes_each: usize, linger: Durat
                         break;
                     }
                     let _share = lock.read();
-                    let now = readers_inside.fetch_add(1, SeqCst) + 1;
-                    mine.most_readers = mine.most_readers.max(now);
-                    if writers_inside.load(SeqCst) != 0 {
-                        mine.clashes += 1;
-                    }
-                    let first = pages[0].load(SeqCst);
-                    let give_up = Instant::now() + linger;
-                    while readers_inside.load(SeqCst) < 2 && Instant::now() < give_up {
-                        thread::yield_now();
-                    }
-                    if pages[1].load(SeqCst) != first {
-                        mine.torn_reads += 1;
-                    }
-                    mine.reads += 1;
+                    document.read(&mut mine, |d| d.await_company(linger));
                     mine.reads_while_writing += usize::from(writing);
-                    readers_inside.fetch_sub(1, SeqCst);
                 }
-                let mut r = report.lock().unwrap();
-                r.reads += mine.reads;
-                r.reads_while_writing += mine.reads_while_writing;
-                r.most_readers = r.most_readers.max(mine.most_readers);
-                r.torn_reads += mine.torn_reads;
-                r.clashes += mine.clashes;
+                report.lock().unwrap().absorb(&mine);
             });
         }
         for _ in 0..writers {
@@ -227,21 +270,10 @@ pub fn library(readers: usize, writers: usize, writes_each: usize, linger: Durat
                 let mut mine = Report::default();
                 for _ in 0..writes_each {
                     let _alone = lock.write();
-                    if writers_inside.fetch_add(1, SeqCst) != 0 || readers_inside.load(SeqCst) != 0
-                    {
-                        mine.clashes += 1;
-                    }
-                    let next = pages[0].load(SeqCst) + 1;
-                    pages[0].store(next, SeqCst);
-                    thread::yield_now();
-                    pages[1].store(next, SeqCst);
-                    mine.writes += 1;
-                    writers_inside.fetch_sub(1, SeqCst);
+                    document.write(&mut mine);
                 }
                 writers_left.fetch_sub(1, SeqCst);
-                let mut r = report.lock().unwrap();
-                r.writes += mine.writes;
-                r.clashes += mine.clashes;
+                report.lock().unwrap().absorb(&mine);
             });
         }
     });
