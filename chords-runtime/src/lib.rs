@@ -60,6 +60,9 @@
 //!   synchronous term), or the oldest queued call of its first synchronous
 //!   term, whose caller runs it (the **runner**). A caller that reserves a
 //!   chord with its own call, not queued, keeps it.
+//! - To **pass** (or rob): a caller that has not queued takes a chord handed
+//!   to a queued caller that has not claimed it yet, and runs it with its own
+//!   call; the robbed call waits again in its place.
 //! - **run**: the body **takes** its messages (the oldest ones still there),
 //!   computes, and **replies** to each call.
 //! - To **fire** a chord is all three.
