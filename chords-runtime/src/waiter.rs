@@ -231,14 +231,19 @@ impl Waiter {
     ///
     /// A caller's own thread is running (here), not parked, and looks at the
     /// status before it parks: it needs no unpark. After the store, the
-    /// waiter is not touched: a thread's own call holds it only by
-    /// a borrowed [`Hold`], which the caller may end as soon as it sees the
-    /// status; its thread handle is cloned first.
+    /// waiter may go unless the firing's hold is `counted`: a thread's own
+    /// call holds it only by a borrowed [`Hold`], which the caller may end
+    /// as soon as it sees the status; its thread handle is cloned first.
     #[inline]
-    fn signal(&self, word: u64) {
+    fn signal(&self, word: u64, counted: bool) {
         match &self.target {
             Target::Thread(_, mark) if *mark == thread_mark() => {
                 self.state.store(word, Ordering::Release);
+            }
+            Target::Thread(thread, _) if counted => {
+                self.state.store(word, Ordering::Release);
+                count(Event::Unpark);
+                thread.unpark();
             }
             Target::Thread(thread, _) => {
                 let thread = thread.clone();
@@ -740,6 +745,11 @@ impl Hold {
         Hold(NonNull::from(waiter))
     }
 
+    /// Whether the hold counts a reference (the waiter outlives it).
+    fn is_counted(&self) -> bool {
+        self.0.as_ptr().addr() & SHARED != 0
+    }
+
     fn pointer(&self) -> *const Waiter {
         self.0.as_ptr().map_addr(|a| a & !SHARED)
     }
@@ -764,7 +774,7 @@ impl Deref for Hold {
 
 impl Drop for Hold {
     fn drop(&mut self) {
-        if self.0.as_ptr().addr() & SHARED != 0 {
+        if self.is_counted() {
             // SAFETY: a shared hold's pointer came from `Arc::into_raw`, and
             // this drop gives back the reference it counted, once.
             drop(unsafe { Arc::from_raw(self.pointer()) });
@@ -805,7 +815,8 @@ impl TakenCall {
             return false;
         }
         self.waiter.chord.store(chord as u32, Ordering::Relaxed);
-        self.waiter.signal(word(self.generation(), HANDED));
+        self.waiter
+            .signal(word(self.generation(), HANDED), self.waiter.is_counted());
         true
     }
 
@@ -865,7 +876,8 @@ impl TakenCall {
             unsafe { (*slot).with_mut(|slot| *slot = Some(value)) };
         }
         self.waiter.chord.store(chord, Ordering::Relaxed);
-        self.waiter.signal(word(self.generation(), status));
+        self.waiter
+            .signal(word(self.generation(), status), self.waiter.is_counted());
     }
 }
 
