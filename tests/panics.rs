@@ -357,3 +357,55 @@ fn using_a_channel_of_another_join_panics() {
     other.send(foreign_put, 2);
     assert_eq!((join.call(get, ()), other.call(foreign_get, ())), (1, 2));
 }
+
+/// A result that counts its drops.
+#[derive(Debug)]
+struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_body_that_sends_its_reply_away_and_panics_unwinds_after_the_reply_ends() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let mut b = Join::builder();
+    let go = b.asynchronous::<()>("go");
+    let get = b.synchronous::<(), Counted>("get");
+    let dropped = Arc::new(AtomicUsize::new(0));
+    // The replying thread waits for the caller to have unwound, or at most
+    // a while: the caller must not unwind before the reply has ended.
+    let (unwound_tx, unwound_rx) = mpsc::channel::<()>();
+    let unwound_rx = Mutex::new(Some(unwound_rx));
+    let (sent_tx, sent_rx) = mpsc::channel::<()>();
+    let d = Arc::clone(&dropped);
+    b.when(get)
+        .and(go)
+        .named("hasty")
+        .then(move |(((), r), ())| {
+            let d = Arc::clone(&d);
+            let unwound = unwound_rx.lock().unwrap().take().unwrap();
+            let sent = sent_tx.clone();
+            std::thread::spawn(move || {
+                let _ = unwound.recv_timeout(Duration::from_millis(300));
+                r.send(Counted(d));
+                sent.send(()).unwrap();
+            });
+            panic::panic_any(Boom(7));
+        });
+    let join = b.build().unwrap();
+    join.send(go, ());
+    let payload = panic::catch_unwind(AssertUnwindSafe(|| join.call(get, ()))).unwrap_err();
+    assert_eq!(payload.downcast_ref::<Boom>(), Some(&Boom(7)));
+    // The call ended before the caller left it: the result was written
+    // into the call and dropped with it.
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    let _ = unwound_tx.send(());
+    sent_rx.recv().unwrap();
+    assert_eq!(join.waiting(go), 0);
+}

@@ -171,3 +171,32 @@ fn an_awaited_call_whose_reply_goes_elsewhere_does_not_block_its_poll() {
     reply.send(7);
     assert_eq!(worker_call.as_mut().poll(&mut cx), Poll::Ready(7));
 }
+
+/// A thread whose call runs the body itself, and whose reply the body hands
+/// to another caller, waits for that caller to send it, whether it is sent
+/// before or after the body returns (the caller then parks until it is).
+#[test]
+fn a_thread_call_whose_reply_goes_elsewhere_waits_for_it() {
+    let mut b = chords::Join::builder();
+    let boss = b.synchronous::<(), chords::Reply<u32>>("boss");
+    let worker = b.synchronous::<u32, u32>("worker");
+    b.when(boss)
+        .and(worker)
+        .then(|(((), to_boss), (_, to_worker))| to_boss.send(to_worker));
+    let join = b.build().unwrap();
+    for round in 0..200u32 {
+        let j = join.clone();
+        let boss_thread = thread::spawn(move || {
+            let reply = j.call(boss, ());
+            if round % 2 == 0 {
+                thread::yield_now();
+            }
+            reply.send(round);
+        });
+        // Either thread may fire the chord; the worker's result is the
+        // boss's to send in both cases.
+        assert_eq!(join.call(worker, round), round);
+        boss_thread.join().unwrap();
+    }
+    assert_eq!((join.waiting(boss), join.waiting(worker)), (0, 0));
+}

@@ -10,7 +10,7 @@
 
 use crate::channel_state::ChannelState;
 use crate::tables::TermSpec;
-use crate::waiter::TakenCall;
+use crate::waiter::Taken;
 
 /// A chord being fired: its reserved messages, as its terms take them.
 ///
@@ -30,7 +30,7 @@ pub struct Firing<'a> {
 pub(crate) struct Own {
     pub(crate) channel: u32,
     pub(crate) position: u32,
-    pub(crate) call: Option<TakenCall>,
+    pub(crate) call: Option<Taken>,
 }
 
 impl<'a> Firing<'a> {
@@ -51,6 +51,7 @@ impl<'a> Firing<'a> {
     }
 
     /// Brings the caller's own call into the firing.
+    #[inline]
     pub(crate) fn bring(&mut self, own: Own) {
         self.own = Some(own);
     }
@@ -77,13 +78,14 @@ impl<'a> Firing<'a> {
 
     /// The `i`-th call of a synchronous term: the caller's own, or the
     /// oldest queued call still waiting.
-    pub(crate) fn call(&mut self, term: TermSpec, i: u32) -> TakenCall {
+    #[inline]
+    pub(crate) fn call(&mut self, term: TermSpec, i: u32) -> Taken {
         let position = term.offset + i;
         if let Some(own) = &mut self.own {
             if own.channel == term.channel && own.position == position {
                 return own.call.take().expect("own call taken twice");
             }
         }
-        self.channels[term.channel as usize].calls().take_reserved()
+        Taken::Queued(self.channels[term.channel as usize].calls().take_reserved())
     }
 }

@@ -73,6 +73,9 @@
 //!   queue holds, the **taken call** a firing owns, and the [`Reply`] a body
 //!   sends. An **orphan** is a call whose future was dropped after a firing
 //!   counted on it: the firing keeps its argument and drops its result.
+//! - An **own call** is a thread's call that runs its chord's body itself
+//!   (reserved at once, or claimed when handed over): it needs no waiter,
+//!   and its reply writes straight to its stack.
 //!
 //! Modules call only downward, in these layers (top first):
 //!
@@ -94,7 +97,7 @@
 //!  channel_state   one channel: counter, queue, members
 //!  tables          the chord tables, derived once (also for the macro)
 //!  ─────────────────────────────────────────────────────────────────────────────────
-//!  count  calls  waiter  atomic_waker            the lock-free pieces
+//!  count  calls  waiter  own_call  atomic_waker  the lock-free pieces
 //!  stats                                         counting, in a counting build
 //!  payloads  fifo  epoch
 //!  channel  error  sync                          handles, errors, std or loom
@@ -126,6 +129,7 @@ mod firing;
 mod generated;
 mod join;
 mod matcher;
+mod own_call;
 pub mod pattern;
 mod payloads;
 mod queued;

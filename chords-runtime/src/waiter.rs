@@ -15,6 +15,10 @@
 //! - a [`TakenCall`]: the call once a firing owns it; it becomes the body's
 //!   [`Reply`].
 //!
+//! A thread's call that runs its chord's body itself (an *own call*) has no
+//! waiter: its reply writes to its stack (`own_call.rs`). A [`Reply`] goes to
+//! one or the other.
+//!
 //! Status of a waiter (who moves it):
 //! - `WAITING`: queued in its channel and counted there (the caller publishes it).
 //! - `TAKEN`: a firing owns the call (a firing wins it by CAS from `WAITING`;
@@ -51,12 +55,11 @@
 use std::any::Any;
 
 use std::marker::PhantomData;
-use std::ops::Deref;
-use std::ptr::NonNull;
 use std::task::Waker;
 use std::time::Instant;
 
 use crate::atomic_waker::AtomicWaker;
+use crate::own_call::{OwnAnswer, OwnTaken};
 use crate::stats::{count, Event};
 use crate::sync::{thread, Arc, AtomicPtr, AtomicU32, AtomicU64, Backoff, Ordering, UnsafeCell};
 
@@ -134,9 +137,8 @@ impl<A, R> Slot<A, R> {
 
 /// Whom a waiter wakes.
 enum Target {
-    /// A thread parked in [`Waiter::wait`], and the address of its
-    /// [`thread_mark`], to know it from others without a system call.
-    Thread(thread::Thread, usize),
+    /// A thread parked in [`Waiter::wait`].
+    Thread(thread::Thread),
     /// A task whose future polls the waiter.
     Task(AtomicWaker),
 }
@@ -186,14 +188,14 @@ loom::thread_local! {
 /// The address of a per-thread variable: it tells the running thread from
 /// every other thread alive (cheaper than asking for a `ThreadId`).
 #[inline]
-fn thread_mark() -> usize {
+pub(crate) fn thread_mark() -> usize {
     MARK.with(|mark| mark as *const u8 as usize)
 }
 
 impl Target {
     /// The running thread.
     fn thread() -> Self {
-        Target::Thread(thread::current(), thread_mark())
+        Target::Thread(thread::current())
     }
 }
 
@@ -228,34 +230,22 @@ impl Waiter {
     }
 
     /// Publishes `word` (a status with its generation) and wakes the caller.
-    ///
-    /// A caller's own thread is running (here), not parked, and looks at the
-    /// status before it parks: it needs no unpark. After the store, the
-    /// waiter may go unless the firing's hold is `counted`: a thread's own
-    /// call holds it only by a borrowed [`Hold`], which the caller may end
-    /// as soon as it sees the status; its thread handle is cloned first.
     #[inline]
-    fn signal(&self, word: u64, counted: bool) {
+    fn signal(&self, word: u64) {
+        self.state.store(word, Ordering::Release);
+        count(Event::Unpark);
         match &self.target {
-            Target::Thread(_, mark) if *mark == thread_mark() => {
-                self.state.store(word, Ordering::Release);
-            }
-            Target::Thread(thread, _) if counted => {
-                self.state.store(word, Ordering::Release);
-                count(Event::Unpark);
-                thread.unpark();
-            }
-            Target::Thread(thread, _) => {
-                let thread = thread.clone();
-                self.state.store(word, Ordering::Release);
-                count(Event::Unpark);
-                thread.unpark();
-            }
-            Target::Task(waker) => {
-                self.state.store(word, Ordering::Release);
-                count(Event::Unpark);
-                waker.wake();
-            }
+            Target::Thread(thread) => thread.unpark(),
+            Target::Task(waker) => waker.wake(),
+        }
+    }
+
+    /// Unparks the thread of a thread's waiter (one lent to an own call's
+    /// reply, see `own_call.rs`).
+    pub(crate) fn unpark(&self) {
+        match &self.target {
+            Target::Thread(thread) => thread.unpark(),
+            Target::Task(_) => unreachable!("a task's waiter lent to a thread's call"),
         }
     }
 
@@ -453,21 +443,14 @@ impl Caller {
         (call, generation)
     }
 
-    /// Starts a call whose thread reserved a chord for it: already taken.
-    ///
-    /// A thread's call lends the firing its waiter without counting a
-    /// reference (a borrowed [`Hold`]); a task's call shares it, since its
-    /// future may be dropped while the body runs.
+    /// Starts a task's call whose future reserved a chord for it: already
+    /// taken. (A thread's call of that kind needs no waiter: see
+    /// `own_call.rs`.)
     pub(crate) fn own<A, R>(&self, slot: &Slot<A, R>) -> (TakenCall, u64) {
         let waiter = self.waiter();
         let generation = waiter.begin(slot, TAKEN);
-        let waiter = if waiter.wakes_task() {
-            Hold::shared(Arc::clone(waiter))
-        } else {
-            Hold::borrowed(waiter)
-        };
         let taken = TakenCall {
-            waiter,
+            waiter: Arc::clone(waiter),
             taken: word(generation, TAKEN),
         };
         (taken, generation)
@@ -683,7 +666,7 @@ impl Call {
                 .is_ok()
             {
                 return Some(TakenCall {
-                    waiter: Hold::shared(self.waiter),
+                    waiter: self.waiter,
                     taken,
                 });
             }
@@ -717,74 +700,9 @@ impl Call {
     }
 }
 
-/// A firing's hold on the waiter of a call it took: one pointer, whose low
-/// bit says which kind of hold it is (a `Waiter` is aligned to 8).
-///
-/// - **Shared**: a counted reference, as from [`Arc::into_raw`]: a queued
-///   call's, or a task's own call's (its future, and the caller's share,
-///   may go while the body runs).
-/// - **Borrowed**: a thread's own call's waiter, not counted: the thread
-///   does not return from the call, nor give its [`Caller`] (which holds the
-///   waiter) back, before the status word says the call ended, and the
-///   firing touches the waiter last in the store that says it
-///   ([`Waiter::signal`]).
-struct Hold(NonNull<Waiter>);
-
-/// The low bit of a [`Hold`]: a counted reference.
-const SHARED: usize = 1;
-
-impl Hold {
-    fn shared(waiter: Arc<Waiter>) -> Self {
-        let raw = Arc::into_raw(waiter).cast_mut();
-        // SAFETY: `into_raw` gives a non-null pointer to an aligned waiter;
-        // setting its low bit keeps it non-null.
-        Hold(unsafe { NonNull::new_unchecked(raw.map_addr(|a| a | SHARED)) })
-    }
-
-    fn borrowed(waiter: &Waiter) -> Self {
-        Hold(NonNull::from(waiter))
-    }
-
-    /// Whether the hold counts a reference (the waiter outlives it).
-    fn is_counted(&self) -> bool {
-        self.0.as_ptr().addr() & SHARED != 0
-    }
-
-    fn pointer(&self) -> *const Waiter {
-        self.0.as_ptr().map_addr(|a| a & !SHARED)
-    }
-}
-
-// SAFETY: a `Hold` is a shared reference to a `Sync` waiter (counted or
-// borrowed for the call's length, see `Hold`): it may move to, and be used
-// on, another thread, as a reply sent from elsewhere is.
-unsafe impl Send for Hold {}
-
-impl Deref for Hold {
-    type Target = Waiter;
-
-    #[inline]
-    fn deref(&self) -> &Waiter {
-        // SAFETY: a shared hold keeps the waiter alive; a borrowed one's
-        // waiter lives until the call ends, and the firing derefs it no more
-        // after it ends the call (see `Hold`).
-        unsafe { &*self.pointer() }
-    }
-}
-
-impl Drop for Hold {
-    fn drop(&mut self) {
-        if self.is_counted() {
-            // SAFETY: a shared hold's pointer came from `Arc::into_raw`, and
-            // this drop gives back the reference it counted, once.
-            drop(unsafe { Arc::from_raw(self.pointer()) });
-        }
-    }
-}
-
 /// A synchronous call owned by a firing.
 pub(crate) struct TakenCall {
-    waiter: Hold,
+    waiter: Arc<Waiter>,
     /// The status word it was taken with: its generation, and the `ORPHAN`
     /// flag if its future was dropped (the argument is in the waiter, and no
     /// one waits for the result).
@@ -815,8 +733,7 @@ impl TakenCall {
             return false;
         }
         self.waiter.chord.store(chord as u32, Ordering::Relaxed);
-        self.waiter
-            .signal(word(self.generation(), HANDED), self.waiter.is_counted());
+        self.waiter.signal(word(self.generation(), HANDED));
         true
     }
 
@@ -852,12 +769,7 @@ impl TakenCall {
             }
             arg
         };
-        let reply = Reply {
-            taken: Some(self),
-            chord: chord as u32,
-            _result: PhantomData,
-        };
-        (arg, reply)
+        (arg, Reply::new(To::Waiter(self, chord as u32)))
     }
 
     /// Ends the call with `status`, the chord's index, and `result` (written
@@ -876,8 +788,7 @@ impl TakenCall {
             unsafe { (*slot).with_mut(|slot| *slot = Some(value)) };
         }
         self.waiter.chord.store(chord, Ordering::Relaxed);
-        self.waiter
-            .signal(word(self.generation(), status), self.waiter.is_counted());
+        self.waiter.signal(word(self.generation(), status));
     }
 }
 
@@ -904,38 +815,93 @@ impl TakenCall {
 /// assert_eq!(t.join().unwrap(), "from right");
 /// ```
 pub struct Reply<R> {
-    taken: Option<TakenCall>,
-    chord: u32,
+    to: Option<To>,
     _result: PhantomData<fn(R)>,
 }
 
+/// Where a reply goes.
+enum To {
+    /// A queued call, or a task's own call: through its waiter, which also
+    /// learns the chord's index (to name it if the call fails).
+    Waiter(TakenCall, u32),
+    /// A thread's own call: straight to its caller's stack (whose caller
+    /// knows the chord).
+    Own(OwnAnswer),
+}
+
 impl<R> Reply<R> {
+    fn new(to: To) -> Self {
+        Reply {
+            to: Some(to),
+            _result: PhantomData,
+        }
+    }
+
     /// Sends `value` to the waiting caller, which returns it from its call.
     /// If the caller was an awaited call whose future has been dropped, the
     /// value is dropped here.
+    #[inline]
     pub fn send(mut self, value: R) {
-        let taken = self.taken.take().expect("a reply is sent once");
-        taken.end(DONE, self.chord, Some(value));
+        self.end(Some(value));
+    }
+
+    /// Ends the call: with `result`, or as failed (the body panicked, or
+    /// dropped the reply unsent).
+    #[inline]
+    fn end(&mut self, result: Option<R>) {
+        match self.to.take() {
+            // SAFETY: the reply was made for a call of result type `R`
+            // (`Taken::split`'s contract).
+            Some(To::Own(answer)) => unsafe { answer.end(result) },
+            Some(To::Waiter(taken, chord)) => {
+                let status = match result {
+                    Some(_) => DONE,
+                    None if std::thread::panicking() => PANICKED,
+                    None => NO_REPLY,
+                };
+                taken.end(status, chord, result);
+            }
+            None => {}
+        }
     }
 }
 
 impl<R> Drop for Reply<R> {
     fn drop(&mut self) {
-        if let Some(taken) = self.taken.take() {
-            let status = if std::thread::panicking() {
-                PANICKED
-            } else {
-                NO_REPLY
-            };
-            taken.end::<R>(status, self.chord, None);
-        }
+        self.end(None);
     }
 }
 
 impl<R> std::fmt::Debug for Reply<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reply")
-            .field("sent", &self.taken.is_none())
+            .field("sent", &self.to.is_none())
             .finish()
+    }
+}
+
+/// A synchronous call a firing took, to give its body as an argument and
+/// a [`Reply`]: a queued call (or a task's own), or a thread's own call.
+pub(crate) enum Taken {
+    Queued(TakenCall),
+    Own(OwnTaken),
+}
+
+impl Taken {
+    /// Moves the argument out and returns the handle that will carry the reply.
+    ///
+    /// # Safety
+    /// `A` and `R` must be the argument and result types of the call's channel.
+    #[inline]
+    pub(crate) unsafe fn split<A: 'static, R>(self, chord: usize) -> (A, Reply<R>) {
+        match self {
+            // SAFETY: forwarded from our caller.
+            Taken::Queued(taken) => unsafe { taken.split(chord) },
+            Taken::Own(own) => {
+                // SAFETY: forwarded from our caller.
+                let (arg, answer) = unsafe { own.split::<A>() };
+                (arg, Reply::new(To::Own(answer)))
+            }
+        }
     }
 }
