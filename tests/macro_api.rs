@@ -45,9 +45,7 @@ mod shapes {
         /// The user's own constructor: only `Default` is generated beside it.
         pub(crate) fn new(initial: impl IntoIterator<Item = (K, V)>) -> Self {
             let store = Self::default();
-            for (k, v) in initial {
-                store.put(k, v);
-            }
+            store.put_all(initial);
             store
         }
 

@@ -192,6 +192,71 @@ fn eager_sync_caller_returns_when_its_message_arrives() {
     assert_eq!((join.waiting(get), join.waiting(put)), (0, 0));
 }
 
+#[test]
+fn eager_batch_arrives_at_once_and_fires_the_first_declared_chord_first() {
+    let mut b = Join::builder();
+    let put = b.asynchronous::<u32>("put");
+    let get = b.synchronous::<(), u32>("get");
+    let pair = b.synchronous::<(), (u32, u32)>("pair");
+    b.when(pair)
+        .and(put.times::<2>())
+        .named("pair")
+        .then(|(((), r), [x, y])| r.send((x, y)));
+    b.when(get)
+        .and(put)
+        .named("deliver")
+        .then(|(((), r), n)| r.send(n));
+    let join = b.build().unwrap();
+
+    // A `pair` and a `get` wait. Sent one by one, 1 would fire `deliver`
+    // before 2 is there; sent as a batch, both are there at once, and
+    // `pair`, declared first, fires.
+    let paired = spawn_queued(&join, pair, 1, move |j| j.call(pair, ()));
+    let got = spawn_queued(&join, get, 1, move |j| j.call(get, ()));
+    join.send_all(put, [1, 2]);
+    assert_eq!(
+        (join.waiting(put), join.waiting(get), join.waiting(pair)),
+        (0, 1, 0)
+    );
+    assert_eq!(paired.join().unwrap(), (1, 2));
+    join.send(put, 3);
+    assert_eq!(got.join().unwrap(), 3);
+
+    // With no caller the batch waits, in order; an empty batch is no send.
+    join.send_all(put, 5..8);
+    join.send_all(put, []);
+    assert_eq!(join.waiting(put), 3);
+    assert_eq!(join.call(pair, ()), (5, 6));
+    assert_eq!(join.call(get, ()), 7);
+
+    // A batch whose iterator panics sends what it gave before.
+    let caller = spawn_queued(&join, get, 1, move |j| j.call(get, ()));
+    let panicking = (10..).map(|n| if n < 12 { n } else { panic!("no more") });
+    let sent = std::panic::catch_unwind(|| join.send_all(put, panicking));
+    assert!(sent.is_err());
+    assert_eq!(caller.join().unwrap(), 10);
+    assert_eq!(join.waiting(put), 1);
+    assert_eq!(join.call(get, ()), 11);
+}
+
+#[test]
+fn eager_batch_answers_every_waiting_caller_it_can_each_message_once() {
+    let mut b = Join::builder();
+    let put = b.asynchronous::<u32>("put");
+    let get = b.synchronous::<(), u32>("get");
+    b.when(get).and(put).then(|(((), r), n)| r.send(n));
+    let join = b.build().unwrap();
+    let callers: Vec<_> = (1..=5)
+        .map(|queued| spawn_queued(&join, get, queued, move |j| j.call(get, ())))
+        .collect();
+    join.send_all(put, 0..8);
+    let mut got: Vec<u32> = callers.into_iter().map(|c| c.join().unwrap()).collect();
+    got.sort_unstable();
+    assert_eq!(got, [0, 1, 2, 3, 4], "the five oldest, each once");
+    assert_eq!((join.waiting(put), join.waiting(get)), (3, 0));
+    assert_eq!([0; 3].map(|_| join.call(get, ())), [5, 6, 7]);
+}
+
 // ---------------------------------------------------------------------------
 // Priority: when one arrival enables several chords, the first declared fires.
 

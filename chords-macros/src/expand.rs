@@ -515,19 +515,52 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
     match channel.kind {
         Kind::Async => {
             let members = members_name(name);
-            let body = body(
+            let send = body(
                 quote!(::chords::__private::send(&self.__join, self.#field, #message, Self::#members)),
             );
-            vec![(
-                unraw(name),
-                quote! {
-                    #(#attrs)*
-                    #allow
-                    #vis fn #name(&self, #(#names: #types),*) {
-                        #body
-                    }
-                },
-            )]
+            let name_str = unraw(name);
+            let all_name = format_ident!("{}_all", name, span = name.span());
+            let msgs = fresh(channel, "msgs");
+            let msg = channel.message_type();
+            // A stub takes anything: the message type may be what is wrong.
+            let (msgs_ty, send_all) = if real {
+                (
+                    quote!(impl ::core::iter::IntoIterator<Item = #msg>),
+                    quote!(::chords::__private::send_all(&self.__join, self.#field, #msgs, Self::#members)),
+                )
+            } else {
+                (
+                    quote!(impl ::core::marker::Sized),
+                    quote!(::core::unreachable!()),
+                )
+            };
+            let all_doc = format!(
+                " Sends every message of `{msgs}` on [`{name_str}`](Self::{name_str}), in \
+                 order, as one batch: they arrive at one instant (counted in one atomic \
+                 step), and every chord they enable fires, first declared first."
+            );
+            vec![
+                (
+                    name_str.clone(),
+                    quote! {
+                        #(#attrs)*
+                        #allow
+                        #vis fn #name(&self, #(#names: #types),*) {
+                            #send
+                        }
+                    },
+                ),
+                (
+                    format!("{name_str}_all"),
+                    quote! {
+                        #[doc = #all_doc]
+                        #[allow(dead_code, unused_variables)]
+                        #vis fn #all_name(&self, #msgs: #msgs_ty) {
+                            #send_all
+                        }
+                    },
+                ),
+            ]
         }
         Kind::Sync => {
             let args = channel.message_type();

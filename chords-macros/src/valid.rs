@@ -62,28 +62,28 @@ fn names(input: &Input, errors: &mut Errors) {
                 format!("the channel `{name}` clashes with {what}: rename this channel")
             };
             errors.push(syn::Error::new_spanned(&channel.name, message));
-        } else {
-            taken.insert(name.clone(), format!("the channel `{name}`"));
+            // Its generated names clash as it does: one error is enough.
+            continue;
         }
-        if channel.kind == Kind::Sync {
-            for generated in sync_method_names(&name) {
-                if let Some(what) = taken.get(&generated) {
-                    errors.push(syn::Error::new_spanned(
-                        &channel.name,
-                        format!(
-                            "the synchronous channel `{name}` generates a method `{generated}`, \
-                             which clashes with {what}: rename one of them"
-                        ),
-                    ));
-                } else {
-                    taken.insert(
-                        generated.clone(),
-                        format!(
-                            "the method `{generated}` generated for the synchronous channel \
-                             `{name}`"
-                        ),
-                    );
-                }
+        taken.insert(name.clone(), format!("the channel `{name}`"));
+        let kind = match channel.kind {
+            Kind::Sync => "synchronous",
+            Kind::Async => "asynchronous",
+        };
+        for generated in generated_method_names(channel.kind, &name) {
+            if let Some(what) = taken.get(&generated) {
+                errors.push(syn::Error::new_spanned(
+                    &channel.name,
+                    format!(
+                        "the {kind} channel `{name}` generates a method `{generated}`, \
+                         which clashes with {what}: rename one of them"
+                    ),
+                ));
+            } else {
+                taken.insert(
+                    generated.clone(),
+                    format!("the method `{generated}` generated for the {kind} channel `{name}`"),
+                );
             }
         }
     }
@@ -121,14 +121,17 @@ fn names(input: &Input, errors: &mut Errors) {
     }
 }
 
-/// The methods a synchronous channel `name` generates besides `name`.
-pub fn sync_method_names(name: &str) -> [String; 4] {
-    [
-        format!("try_{name}"),
-        format!("{name}_timeout"),
-        format!("{name}_deadline"),
-        format!("{name}_async"),
-    ]
+/// The methods a channel `name` of `kind` generates besides `name`.
+pub fn generated_method_names(kind: Kind, name: &str) -> Vec<String> {
+    match kind {
+        Kind::Sync => vec![
+            format!("try_{name}"),
+            format!("{name}_timeout"),
+            format!("{name}_deadline"),
+            format!("{name}_async"),
+        ],
+        Kind::Async => vec![format!("{name}_all")],
+    }
 }
 
 /// Checks one chord's pattern against the channels; returns the messages it

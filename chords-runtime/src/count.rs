@@ -67,9 +67,15 @@ impl Count {
     /// that [`consume`](Count::consume) took.
     #[inline]
     pub(crate) fn add_one(&self) {
-        let before = self.0.fetch_add(1, SeqCst);
+        self.add(1);
+    }
+
+    /// Counts `n` more messages at once (after they were queued).
+    #[inline]
+    pub(crate) fn add(&self, n: u32) {
+        let before = self.0.fetch_add(n as u64, SeqCst);
         assert!(
-            available(before) < u32::MAX,
+            available(before) <= u32::MAX - n,
             "more than u32::MAX messages queued on one channel"
         );
     }

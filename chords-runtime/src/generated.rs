@@ -34,6 +34,17 @@ pub fn send<T: Send + 'static>(join: &Join, channel: AsyncChannel<T>, msg: T, me
     resolve(join, members);
 }
 
+/// [`Join::send_all`], with the chords of `channel` given as constants.
+#[inline]
+pub fn send_all<T: Send + 'static>(
+    join: &Join,
+    channel: AsyncChannel<T>,
+    msgs: impl IntoIterator<Item = T>,
+    members: &[Member],
+) {
+    crate::resolve::send_all(join, channel, msgs, members);
+}
+
 /// Reserves the first declared of `members`, the chords of `channel`, that a
 /// call of `channel` completes with messages already queued, without queuing
 /// the call. `None` if none can fire now.

@@ -13,7 +13,7 @@ use crate::call::{call, Patience};
 use crate::channel::{AsyncChannel, Channel, SyncChannel};
 use crate::error::{TimeoutError, TryCallError};
 use crate::reserved::Reserved;
-use crate::resolve::resolve;
+use crate::resolve::{self, resolve};
 use crate::state::{Join, State};
 
 impl Join {
@@ -41,6 +41,37 @@ impl Join {
     pub fn send<T: Send + 'static>(&self, channel: AsyncChannel<T>, msg: T) {
         let channel = self.state.enqueue(channel, msg);
         resolve(self, &channel.members);
+    }
+
+    /// Sends every message of `msgs` on an asynchronous channel, in order, as
+    /// one batch: they are queued, then counted together in one atomic step,
+    /// so they arrive at one instant, and every chord they enable fires,
+    /// first declared first, with the oldest messages. (Sent one by one, an
+    /// earlier message could fire a chord before the later ones arrive.)
+    /// Never blocks and never runs a chord's body on this thread.
+    ///
+    /// ```
+    /// let mut b = chords_runtime::Join::builder();
+    /// let token = b.asynchronous::<()>("token");
+    /// let enter = b.synchronous::<(), ()>("enter");
+    /// b.when(enter).and(token).then(|(((), r), ())| r.send(()));
+    /// let room = b.build().unwrap();
+    /// room.send_all(token, [(); 3]);
+    /// assert_eq!(room.waiting(token), 3);
+    /// room.call(enter, ());
+    /// assert_eq!(room.waiting(token), 2);
+    /// ```
+    ///
+    /// # Panics
+    /// If `channel` belongs to another `Join`. If the iterator panics, the
+    /// messages it gave before are sent.
+    pub fn send_all<T: Send + 'static>(
+        &self,
+        channel: AsyncChannel<T>,
+        msgs: impl IntoIterator<Item = T>,
+    ) {
+        let index = self.state.check(&channel);
+        resolve::send_all(self, channel, msgs, &self.state.channels[index].members);
     }
 
     /// Calls a synchronous channel: blocks until a chord that holds the call

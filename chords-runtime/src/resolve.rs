@@ -1,6 +1,8 @@
 //! What an arrival sets off: the matcher reserves the chords it enabled, and
 //! each reserved chord is handed over to where its body runs.
 
+use crate::channel::AsyncChannel;
+use crate::channel_state::ChannelState;
 use crate::executor;
 use crate::matcher::{self, Reservation};
 use crate::state::Join;
@@ -15,10 +17,74 @@ pub(crate) fn resolve<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
     join: &Join,
     members: &[Member<S, I>],
 ) {
-    match matcher::first_enabled(&join.state, members) {
-        Reservation::Reserved(chord) => hand_over(join, chord),
-        Reservation::NotReady => {}
-        Reservation::Conflict => rescan(join),
+    resolve_arrivals(join, members, 1);
+}
+
+/// `n` messages were counted at once on a channel whose chords are
+/// `members`: resolves as `n` arrivals one after another would, each
+/// reserving the first chord enabled then, and stops at the first that
+/// finds none (the later ones would find none either).
+#[inline(always)]
+fn resolve_arrivals<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
+    join: &Join,
+    members: &[Member<S, I>],
+    n: u32,
+) {
+    for _ in 0..n {
+        match matcher::first_enabled(&join.state, members) {
+            Reservation::Reserved(chord) => hand_over(join, chord),
+            Reservation::NotReady => return,
+            Reservation::Conflict => return rescan(join),
+        }
+    }
+}
+
+/// Sends every message of `msgs` on `channel` (checked to be `join`'s),
+/// whose chords are `members`, as one batch: each is queued, then all are
+/// counted with one atomic step and resolved. If the iterator panics, the
+/// messages it gave before are counted and resolved all the same.
+pub(crate) fn send_all<T: Send + 'static, S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
+    join: &Join,
+    channel: AsyncChannel<T>,
+    msgs: impl IntoIterator<Item = T>,
+    members: &[Member<S, I>],
+) {
+    /// Messages queued and not yet counted; counted and resolved when
+    /// dropped.
+    struct Batch<'a, S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>> {
+        join: &'a Join,
+        channel: &'a ChannelState,
+        members: &'a [Member<S, I>],
+        queued: u32,
+    }
+    impl<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>> Drop for Batch<'_, S, I> {
+        fn drop(&mut self) {
+            self.channel.count.add(self.queued);
+            resolve_arrivals(self.join, self.members, self.queued);
+        }
+    }
+    let state = &join.state;
+    let channel = &state.channels[state.check(&channel)];
+    let payloads = channel.payloads::<T>();
+    let mut msgs = msgs.into_iter();
+    // Batches of at most `u32::MAX`: the counter holds no more, and says so.
+    loop {
+        let mut batch = Batch {
+            join,
+            channel,
+            members,
+            queued: 0,
+        };
+        for msg in msgs.by_ref() {
+            payloads.push(msg);
+            batch.queued += 1;
+            if batch.queued == u32::MAX {
+                break;
+            }
+        }
+        if batch.queued < u32::MAX {
+            return;
+        }
     }
 }
 

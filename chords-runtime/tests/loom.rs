@@ -272,6 +272,23 @@ fn loom_own_call_answered_from_another_thread() {
     });
 }
 
+/// A batch of two puts races a caller that may be queued or not, then this
+/// thread calls too: each caller gets one of the batch's values, each value
+/// goes once, and nothing is left waiting.
+#[test]
+fn loom_batch_send_answers_each_caller_once() {
+    loom::model(|| {
+        let (join, put, get) = buffer();
+        let j = join.clone();
+        let caller = thread::spawn(move || j.call(get, 0));
+        join.send_all(put, [1, 2]);
+        let mut got = [join.call(get, 0), caller.join().unwrap()];
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+        assert_eq!((join.waiting(put), join.waiting(get)), (0, 0));
+    });
+}
+
 /// A caller of `get` (parked or not) gets the value a concurrent `put` sends.
 #[test]
 fn loom_async_send_completes_parked_caller() {

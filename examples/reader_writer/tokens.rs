@@ -5,7 +5,7 @@
 //! shared()    & token()         => (a reader holds a token)
 //! exclusive() & [token(); 32]   => (the writer holds them all)
 //! release_shared()              => token()
-//! release_exclusive()           => token() x 32
+//! release_exclusive()           => token_all([(); 32])  (one batch)
 //! ```
 //!
 //! At most [`READERS`] readers are inside at once. A reader's entry and exit
@@ -56,7 +56,7 @@ impl TokenLock {
     /// A new lock, free: [`READERS`] tokens.
     pub fn new() -> Self {
         let lock = Self::default();
-        (0..READERS).for_each(|_| lock.token());
+        lock.token_all([(); READERS]);
         lock
     }
 
@@ -75,9 +75,7 @@ impl TokenLock {
 
     /// Gives the lock back after `exclusive`: every token.
     pub fn release_exclusive(&self) {
-        for _ in 0..READERS {
-            self.token();
-        }
+        self.token_all([(); READERS]);
     }
 }
 

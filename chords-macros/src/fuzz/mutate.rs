@@ -284,17 +284,20 @@ fn reserved(block: &Block) -> Vec<&'static str> {
     names
 }
 
-/// The names a channel's methods take: its own, and for a synchronous
-/// channel those of `generated`.
+/// The names a channel's methods take: its own, and those the macro
+/// generates for it.
 fn method_names(channel: &Channel) -> Vec<String> {
     let mut names = vec![channel.name.clone()];
-    if channel.sync {
-        names.extend(generated(&channel.name));
-    }
+    names.extend(generated(channel));
     names
 }
 
-/// The names a synchronous channel's methods take besides its own.
-fn generated(name: &str) -> [String; 4] {
-    crate::valid::sync_method_names(plain(name))
+/// The names a channel's methods take besides its own.
+fn generated(channel: &Channel) -> Vec<String> {
+    let kind = if channel.sync {
+        crate::ast::Kind::Sync
+    } else {
+        crate::ast::Kind::Async
+    };
+    crate::valid::generated_method_names(kind, plain(&channel.name))
 }

@@ -69,15 +69,15 @@ pub(super) fn channel_clash(cx: &mut Ctx, rng: &mut Rng) -> bool {
     let Some(c) = cx.any_free_channel(rng) else {
         return false;
     };
-    let syncs: Vec<usize> = cx
-        .free_channels(|s| s.sync)
+    let others: Vec<usize> = cx
+        .free_channels(|_| true)
         .into_iter()
         .filter(|&s| s != c)
         .collect();
     // (the new name, the other channel it clashes with)
-    let (name, other) = if !syncs.is_empty() && rng.percent(75) {
-        let s = *rng.pick(&syncs);
-        let name = rng.pick(&generated(&cx.channel(s).name)).clone();
+    let (name, other) = if !others.is_empty() && rng.percent(75) {
+        let s = *rng.pick(&others);
+        let name = rng.pick(&generated(cx.channel(s))).clone();
         (name, Some(s))
     } else {
         (rng.pick(&reserved(&cx.block)).to_string(), None)
