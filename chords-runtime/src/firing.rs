@@ -57,6 +57,7 @@ impl<'a> Firing<'a> {
     }
 
     /// The next term of the pattern.
+    #[inline]
     pub(crate) fn next_term(&mut self) -> TermSpec {
         let term = self.terms[self.next];
         self.next += 1;

@@ -45,6 +45,7 @@ impl<T: Send + 'static> Term for AsyncChannel<T> {
         TermSpec::new(self.join, self.index, 1)
     }
 
+    #[inline]
     fn take(&self, firing: &mut Firing<'_>) -> T {
         let term = firing.next_term();
         debug_assert_eq!(term.count, 1);
@@ -59,6 +60,7 @@ impl<T: Send + 'static, const N: usize> Term for Repeat<AsyncChannel<T>, N> {
         TermSpec::new(self.0.join, self.0.index, N as u32)
     }
 
+    #[inline]
     fn take(&self, firing: &mut Firing<'_>) -> [T; N] {
         let term = firing.next_term();
         std::array::from_fn(|_| firing.message(term.channel))
@@ -72,6 +74,7 @@ impl<A: Send + 'static, R: Send + 'static> Term for SyncChannel<A, R> {
         TermSpec::new(self.join, self.index, 1)
     }
 
+    #[inline]
     fn take(&self, firing: &mut Firing<'_>) -> (A, Reply<R>) {
         let term = firing.next_term();
         // SAFETY: the term is this channel's, whose calls carry `A` and return `R`.
@@ -86,6 +89,7 @@ impl<A: Send + 'static, R: Send + 'static, const N: usize> Term for Repeat<SyncC
         TermSpec::new(self.0.join, self.0.index, N as u32)
     }
 
+    #[inline]
     fn take(&self, firing: &mut Firing<'_>) -> [(A, Reply<R>); N] {
         let term = firing.next_term();
         // SAFETY: the term is this channel's, whose calls carry `A` and return `R`.
@@ -146,6 +150,7 @@ macro_rules! patterns {
                 vec![$($v.spec()),+]
             }
 
+            #[inline]
             fn take(&self, firing: &mut Firing<'_>) -> Self::Args {
                 let ($($v,)+) = self;
                 ($($v.take(firing),)+)

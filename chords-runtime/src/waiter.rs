@@ -830,6 +830,7 @@ enum To {
 }
 
 impl<R> Reply<R> {
+    #[inline]
     fn new(to: To) -> Self {
         Reply {
             to: Some(to),
@@ -867,6 +868,7 @@ impl<R> Reply<R> {
 }
 
 impl<R> Drop for Reply<R> {
+    #[inline]
     fn drop(&mut self) {
         self.end(None);
     }
