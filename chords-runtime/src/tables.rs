@@ -53,7 +53,7 @@ pub struct Member<S = &'static [(u32, u32)], I = &'static [u32]> {
     pub earlier: I,
 }
 
-/// A member as [`derive`] makes it.
+/// A member as [`derive()`] makes it.
 pub type OwnedMember = Member<Vec<(u32, u32)>, Vec<u32>>;
 
 /// What one chord needs: summed per channel, and where each term starts.
