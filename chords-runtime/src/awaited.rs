@@ -202,14 +202,9 @@ impl<A: Send + 'static, R: Send + 'static, Reserve, Static> Drop
                     Withdrawal::Withdrawn => return,
                     Withdrawal::Taken => {}
                     Withdrawal::Owed => {
-                        let queue = &join.state.channels[channel as usize];
-                        queue.calls().count_orphan();
-                        if caller.orphan(generation, &self.slot) {
-                            // Every unit was reserved when we looked; if one
-                            // came since, it is the orphan's to withdraw.
-                            return queued::reap_orphans(join, queue);
+                        if queued::orphan(join, channel, caller, generation, &self.slot) {
+                            return;
                         }
-                        queue.calls().uncount_orphan();
                     }
                 },
             }

@@ -85,26 +85,34 @@ impl Count {
     /// `false` only if fewer than `n` are present (see [`take`](Count::take)).
     #[inline]
     pub(crate) fn claim(&self, n: u32) -> bool {
-        self.take(n, n as u64 * CLAIM)
+        self.take(self.load(), n, n as u64 * CLAIM)
+    }
+
+    /// [`claim`](Count::claim), reading the word afresh: for a caller that
+    /// may be retrying after another thread changed it (a withdrawal that
+    /// found every unit owed to a firing).
+    #[inline]
+    pub(crate) fn claim_fresh(&self, n: u32) -> bool {
+        self.take(self.reload(), n, n as u64 * CLAIM)
     }
 
     /// Consumes `n` available messages at once. `false` only if fewer than
     /// `n` are present (see [`take`](Count::take)).
     #[inline]
     pub(crate) fn consume(&self, n: u32) -> bool {
-        self.take(n, 0)
+        self.take(self.load(), n, 0)
     }
 
     /// Moves `n` messages out of `available`, adding `to_claimed` to the
-    /// word (their claims, or nothing to consume them).
+    /// word (their claims, or nothing to consume them); `word` is the word
+    /// as last read.
     ///
     /// While messages it needs are claimed by a reservation in progress, it
     /// waits for that reservation to commit or roll back (a few atomic steps)
     /// rather than report them missing: a `try_` call must not fail on a
     /// message that is there.
     #[inline]
-    fn take(&self, n: u32, to_claimed: u64) -> bool {
-        let mut word = self.load();
+    fn take(&self, mut word: u64, n: u32, to_claimed: u64) -> bool {
         let backoff = Backoff::new();
         loop {
             if available(word) < n {

@@ -52,8 +52,36 @@ pub(crate) fn enqueue<A, R>(
     if !queue.calls().withdraw_orphan() {
         queue.count.add_one();
         resolve(join, &queue.members);
+        // A firing may have taken this call, pushed and not yet counted,
+        // for a unit that another call stood in for; if that call was
+        // orphaned meanwhile (its caller found every unit owed), the unit
+        // just counted is the orphan's, to withdraw it with.
+        reap_orphans(join, queue);
     }
     generation
+}
+
+/// Leaves a queued call that a firing counts on (every unit of its channel
+/// was reserved: [`Withdrawal::Owed`]) to that firing, whose chord then goes
+/// back: the argument moves out of `slot`, which is going, and the call
+/// becomes an orphan. `false` if the call is no longer queued (try again).
+pub(crate) fn orphan<A: Send + 'static, R>(
+    join: &Join,
+    channel: u32,
+    caller: &mut Caller,
+    generation: u64,
+    slot: &Slot<A, R>,
+) -> bool {
+    let queue = &join.state.channels[channel as usize];
+    queue.calls().count_orphan();
+    if caller.orphan(generation, slot) {
+        // Every unit was reserved when we looked; if one came since, it is
+        // the orphan's to withdraw.
+        reap_orphans(join, queue);
+        return true;
+    }
+    queue.calls().uncount_orphan();
+    false
 }
 
 /// Withdraws orphans while units of the channel's count are available for
@@ -161,7 +189,9 @@ pub(crate) enum Withdrawal {
 /// another call: it is rolled back and the channel resolved.
 pub(crate) fn withdraw(join: &Join, channel: u32, waiter: &Waiter, generation: u64) -> Withdrawal {
     let queue = &join.state.channels[channel as usize];
-    if !queue.count.claim(1) {
+    // Afresh: a caller retries this while a firing that counted on its
+    // call is on its way.
+    if !queue.count.claim_fresh(1) {
         return if waiter.is_waiting(generation) {
             Withdrawal::Owed
         } else {
