@@ -102,6 +102,17 @@ impl JoinBuilder {
         }
         let needs: Vec<Vec<(u32, u32)>> = self.chords.iter().map(|c| c.needs.to_vec()).collect();
         let tables = tables::derive(self.channels.len(), &needs);
+        // A channel whose every chord has its call as the runner, once: a
+        // queued call of it is only ever handed a chord, which a choice can
+        // give back (see `choice.rs`).
+        let choosable: Vec<bool> = (0..self.channels.len() as u32)
+            .map(|c| {
+                self.chords
+                    .iter()
+                    .filter(|chord| chord.needs.iter().any(|&(d, _)| d == c))
+                    .all(|chord| chord.runner == Some(c) && chord.needs.contains(&(c, 1)))
+            })
+            .collect();
         let chords = self
             .chords
             .into_iter()
@@ -115,7 +126,10 @@ impl JoinBuilder {
             .channels
             .into_iter()
             .zip(tables.members)
-            .map(|((name, queue), members)| ChannelState::new(name, queue, members))
+            .zip(choosable)
+            .map(|(((name, queue), members), choosable)| {
+                ChannelState::new(name, queue, members, choosable)
+            })
             .collect();
         Ok(Join {
             state: Arc::new(State {

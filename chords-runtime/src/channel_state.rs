@@ -17,6 +17,9 @@ pub(crate) struct ChannelState {
     pub(crate) count: CachePadded<Count>,
     /// The chords whose pattern holds this channel, in declaration order.
     pub(crate) members: Box<[OwnedMember]>,
+    /// Whether a call of it may be a branch of a choice: in every chord
+    /// that holds it, it is the runner, once.
+    pub(crate) choosable: bool,
     queue: Queue,
 }
 
@@ -45,11 +48,17 @@ impl Queue {
 }
 
 impl ChannelState {
-    pub(crate) fn new(name: String, queue: Queue, members: Vec<OwnedMember>) -> Self {
+    pub(crate) fn new(
+        name: String,
+        queue: Queue,
+        members: Vec<OwnedMember>,
+        choosable: bool,
+    ) -> Self {
         ChannelState {
             name,
             count: CachePadded::new(Count::new()),
             members: members.into(),
+            choosable,
             queue,
         }
     }

@@ -11,6 +11,7 @@ use crate::awaited::CallFuture;
 use crate::builder::JoinBuilder;
 use crate::call::{call, Patience};
 use crate::channel::{AsyncChannel, Channel, SyncChannel};
+use crate::choice::Op;
 use crate::error::{TimeoutError, TryCallError};
 use crate::reserved::Reserved;
 use crate::resolve::{self, resolve};
@@ -180,6 +181,35 @@ impl Join {
     ) -> Result<R, TimeoutError<A>> {
         self.call_with(channel, arg, Patience::Until(deadline))
             .map_err(TimeoutError)
+    }
+
+    /// A call of `channel` with `arg`, not yet made: a branch to offer to
+    /// [`choose`](crate::choose), which makes exactly one of its branches.
+    ///
+    /// ```
+    /// use chords_runtime::{choose, Join};
+    ///
+    /// let mut b = Join::builder();
+    /// let put = b.asynchronous::<u32>("put");
+    /// let get = b.synchronous::<(), u32>("get");
+    /// b.when(get).and(put).then(|(((), r), n)| r.send(n));
+    /// let (left, right) = (b.build().unwrap(), ());
+    /// left.send(put, 7);
+    /// assert_eq!(choose((left.op(get, ()),)).wait(), 7);
+    /// # let _ = right;
+    /// ```
+    ///
+    /// # Panics
+    /// If `channel` belongs to another `Join`, or some chord holds it other
+    /// than once as its first synchronous term (a rendezvous partner, or a
+    /// repeated term): another caller's firing could then take the call,
+    /// and the choice could not undo it.
+    pub fn op<A: Send + 'static, R: Send + 'static>(
+        &self,
+        channel: SyncChannel<A, R>,
+        arg: A,
+    ) -> Op<'_, A, R> {
+        Op::new(self, channel, arg)
     }
 
     /// The number of messages (or calls) queued on `channel` and not yet

@@ -120,6 +120,7 @@ mod call;
 mod calls;
 mod channel;
 mod channel_state;
+mod choice;
 mod count;
 mod epoch;
 mod error;
@@ -143,6 +144,7 @@ mod waiter;
 
 pub use builder::{JoinBuilder, When};
 pub use channel::{AsyncChannel, Channel, Repeat, SyncChannel};
+pub use choice::{choose, Choice, Choices, Op};
 pub use error::{BuildError, TimeoutError, TryCallError};
 pub use executor::{panic_message, set_panic_handler, KEEP_ALIVE};
 pub use pattern::{Append, Pattern, Term};

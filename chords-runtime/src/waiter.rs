@@ -383,32 +383,57 @@ fn park_until(_now: Instant, _deadline: Instant) {
 /// thread's own, or, for a future, one of its thread's pool.
 pub(crate) struct Caller {
     waiter: Option<Arc<Waiter>>,
+    /// Whether a chord handed to its queued call may be robbed (passed).
+    robbable: bool,
 }
 
 /// How many task waiters a thread keeps for reuse.
 #[cfg(not(loom))]
 const TASK_SPARES: usize = 32;
 
+/// How many thread waiters a thread keeps for reuse besides its own: one
+/// per branch of a choice (`choice.rs`) after the first.
+#[cfg(not(loom))]
+const THREAD_SPARES: usize = 8;
+
 #[cfg(not(loom))]
 thread_local! {
     static SPARE: std::cell::Cell<Option<Arc<Waiter>>> = const { std::cell::Cell::new(None) };
+    static THREAD_POOL: std::cell::RefCell<Vec<Arc<Waiter>>> = const { std::cell::RefCell::new(Vec::new()) };
     static TASK_POOL: std::cell::RefCell<Vec<Arc<Waiter>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Caller {
-    /// Borrows this thread's waiter (a new one when a call is nested in a body).
+    /// Borrows this thread's waiter, or one of its spares (a new one when
+    /// they are all lent: a call nested in a body, or a choice's branches).
     pub(crate) fn new() -> Self {
         #[cfg(not(loom))]
         let waiter = SPARE
             .try_with(|spare| spare.take())
             .ok()
             .flatten()
+            .or_else(|| {
+                THREAD_POOL
+                    .try_with(|pool| pool.borrow_mut().pop())
+                    .ok()
+                    .flatten()
+            })
             .unwrap_or_else(|| Arc::new(Waiter::new(Target::thread())));
         #[cfg(loom)]
         let waiter = Arc::new(Waiter::new(Target::thread()));
         Caller {
             waiter: Some(waiter),
+            robbable: true,
         }
+    }
+
+    /// As [`Caller::new`], for a branch of a choice (`choice.rs`): a chord
+    /// handed to its call is never robbed, so that its chooser can give it
+    /// back (or leave the call to the firing that counts on it).
+    pub(crate) fn branch() -> Self {
+        let mut caller = Caller::new();
+        caller.robbable = false;
+        caller
     }
 
     /// Borrows a waiter that wakes a task, from this thread's pool.
@@ -423,6 +448,7 @@ impl Caller {
         let waiter = Arc::new(Waiter::new(Target::Task(AtomicWaker::new())));
         Caller {
             waiter: Some(waiter),
+            robbable: false,
         }
     }
 
@@ -439,6 +465,7 @@ impl Caller {
         let call = Call {
             waiter: Arc::clone(waiter),
             generation,
+            robbable: self.robbable,
         };
         (call, generation)
     }
@@ -562,7 +589,18 @@ impl Drop for Caller {
         if let Some(waiter) = self.waiter.take() {
             match waiter.target {
                 Target::Thread(..) => {
-                    let _ = SPARE.try_with(|spare| spare.set(Some(waiter)));
+                    let _ = SPARE.try_with(|spare| match spare.take() {
+                        None => spare.set(Some(waiter)),
+                        Some(own) => {
+                            spare.set(Some(own));
+                            let _ = THREAD_POOL.try_with(|pool| {
+                                let mut pool = pool.borrow_mut();
+                                if pool.len() < THREAD_SPARES {
+                                    pool.push(waiter);
+                                }
+                            });
+                        }
+                    });
                 }
                 Target::Task(_) => {
                     let _ = TASK_POOL.try_with(|pool| {
@@ -582,6 +620,8 @@ impl Drop for Caller {
 pub(crate) struct Call {
     waiter: Arc<Waiter>,
     generation: u64,
+    /// A thread's plain call: a chord handed to it may be robbed.
+    robbable: bool,
 }
 
 impl Call {
@@ -601,11 +641,12 @@ impl Call {
         }
     }
 
-    /// Robs the chord handed to this call, if it is a thread's call and its
-    /// caller has not claimed it: the call waits again, and the chord is
-    /// the robber's to run with its own call. Returns the chord.
+    /// Robs the chord handed to this call, if it is a thread's plain call
+    /// (not a task's, nor a choice's branch) and its caller has not claimed
+    /// it: the call waits again, and the chord is the robber's to run with
+    /// its own call. Returns the chord.
     pub(crate) fn rob(&self) -> Option<usize> {
-        if self.waiter.wakes_task() {
+        if !self.robbable {
             return None;
         }
         let handed = word(self.generation, HANDED);

@@ -562,3 +562,83 @@ fn loom_withdrawn_call_is_reclaimed() {
         assert_eq!(join.waiting(put), 0);
     });
 }
+
+/// A choice over two buffers' `get` while two senders each put into one:
+/// the chooser takes exactly one value, the other stays in its buffer, and
+/// no call is left queued in either.
+#[test]
+fn loom_choice_between_two_objects_takes_one() {
+    loom::model(|| {
+        let (a, a_put, a_get) = buffer();
+        let (b, b_put, b_get) = buffer();
+        let (a2, b2) = (a.clone(), b.clone());
+        let senders = thread::spawn(move || {
+            a2.send(a_put, 1);
+            b2.send(b_put, 2);
+        });
+        let got = chords_runtime::choose((a.op(a_get, 0), b.op(b_get, 0))).wait();
+        senders.join().unwrap();
+        let left = [a.waiting(a_put), b.waiting(b_put)];
+        match got {
+            1 => assert_eq!(left, [0, 1]),
+            2 => assert_eq!(left, [1, 0]),
+            other => panic!("a value never sent: {other}"),
+        }
+        assert_eq!([a.waiting(a_get), b.waiting(b_get)], [0, 0]);
+    });
+}
+
+/// A choice over two buffers races a plain caller of the second while a
+/// sender puts one value into each: the chooser takes one, the plain caller
+/// the second buffer's (or, if the chooser took that, the one sent after),
+/// each value once, and nothing is left queued.
+#[test]
+fn loom_choice_races_a_plain_caller_of_a_losing_object() {
+    loom::model(|| {
+        let (a, a_put, a_get) = buffer();
+        let (b, b_put, b_get) = buffer();
+        let b2 = b.clone();
+        let caller = thread::spawn(move || b2.call(b_get, 0));
+        let (a3, b3) = (a.clone(), b.clone());
+        let sender = thread::spawn(move || {
+            a3.send(a_put, 1);
+            b3.send(b_put, 2);
+        });
+        let chose = chords_runtime::choose((a.op(a_get, 0), b.op(b_get, 0))).wait();
+        sender.join().unwrap();
+        if chose == 2 {
+            b.send(b_put, 3);
+        }
+        let called = caller.join().unwrap();
+        match (chose, called) {
+            (1, 2) => assert_eq!([a.waiting(a_put), b.waiting(b_put)], [0, 0]),
+            (2, 3) => assert_eq!([a.waiting(a_put), b.waiting(b_put)], [1, 0]),
+            other => panic!("values taken twice or never: {other:?}"),
+        }
+        assert_eq!([a.waiting(a_get), b.waiting(b_get)], [0, 0]);
+    });
+}
+
+/// Two choosers over the same two buffers, one value in each: each chooser
+/// takes one, and they take different ones.
+#[test]
+fn loom_two_choosers_over_the_same_objects() {
+    loom::model(|| {
+        let (a, a_put, a_get) = buffer();
+        let (b, b_put, b_get) = buffer();
+        let (a2, b2) = (a.clone(), b.clone());
+        let other = thread::spawn(move || {
+            chords_runtime::choose((a2.op(a_get, 0), b2.op(b_get, 0))).wait()
+        });
+        a.send(a_put, 1);
+        b.send(b_put, 2);
+        let mine = chords_runtime::choose((b.op(b_get, 0), a.op(a_get, 0))).wait();
+        let theirs = other.join().unwrap();
+        let mut got = [mine, theirs];
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+        assert_eq!([a.waiting(a_put), b.waiting(b_put)], [0, 0]);
+        assert_eq!([a.waiting(a_get), b.waiting(b_get)], [0, 0]);
+    });
+}
+

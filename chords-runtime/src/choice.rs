@@ -1,0 +1,510 @@
+//! Choice across objects: of several synchronous calls, on any joins, the
+//! first that a chord can fire fires, and only it.
+//!
+//! An [`Op`] is a call not yet made (a CML *event*): a join, a synchronous
+//! channel and its argument. [`choose`] takes a tuple of ops, or a `Vec`, and
+//! [`Choice::wait`] makes exactly one of them.
+//!
+//! # Protocol
+//!
+//! Each object keeps its own matcher and sees only ordinary calls; the
+//! choice is settled by its chooser, on its own thread. That is sound for
+//! the branches this module accepts: calls of a *choosable* channel, one
+//! that in every chord holding it is the runner, once. A queued call of such
+//! a channel is never taken by another caller's firing as a partner: a
+//! firing can only *hand it* a chord (`HANDED`), to run on the chooser's
+//! thread, and a handed chord can be given back as a dropped future gives
+//! it back. So no chord's body runs for a branch unless the chooser runs it.
+//!
+//! 1. **Poll.** Each branch in order tries to reserve a chord at once, as a
+//!    `try_` call does; the first that does fires, and nothing was queued.
+//! 2. **Offer.** Otherwise each branch in order queues an ordinary call
+//!    (its own waiter, all waking this thread), and the chooser stops
+//!    offering as soon as one is handed a chord.
+//! 3. **Wait.** The chooser parks until a branch is handed a chord, and
+//!    claims the first listed that is (`HANDED -> TAKEN`; a caller passing
+//!    it may have robbed it, and it waits again).
+//! 4. **Leave.** Every other offered branch is withdrawn as a timed-out
+//!    call is (claim a unit of its channel's count, then `WAITING -> IDLE`);
+//!    one that a firing took first is waited for until it is handed its
+//!    chord, which goes back: its messages are counted again, still the
+//!    oldest, and its object rescanned.
+//! 5. **Fire.** The winner runs its chord on this thread.
+//!
+//! At a deadline the chooser leaves every branch; a branch handed a chord
+//! meanwhile wins, as a timed call that a chord took first does.
+//!
+//! # Invariants
+//!
+//! - *Exactly one branch fires:* only the chooser runs a branch's chord,
+//!   once; every other chord handed to a branch goes back before its body
+//!   runs.
+//! - *No trace:* a branch that lost was withdrawn (uncounted, then unlinked)
+//!   or handed a chord that went back: its object's counts are as before,
+//!   and no message moved (nothing is popped before a body runs).
+//! - *No message lost:* given-back messages are counted again and resolved,
+//!   as an arrival is; a withdrawal that a firing beat is waited out, as a
+//!   timed call's is.
+//! - *First listed first:* of branches that can fire when the choice
+//!   starts, the first listed fires; later, the first listed of those
+//!   handed a chord when the chooser looks.
+
+use std::marker::PhantomData;
+use std::time::{Duration, Instant};
+
+use crate::call::Patience;
+use crate::channel::SyncChannel;
+use crate::error::{TimeoutError, TryCallError};
+use crate::queued::{self, Withdrawal};
+use crate::reserved::Reserved;
+use crate::resolve::give_back;
+use crate::state::Join;
+use crate::stats::{count, Event};
+use crate::sync::{thread, Backoff};
+use crate::waiter::{Caller, Left, Slot, Wake};
+
+/// A synchronous call not yet made, to offer to a [`choose`]: a branch of a
+/// choice. Made by [`Join::op`], or by `#[chords]` code's `name_op`.
+///
+/// [`map`](Op::map) changes what the branch gives if it fires, so that the
+/// branches of one choice give the same type.
+///
+/// ```
+/// use chords_runtime::{choose, Join};
+///
+/// let mut b = Join::builder();
+/// let put = b.asynchronous::<u32>("put");
+/// let get = b.synchronous::<(), u32>("get");
+/// b.when(get).and(put).then(|(((), r), n)| r.send(n));
+/// let numbers = b.build().unwrap();
+///
+/// let mut b = Join::builder();
+/// let say = b.asynchronous::<&str>("say");
+/// let hear = b.synchronous::<(), &str>("hear");
+/// b.when(hear).and(say).then(|(((), r), s)| r.send(s));
+/// let words = b.build().unwrap();
+///
+/// words.send(say, "hi");
+/// let got = choose((
+///     numbers.op(get, ()).map(|n| n.to_string()),
+///     words.op(hear, ()).map(str::to_string),
+/// ))
+/// .wait();
+/// assert_eq!(got, "hi");
+/// assert_eq!(words.waiting(say), 0);
+/// assert_eq!(numbers.waiting(get), 0, "the losing branch left no call");
+/// ```
+#[must_use = "an op does nothing until a choice makes it"]
+pub struct Op<'a, A, R, F = fn(R) -> R> {
+    join: &'a Join,
+    channel: SyncChannel<A, R>,
+    arg: A,
+    map: F,
+}
+
+impl<'a, A: Send + 'static, R: Send + 'static> Op<'a, A, R> {
+    /// A call of `channel` on `join` with `arg`, not yet made.
+    ///
+    /// # Panics
+    /// If `channel` belongs to another join, or is not *choosable*: some
+    /// chord holds it other than once as its first synchronous term (a
+    /// rendezvous partner, or a repeated term), so another caller's firing
+    /// could take the call and the choice could not undo it.
+    pub(crate) fn new(join: &'a Join, channel: SyncChannel<A, R>, arg: A) -> Self {
+        let state = &join.state.channels[join.state.check(&channel)];
+        assert!(
+            state.choosable,
+            "channel `{}` cannot be a branch of a choice: a chord holds it other than once as \
+             its first synchronous term",
+            state.name
+        );
+        Op {
+            join,
+            channel,
+            arg,
+            map: std::convert::identity,
+        }
+    }
+}
+
+impl<A: std::fmt::Debug, R, F> std::fmt::Debug for Op<'_, A, R, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let channel = &self.join.state.channels[self.channel.index as usize];
+        f.debug_struct("Op")
+            .field("channel", &channel.name)
+            .field("arg", &self.arg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C, T> std::fmt::Debug for Choice<C, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Choice").finish_non_exhaustive()
+    }
+}
+
+impl<'a, A, R, T, F: FnOnce(R) -> T> Op<'a, A, R, F> {
+    /// The same call, whose result, if it fires, goes through `f` (CML's
+    /// `wrap`).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Op<'a, A, R, impl FnOnce(R) -> U> {
+        let map = self.map;
+        Op {
+            join: self.join,
+            channel: self.channel,
+            arg: self.arg,
+            map: move |result| f(map(result)),
+        }
+    }
+}
+
+/// Branches that [`choose`] can choose among, each giving a `T`: a tuple of
+/// 1 to 12 [`Op`]s, or a `Vec` of ops of one type.
+///
+/// `Args` is what comes back when none fires: each branch's argument.
+pub trait Choices<T>: Sealed {
+    /// Every branch's argument: a tuple, or a `Vec`, as the branches.
+    type Args;
+
+    #[doc(hidden)]
+    fn choose(self, patience: Patience) -> Result<T, Self::Args>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+use sealed::Sealed;
+
+/// A choice among `branches`: make it with [`Choice::wait`] (or a timed or
+/// `try_` form), and exactly one branch fires.
+///
+/// ```
+/// use std::time::Duration;
+/// use chords_runtime::{choose, Join};
+///
+/// let mut b = Join::builder();
+/// let put = b.asynchronous::<u32>("put");
+/// let get = b.synchronous::<u8, u32>("get");
+/// b.when(get).and(put).then(|((_, r), n)| r.send(n));
+/// let buffer = b.build().unwrap();
+///
+/// // Neither branch can fire: the arguments come back, and nothing stays queued.
+/// let err = choose((buffer.op(get, 1), buffer.op(get, 2)))
+///     .wait_timeout(Duration::from_millis(5))
+///     .unwrap_err();
+/// assert_eq!(err.into_inner(), (1, 2));
+/// assert_eq!(buffer.waiting(get), 0);
+///
+/// // One can: it fires.
+/// buffer.send(put, 7);
+/// assert_eq!(choose(vec![buffer.op(get, 1), buffer.op(get, 2)]).wait(), 7);
+/// ```
+pub fn choose<T, C: Choices<T>>(branches: C) -> Choice<C, T> {
+    Choice {
+        branches,
+        _result: PhantomData,
+    }
+}
+
+/// A choice to make; see [`choose`].
+#[must_use = "a choice does nothing until it is made: call `wait`"]
+pub struct Choice<C, T> {
+    branches: C,
+    _result: PhantomData<fn() -> T>,
+}
+
+impl<T, C: Choices<T>> Choice<C, T> {
+    /// Blocks until one branch fires, and returns what it gives. The other
+    /// branches leave no trace in their objects.
+    ///
+    /// # Panics
+    /// As [`Join::call`]: if the chord that fires panics, or its reply is
+    /// dropped.
+    pub fn wait(self) -> T {
+        match self.branches.choose(Patience::Forever) {
+            Ok(result) => result,
+            Err(_) => unreachable!("a choice without deadline does not give up"),
+        }
+    }
+
+    /// Fires the first branch that can fire at once, if any; otherwise
+    /// queues nothing and hands every argument back.
+    pub fn try_now(self) -> Result<T, TryCallError<C::Args>> {
+        self.branches.choose(Patience::Now).map_err(TryCallError)
+    }
+
+    /// Waits at most `timeout` for a branch to fire; on timeout, every
+    /// argument comes back and no branch left a trace.
+    pub fn wait_timeout(self, timeout: Duration) -> Result<T, TimeoutError<C::Args>> {
+        self.branches
+            .choose(Patience::within(timeout))
+            .map_err(TimeoutError)
+    }
+
+    /// Waits until `deadline` for a branch to fire; as
+    /// [`wait_timeout`](Choice::wait_timeout) otherwise.
+    pub fn wait_deadline(self, deadline: Instant) -> Result<T, TimeoutError<C::Args>> {
+        self.branches
+            .choose(Patience::Until(deadline))
+            .map_err(TimeoutError)
+    }
+}
+
+/// One branch while the choice is made: its call's slot, and the waiter it
+/// borrows once offered.
+struct Leg<'a, A, R, F> {
+    join: &'a Join,
+    channel: SyncChannel<A, R>,
+    slot: Slot<A, R>,
+    offered: Option<(Caller, u64)>,
+    map: Option<F>,
+}
+
+impl<'a, A, R, F> Leg<'a, A, R, F> {
+    fn new(op: Op<'a, A, R, F>) -> Self {
+        Leg {
+            join: op.join,
+            channel: op.channel,
+            slot: Slot::new(op.arg),
+            offered: None,
+            map: Some(op.map),
+        }
+    }
+
+    /// The argument, when the branch did not fire.
+    fn into_arg(self) -> A {
+        self.slot.take_arg()
+    }
+}
+
+/// What the choice does with a branch, whatever its types.
+trait Branch<T> {
+    /// Fires at once if it can (the poll).
+    fn fire_now(&mut self) -> Option<T>;
+    /// Queues the call (the offer).
+    fn offer(&mut self);
+    /// Claims the chord handed to the offered call, if any.
+    fn claim(&mut self) -> Option<usize>;
+    /// Withdraws the offered call; returns the chord it was handed first,
+    /// if it was. A branch that `lost` (another fired) leaves a call that a
+    /// firing counts on to that firing, which gives its chord back; one
+    /// that did not waits for that chord, which is then its.
+    fn leave(&mut self, lost: bool) -> Option<usize>;
+    /// Gives back the chord handed to this branch.
+    fn give_back(&mut self, chord: usize);
+    /// Runs the chord handed to this branch.
+    fn run(&mut self, chord: usize) -> T;
+}
+
+impl<A, R, T, F> Branch<T> for Leg<'_, A, R, F>
+where
+    A: Send + 'static,
+    R: Send + 'static,
+    F: FnOnce(R) -> T,
+{
+    fn fire_now(&mut self) -> Option<T> {
+        let members = &self.join.state.channels[self.channel.index as usize].members;
+        let reserved = Reserved::now(self.join, self.channel, members)?;
+        let result = reserved.run(self.slot.take_arg());
+        Some(self.map.take().expect("a branch fires once")(result))
+    }
+
+    fn offer(&mut self) {
+        let queue = &self.join.state.channels[self.channel.index as usize];
+        let caller = Caller::branch();
+        let generation = queued::enqueue(self.join, queue, &caller, &self.slot);
+        count(Event::Queued);
+        self.offered = Some((caller, generation));
+    }
+
+    fn claim(&mut self) -> Option<usize> {
+        let (caller, generation) = self.offered.as_ref()?;
+        match caller.waiter().ended(*generation)? {
+            Wake::HandedOver(chord) => Some(chord),
+            _ => unreachable!("a choosable call is only ever handed a chord"),
+        }
+    }
+
+    fn leave(&mut self, lost: bool) -> Option<usize> {
+        let (mut caller, generation) = self.offered.take()?;
+        let channel = self.channel.index;
+        let backoff = Backoff::new();
+        loop {
+            match caller.leave(generation) {
+                Left::Handed(chord) => return Some(chord),
+                Left::Ended => return None,
+                Left::Waiting => {
+                    let waiter = caller.waiter();
+                    match queued::withdraw(self.join, channel, waiter, generation) {
+                        Withdrawal::Withdrawn => return None,
+                        Withdrawal::Taken => {}
+                        Withdrawal::Owed if lost => {
+                            let slot = &self.slot;
+                            if queued::orphan(self.join, channel, &mut caller, generation, slot) {
+                                return None;
+                            }
+                        }
+                        // A firing counts on the call: it hands it a chord
+                        // in a few steps.
+                        Withdrawal::Owed => backoff.snooze(),
+                    }
+                }
+            }
+        }
+    }
+
+    fn give_back(&mut self, chord: usize) {
+        give_back(self.join, chord, self.channel.index);
+    }
+
+    fn run(&mut self, chord: usize) -> T {
+        self.offered = None;
+        let reserved = Reserved::handed_over(self.join, self.channel, chord);
+        let result = reserved.run(self.slot.take_arg());
+        self.map.take().expect("a branch fires once")(result)
+    }
+}
+
+/// The branches of one choice, by position.
+trait Legs<T> {
+    fn len(&self) -> usize;
+    fn leg(&mut self, i: usize) -> &mut dyn Branch<T>;
+}
+
+impl<T, L: Branch<T>> Legs<T> for Vec<L> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn leg(&mut self, i: usize) -> &mut dyn Branch<T> {
+        &mut self[i]
+    }
+}
+
+/// Makes a choice among `legs` (see the module docs); `None` if none fired
+/// within `patience`.
+fn make<T>(legs: &mut dyn Legs<T>, patience: Patience) -> Option<T> {
+    for i in 0..legs.len() {
+        if let Some(result) = legs.leg(i).fire_now() {
+            return Some(result);
+        }
+    }
+    let deadline = match patience {
+        Patience::Now => return None,
+        Patience::Until(deadline) => Some(deadline),
+        Patience::Forever => None,
+    };
+    let mut offered = 0;
+    let mut winner = None;
+    while offered < legs.len() && winner.is_none() {
+        let leg = legs.leg(offered);
+        leg.offer();
+        winner = leg.claim().map(|chord| (offered, chord));
+        offered += 1;
+    }
+    let mut backoff = Backoff::new();
+    while winner.is_none() {
+        winner = (0..offered).find_map(|i| legs.leg(i).claim().map(|chord| (i, chord)));
+        if winner.is_some() {
+            break;
+        }
+        if !backoff.is_completed() {
+            backoff.snooze();
+            continue;
+        }
+        count(Event::Park);
+        match deadline {
+            Some(deadline) => {
+                let now = Instant::now();
+                if cfg!(loom) || now >= deadline {
+                    break;
+                }
+                #[cfg(not(loom))]
+                thread::park_timeout(deadline - now);
+            }
+            None => thread::park(),
+        }
+        backoff = Backoff::new();
+    }
+    for i in 0..offered {
+        if winner.is_some_and(|(w, _)| w == i) {
+            continue;
+        }
+        if let Some(chord) = legs.leg(i).leave(winner.is_some()) {
+            match winner {
+                // Handed a chord before the deadline passed: it wins.
+                None => winner = Some((i, chord)),
+                Some(_) => legs.leg(i).give_back(chord),
+            }
+        }
+    }
+    let (i, chord) = winner?;
+    Some(legs.leg(i).run(chord))
+}
+
+impl<A, R, F> Sealed for Vec<Op<'_, A, R, F>> {}
+
+impl<T, A, R, F> Choices<T> for Vec<Op<'_, A, R, F>>
+where
+    A: Send + 'static,
+    R: Send + 'static,
+    F: FnOnce(R) -> T,
+{
+    type Args = Vec<A>;
+
+    fn choose(self, patience: Patience) -> Result<T, Vec<A>> {
+        let mut legs: Vec<Leg<'_, A, R, F>> = self.into_iter().map(Leg::new).collect();
+        match make(&mut legs, patience) {
+            Some(result) => Ok(result),
+            None => Err(legs.into_iter().map(Leg::into_arg).collect()),
+        }
+    }
+}
+
+/// The branches of a tuple, as `Legs`.
+struct Tuple<'l, T, const N: usize>([&'l mut dyn Branch<T>; N]);
+
+impl<T, const N: usize> Legs<T> for Tuple<'_, T, N> {
+    fn len(&self) -> usize {
+        N
+    }
+
+    fn leg(&mut self, i: usize) -> &mut dyn Branch<T> {
+        &mut *self.0[i]
+    }
+}
+
+macro_rules! tuples {
+    ($n:literal: $(($A:ident, $R:ident, $F:ident, $l:ident)),+) => {
+        impl<$($A, $R, $F,)+> Sealed for ($(Op<'_, $A, $R, $F>,)+) {}
+
+        impl<T, $($A, $R, $F,)+> Choices<T> for ($(Op<'_, $A, $R, $F>,)+)
+        where
+            $($A: Send + 'static, $R: Send + 'static, $F: FnOnce($R) -> T,)+
+        {
+            type Args = ($($A,)+);
+
+            fn choose(self, patience: Patience) -> Result<T, Self::Args> {
+                let ($($l,)+) = self;
+                $(let mut $l = Leg::new($l);)+
+                let result = make(&mut Tuple::<T, $n>([$(&mut $l,)+]), patience);
+                match result {
+                    Some(result) => Ok(result),
+                    None => Err(($($l.into_arg(),)+)),
+                }
+            }
+        }
+    };
+}
+
+tuples!(1: (A1, R1, F1, l1));
+tuples!(2: (A1, R1, F1, l1), (A2, R2, F2, l2));
+tuples!(3: (A1, R1, F1, l1), (A2, R2, F2, l2), (A3, R3, F3, l3));
+tuples!(4: (A1, R1, F1, l1), (A2, R2, F2, l2), (A3, R3, F3, l3), (A4, R4, F4, l4));
+tuples!(5: (A1, R1, F1, l1), (A2, R2, F2, l2), (A3, R3, F3, l3), (A4, R4, F4, l4),
+    (A5, R5, F5, l5));
+tuples!(6: (A1, R1, F1, l1), (A2, R2, F2, l2), (A3, R3, F3, l3), (A4, R4, F4, l4),
+    (A5, R5, F5, l5), (A6, R6, F6, l6));
+tuples!(7: (A1, R1, F1, l1), (A2, R2, F2, l2), (A3, R3, F3, l3), (A4, R4, F4, l4),
+    (A5, R5, F5, l5), (A6, R6, F6, l6), (A7, R7, F7, l7));
+tuples!(8: (A1, R1, F1, l1), (A2, R2, F2, l2), (A3, R3, F3, l3), (A4, R4, F4, l4),
+    (A5, R5, F5, l5), (A6, R6, F6, l6), (A7, R7, F7, l7), (A8, R8, F8, l8));
