@@ -222,3 +222,114 @@ fn choosers_and_producers_conserve_every_message() {
         assert_eq!(b.counts(), (0, 0), "nothing left waiting");
     }
 }
+
+mod generated {
+    use chords::chords;
+
+    /// A job queue and a shutdown latch: two objects, one choice.
+    #[chords]
+    impl Jobs {
+        async fn job(&self, n: u32);
+        fn next(&self) -> u32;
+
+        #[chord(next() & job(n))]
+        fn take(&self) -> u32 {
+            n
+        }
+    }
+
+    #[chords]
+    impl Latch {
+        async fn open(&self);
+        fn wait(&self);
+
+        #[chord(wait() & open())]
+        fn opened(&self) {}
+    }
+
+    /// A rendezvous: `left` runs its chord and has an op; `right`, its
+    /// partner, has none.
+    #[chords]
+    impl Meeting {
+        fn left(&self, x: u32) -> u32;
+        fn right(&self, y: u32) -> u32;
+
+        #[chord(left(x) & right(y))]
+        fn meet(&self) -> (u32, u32) {
+            (y, x)
+        }
+    }
+
+    #[derive(Debug, PartialEq)]
+    enum Work {
+        Job(u32),
+        Stop,
+    }
+
+    #[test]
+    fn generated_ops_choose_between_a_job_and_shutdown() {
+        let (jobs, latch) = (Jobs::new(), Latch::new());
+        let next = || {
+            chords::choose((
+                jobs.next_op().map(Work::Job),
+                latch.wait_op().map(|()| Work::Stop),
+            ))
+            .wait()
+        };
+        jobs.job(1);
+        jobs.job(2);
+        assert_eq!(next(), Work::Job(1));
+        latch.open();
+        // Both ready: the job, listed first, fires.
+        assert_eq!(next(), Work::Job(2));
+        assert_eq!(next(), Work::Stop);
+        assert!(jobs.waiting().iter().all(|(_, n)| n == 0));
+        assert!(latch.waiting().iter().all(|(_, n)| n == 0));
+        // `left` runs its chord: it has an op. (`right`, its partner, has
+        // none: `meeting.right_op(2)` does not compile.)
+        let meeting = Meeting::new();
+        let err = chords::choose((meeting.left_op(1),)).try_now().unwrap_err();
+        assert_eq!(err.into_inner(), (1,));
+    }
+
+    #[test]
+    fn select_runs_the_body_of_the_branch_that_fired() {
+        let (jobs, latch) = (Jobs::new(), Latch::new());
+        let step = |jobs: &Jobs, latch: &Latch| {
+            chords::select! {
+                n = jobs.next() => Work::Job(n),
+                () = latch.wait() => { Work::Stop }
+            }
+        };
+        jobs.job(7);
+        assert_eq!(step(&jobs, &latch), Work::Job(7));
+        latch.open();
+        assert_eq!(step(&jobs, &latch), Work::Stop);
+
+        // `default`: nothing ready, nothing queued.
+        let polled = chords::select! {
+            n = jobs.next() => Some(n),
+            default => None,
+        };
+        assert_eq!(polled, None);
+        assert_eq!(jobs.waiting().get("next"), Some(0));
+
+        // `default(timeout)`: a job sent from another thread in time.
+        let jobs = std::sync::Arc::new(jobs);
+        let sender = std::sync::Arc::clone(&jobs);
+        let t = std::thread::spawn(move || sender.job(9));
+        let got = chords::select! {
+            n = jobs.next() => n,
+            () = latch.wait() => 0,
+            default(std::time::Duration::from_secs(10)) => u32::MAX,
+        };
+        t.join().unwrap();
+        assert_eq!(got, 9);
+        let timed_out = chords::select! {
+            n = jobs.next() => Some(n),
+            default(std::time::Duration::from_millis(5)) => None,
+        };
+        assert_eq!(timed_out, None);
+        assert_eq!(jobs.waiting().get("next"), Some(0));
+    }
+}

@@ -13,6 +13,7 @@ mod ast;
 mod expand;
 #[cfg(test)]
 mod fuzz;
+mod select;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -23,6 +24,21 @@ use quote::ToTokens;
 #[proc_macro_attribute]
 pub fn chords(args: TokenStream, input: TokenStream) -> TokenStream {
     chords2(args.into(), input.into()).into()
+}
+
+/// Waits for whichever of several synchronous calls, on any chord objects,
+/// can fire first, and fires only it: see the `chords` crate's
+/// documentation.
+#[proc_macro]
+pub fn select(input: TokenStream) -> TokenStream {
+    match syn::parse::<select::Select>(input) {
+        Ok(select) => select.expand().into(),
+        Err(errors) => {
+            // A block, so that several errors stand where an expression does.
+            let errors = errors.to_compile_error();
+            quote::quote!({ #errors }).into()
+        }
+    }
 }
 
 /// Marks a chord body inside a `#[chords]` impl block.

@@ -129,6 +129,7 @@ pub fn generated_method_names(kind: Kind, name: &str) -> Vec<String> {
             format!("{name}_timeout"),
             format!("{name}_deadline"),
             format!("{name}_async"),
+            format!("{name}_op"),
         ],
         Kind::Async => vec![format!("{name}_all")],
     }

@@ -45,6 +45,16 @@ pub fn send_all<T: Send + 'static>(
     crate::resolve::send_all(join, channel, msgs, members);
 }
 
+/// [`Join::op`], for a channel the macro found choosable.
+#[inline]
+pub fn op<A: Send + 'static, R: Send + 'static>(
+    join: &Join,
+    channel: SyncChannel<A, R>,
+    arg: A,
+) -> crate::Op<'_, A, R> {
+    join.op(channel, arg)
+}
+
 /// Reserves the first declared of `members`, the chords of `channel`, that a
 /// call of `channel` completes with messages already queued, without queuing
 /// the call. `None` if none can fire now.

@@ -641,4 +641,3 @@ fn loom_two_choosers_over_the_same_objects() {
         assert_eq!([a.waiting(a_get), b.waiting(b_get)], [0, 0]);
     });
 }
-
