@@ -1,5 +1,6 @@
-//! The select (`examples/select`): each ready case gets chosen, and a select
-//! with no ready case waits for one.
+//! The select across objects (`examples/select`): each ready queue gets
+//! chosen, a select with no ready queue waits for one and leaves no call
+//! behind, and quit wins over ready queues.
 
 #[allow(dead_code)]
 #[path = "../examples/select/select.rs"]
@@ -10,15 +11,15 @@ mod common;
 use std::thread;
 
 use common::{sorted, wait_until, within};
-use select::{Case, Select};
+use select::{Case, Mailroom};
 
 #[test]
 fn every_ready_case_is_chosen() {
-    let s = Select::new();
+    let s = Mailroom::new();
     for i in 0..100 {
-        s.number(i);
-        s.word(format!("w{i}"));
-        s.tick();
+        s.numbers.put(i);
+        s.words.put(format!("w{i}"));
+        s.ticks.put(());
     }
     let (mut numbers, mut words, mut ticks) = (Vec::new(), Vec::new(), 0);
     // While all three stay ready, the selects take each case in turn.
@@ -27,6 +28,7 @@ fn every_ready_case_is_chosen() {
             Case::Number(n) => numbers.push(n),
             Case::Word(w) => words.push(w),
             Case::Tick => ticks += 1,
+            Case::Quit => panic!("nobody closed the mailroom"),
         }
     }
     assert!(
@@ -43,10 +45,10 @@ fn every_ready_case_is_chosen() {
 
 #[test]
 fn every_message_is_taken_exactly_once() {
-    let s = Select::new();
+    let s = Mailroom::new();
     for i in 0..50 {
-        s.number(i);
-        s.tick();
+        s.numbers.put(i);
+        s.ticks.put(());
     }
     let mut taken = Vec::new();
     while let Some(case) = s.try_select() {
@@ -70,21 +72,25 @@ fn every_message_is_taken_exactly_once() {
 #[test]
 fn a_select_with_no_ready_case_waits_for_one() {
     within("select waits", || {
-        let s = Select::new();
+        let s = Mailroom::new();
         assert_eq!(s.try_select(), None);
         let waiter = {
             let s = s.clone();
             thread::spawn(move || s.select())
         };
-        wait_until("the select waits", || {
-            let waiting = s.waiting();
-            ["wait_nwt", "wait_wtn", "wait_tnw"]
-                .iter()
-                .any(|order| waiting[*order] == 1)
+        wait_until("the select waits on every object", || {
+            s.numbers.waiting()["take"] == 1
+                && s.words.waiting()["take"] == 1
+                && s.ticks.waiting()["take"] == 1
+                && s.quit.waiting()["wait"] == 1
         });
         assert!(!waiter.is_finished());
-        s.tick();
+        s.ticks.put(());
         assert_eq!(waiter.join().unwrap(), Case::Tick);
+        // The other branches left no call behind.
+        assert_eq!(s.numbers.waiting()["take"], 0);
+        assert_eq!(s.words.waiting()["take"], 0);
+        assert_eq!(s.quit.waiting()["wait"], 0);
     });
 }
 
@@ -92,7 +98,7 @@ fn a_select_with_no_ready_case_waits_for_one() {
 fn concurrent_selects_take_every_message_exactly_once() {
     within("concurrent selects", || {
         const EACH: u32 = 300;
-        let s = Select::new();
+        let s = Mailroom::new();
         let taken: Vec<Case> = thread::scope(|scope| {
             // Three selectors, as many selects in all as messages sent.
             let selectors: Vec<_> = (0..3)
@@ -102,9 +108,9 @@ fn concurrent_selects_take_every_message_exactly_once() {
                 })
                 .collect();
             let s = &s;
-            scope.spawn(move || (0..EACH).for_each(|i| s.number(i)));
-            scope.spawn(move || (0..EACH).for_each(|i| s.word(format!("w{i}"))));
-            scope.spawn(move || (0..EACH).for_each(|_| s.tick()));
+            scope.spawn(move || (0..EACH).for_each(|i| s.numbers.put(i)));
+            scope.spawn(move || (0..EACH).for_each(|i| s.words.put(format!("w{i}"))));
+            scope.spawn(move || (0..EACH).for_each(|_| s.ticks.put(())));
             selectors
                 .into_iter()
                 .flat_map(|t| t.join().unwrap())
@@ -133,4 +139,14 @@ fn concurrent_selects_take_every_message_exactly_once() {
         assert_eq!(ticks, EACH as usize);
         assert_eq!(s.try_select(), None, "nothing left over");
     });
+}
+
+#[test]
+fn quit_wins_over_ready_queues_and_stays() {
+    let s = Mailroom::new();
+    s.numbers.put(1);
+    s.quit.open();
+    assert_eq!(s.select(), Case::Quit);
+    assert_eq!(s.select(), Case::Quit, "the latch stays open");
+    assert_eq!(s.numbers.waiting()["put"], 1, "the number is still there");
 }

@@ -1,5 +1,6 @@
-//! A select over three channels (see `select.rs`): a consumer selects while
-//! producers send numbers, words and ticks; every case gets its turn.
+//! A select across objects (see `select.rs`): a consumer selects over three
+//! queues and a quit latch while producers send numbers, words and ticks;
+//! every ready queue gets its turn, and quit ends the loop.
 //!
 //! `cargo run --release --example select`
 
@@ -7,27 +8,34 @@
 mod select;
 
 use std::thread;
+use std::time::Duration;
 
-use select::{Case, Select};
+use select::{Case, Mailroom};
 
 fn main() {
-    let select = Select::new();
-    // All three cases ready at once: the selects take them in turn.
+    let mailroom = Mailroom::new();
+    // All three queues ready at once: the selects take them in turn.
     for i in 0..3 {
-        select.number(i);
-        select.word(format!("w{i}"));
-        select.tick();
+        mailroom.numbers.put(i);
+        mailroom.words.put(format!("w{i}"));
+        mailroom.ticks.put(());
     }
     for _ in 0..9 {
-        println!("ready cases: took {:?}", select.select());
+        println!("ready queues: took {:?}", mailroom.select());
     }
-    // No case ready: select waits for whichever comes.
+    // Nothing ready: select waits for whichever comes, then quit ends it.
     thread::scope(|s| {
         s.spawn(|| {
-            select.word("late".into());
+            thread::sleep(Duration::from_millis(20));
+            mailroom.words.put("late".into());
+            thread::sleep(Duration::from_millis(20));
+            mailroom.quit.open();
         });
-        let case = select.select();
-        assert_eq!(case, Case::Word("late".into()));
-        println!("waited, then took {case:?}");
+        loop {
+            match mailroom.select() {
+                Case::Quit => break println!("quit"),
+                case => println!("waited, then took {case:?}"),
+            }
+        }
     });
 }

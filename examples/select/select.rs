@@ -1,18 +1,22 @@
-//! Go's `select`, or Stackless Python's, over three channels: a synchronous
-//! wait joined with each channel, returning which case fired and its value.
+//! Go's `select`, or Stackless Python's, across objects: a [`Mailroom`] of
+//! three queues (numbers, words, ticks), each its own chord object, and a
+//! quit [`Latch`]. [`Mailroom::select`] waits for whichever has something
+//! first, with `chords::select!`, and takes exactly one message.
 //!
 //! ```text
-//! #[chord(wait() & number(n))]  =>  Case::Number(n)
-//! #[chord(wait() & word(w))]    =>  Case::Word(w)
-//! #[chord(wait() & tick())]     =>  Case::Tick
+//! select! {
+//!     () = quit.wait() => Case::Quit,
+//!     n = numbers.take() => Case::Number(n),
+//!     w = words.take() => Case::Word(w),
+//!     () = ticks.take() => Case::Tick,
+//! }
 //! ```
 //!
-//! When several cases are ready as a wait arrives, the first chord declared
-//! fires (chords' priority rule), so one wait channel would always pick the
-//! first ready case. To choose fairly among ready cases, there are three wait
-//! channels, each trying the cases in a rotated order, and [`Select::select`]
-//! uses them in turn (per thread): a case that stays ready is chosen at least
-//! once every three selects of a thread. This module is shared with `tests/example_select.rs`.
+//! When several branches are ready, the first listed fires. Quit is always
+//! listed first; to choose fairly among the ready queues, [`Mailroom::select`]
+//! lists them in three rotated orders in turn (per thread), so a queue that
+//! stays ready is taken at least once every three selects of a thread. This
+//! module is shared with `tests/example_select.rs`.
 
 use std::cell::Cell;
 
@@ -21,16 +25,60 @@ use chords::chords;
 /// Which case a select took, with its value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Case {
-    /// A `number` was sent.
+    /// A number was sent.
     Number(u32),
-    /// A `word` was sent.
+    /// A word was sent.
     Word(String),
-    /// A `tick` was sent.
+    /// A tick was sent.
     Tick,
+    /// The mailroom was closed.
+    Quit,
+}
+
+/// A queue of `T`: `put` never waits, `take` waits for the oldest item.
+#[chords(pub)]
+impl<T: Send + 'static> Queue<T> {
+    /// Queues an item; returns at once.
+    pub async fn put(&self, item: T);
+    /// Takes the oldest item, waiting for one.
+    pub fn take(&self) -> T;
+
+    #[chord(take() & put(item))]
+    fn deliver(&self) -> T {
+        item
+    }
+}
+
+/// A latch: once opened, it stays open, and every `wait` returns.
+#[chords(pub)]
+impl Latch {
+    /// Opens the latch (again: no effect but one more `open` message).
+    pub async fn open(&self);
+    /// Waits until the latch is open.
+    pub fn wait(&self);
+
+    #[chord(wait() & open())]
+    fn pass(&self) {
+        // Still open for the next waiter.
+        self.open();
+    }
+}
+
+/// Three queues and a quit latch, selected over together.
+#[derive(Clone, Default)]
+pub struct Mailroom {
+    /// Numbers to take.
+    pub numbers: Queue<u32>,
+    /// Words to take.
+    pub words: Queue<String>,
+    /// Ticks to take.
+    pub ticks: Queue<()>,
+    /// Closes the mailroom.
+    pub quit: Latch,
 }
 
 thread_local! {
-    /// Which order of the cases this thread's next select tries.
+    /// Which order of the queues this thread's next select lists.
     static TURN: Cell<usize> = const { Cell::new(0) };
 }
 
@@ -43,84 +91,47 @@ fn next_turn() -> usize {
     })
 }
 
-/// Three channels and a select over them.
-#[chords(pub)]
-impl Select {
-    /// Sends on the number case; returns at once.
-    pub async fn number(&self, n: u32);
-    /// Sends on the word case; returns at once.
-    pub async fn word(&self, w: String);
-    /// Sends on the tick case; returns at once.
-    pub async fn tick(&self);
-    /// Waits for a case, trying number, word, tick in that order.
-    fn wait_nwt(&self) -> Case;
-    /// Waits for a case, trying word, tick, number in that order.
-    fn wait_wtn(&self) -> Case;
-    /// Waits for a case, trying tick, number, word in that order.
-    fn wait_tnw(&self) -> Case;
+impl Mailroom {
+    /// An open mailroom with empty queues.
+    pub fn new() -> Self {
+        Self::default()
+    }
 
-    /// Waits until some case has a message, and takes one, fairly among
-    /// the ready cases.
+    /// Waits until a queue has an item, or the mailroom is closed, and takes
+    /// one item (fairly among the ready queues), or reports the close.
     pub fn select(&self) -> Case {
+        let (quit, numbers, words, ticks) = (&self.quit, &self.numbers, &self.words, &self.ticks);
         match next_turn() {
-            0 => self.wait_nwt(),
-            1 => self.wait_wtn(),
-            _ => self.wait_tnw(),
+            0 => chords::select! {
+                () = quit.wait() => Case::Quit,
+                n = numbers.take() => Case::Number(n),
+                w = words.take() => Case::Word(w),
+                () = ticks.take() => Case::Tick,
+            },
+            1 => chords::select! {
+                () = quit.wait() => Case::Quit,
+                w = words.take() => Case::Word(w),
+                () = ticks.take() => Case::Tick,
+                n = numbers.take() => Case::Number(n),
+            },
+            _ => chords::select! {
+                () = quit.wait() => Case::Quit,
+                () = ticks.take() => Case::Tick,
+                n = numbers.take() => Case::Number(n),
+                w = words.take() => Case::Word(w),
+            },
         }
     }
 
-    /// Takes a ready case, if any, without waiting.
+    /// Takes a ready item, or reports the close, without waiting; `None`
+    /// if nothing is ready (and then nothing was queued).
     pub fn try_select(&self) -> Option<Case> {
-        match next_turn() {
-            0 => self.try_wait_nwt(),
-            1 => self.try_wait_wtn(),
-            _ => self.try_wait_tnw(),
+        chords::select! {
+            () = self.quit.wait() => Some(Case::Quit),
+            n = self.numbers.take() => Some(Case::Number(n)),
+            w = self.words.take() => Some(Case::Word(w)),
+            () = self.ticks.take() => Some(Case::Tick),
+            default => None,
         }
-        .ok()
-    }
-
-    #[chord(wait_nwt() & number(n))]
-    fn nwt_number(&self) -> Case {
-        Case::Number(n)
-    }
-
-    #[chord(wait_nwt() & word(w))]
-    fn nwt_word(&self) -> Case {
-        Case::Word(w)
-    }
-
-    #[chord(wait_nwt() & tick())]
-    fn nwt_tick(&self) -> Case {
-        Case::Tick
-    }
-
-    #[chord(wait_wtn() & word(w))]
-    fn wtn_word(&self) -> Case {
-        Case::Word(w)
-    }
-
-    #[chord(wait_wtn() & tick())]
-    fn wtn_tick(&self) -> Case {
-        Case::Tick
-    }
-
-    #[chord(wait_wtn() & number(n))]
-    fn wtn_number(&self) -> Case {
-        Case::Number(n)
-    }
-
-    #[chord(wait_tnw() & tick())]
-    fn tnw_tick(&self) -> Case {
-        Case::Tick
-    }
-
-    #[chord(wait_tnw() & number(n))]
-    fn tnw_number(&self) -> Case {
-        Case::Number(n)
-    }
-
-    #[chord(wait_tnw() & word(w))]
-    fn tnw_word(&self) -> Case {
-        Case::Word(w)
     }
 }
