@@ -848,6 +848,58 @@ impl<Q> Transfers<Q> {
     }
 }
 
+/// Choice across objects: producers put into two buffers in turn, and
+/// consumers take from whichever has an item, with `chords::select!`
+/// against `crossbeam_channel::select!` over two channels.
+fn select(b: &mut Bench) {
+    let n = b.threads;
+    if n > 1 && !n.is_multiple_of(2) {
+        return println!("select: needs 1 or an even number of threads, skipped {n}");
+    }
+    b.run(
+        "chords",
+        || Transfers::new((Buffer::new(), Buffer::new()), n),
+        |q, t, i| {
+            q.step(
+                t,
+                i,
+                |(a, b), x| if x % 2 == 0 { a.put(x) } else { b.put(x) },
+                |(a, b)| {
+                    chords::select! {
+                        x = a.get() => x,
+                        x = b.get() => x,
+                    }
+                },
+            )
+        },
+        |q, _| q.check(),
+    );
+    b.run(
+        "crossbeam select",
+        || {
+            let (a, b) = (
+                crossbeam_channel::unbounded(),
+                crossbeam_channel::unbounded(),
+            );
+            Transfers::new((a, b), n)
+        },
+        |q, t, i| {
+            q.step(
+                t,
+                i,
+                |((a, _), (b, _)), x| if x % 2 == 0 { a.send(x) } else { b.send(x) }.unwrap(),
+                |((_, a), (_, b))| {
+                    crossbeam_channel::select! {
+                        recv(a) -> x => x.unwrap(),
+                        recv(b) -> x => x.unwrap(),
+                    }
+                },
+            )
+        },
+        |q, _| q.check(),
+    );
+}
+
 fn producer_consumer(b: &mut Bench) {
     let n = b.threads;
     if n > 1 && !n.is_multiple_of(2) {
@@ -945,7 +997,7 @@ fn philosophers(b: &mut Bench) {
 
 type Benchmark = (&'static str, Mode, fn(&mut Bench));
 
-const BENCHMARKS: [Benchmark; 15] = [
+const BENCHMARKS: [Benchmark; 16] = [
     ("lock", Mode::Timed, lock::<0>),
     ("lock_work", Mode::Timed, lock::<INSIDE>),
     ("lock_sync", Mode::Timed, lock_sync),
@@ -957,6 +1009,7 @@ const BENCHMARKS: [Benchmark; 15] = [
     ("barrier", Mode::Counted, barrier),
     ("exchanger", Mode::Counted, exchanger),
     ("producer_consumer", Mode::Counted, producer_consumer),
+    ("select", Mode::Counted, select),
     ("philosophers", Mode::Timed, philosophers),
     ("lock_async", Mode::Timed, tasks::lock),
     ("semaphore_async", Mode::Timed, tasks::semaphore),

@@ -62,7 +62,11 @@ fn shutdown_wins_over_waiting_jobs_and_idle_turns_leave_nothing_queued() {
     });
     assert!(report.idle > 0, "{report:?}");
     assert!(report.jobs.is_empty());
-    assert_eq!(jobs.waiting()["take"], 0, "timed-out turns withdrew their calls");
+    assert_eq!(
+        jobs.waiting()["take"],
+        0,
+        "timed-out turns withdrew their calls"
+    );
     // Signalled with jobs waiting: it stops at once, and the jobs stay.
     (0..5).for_each(|job| jobs.put(job));
     let report = work(&jobs, &shutdown, |_| ());
