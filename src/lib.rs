@@ -12,7 +12,7 @@ pub use waiting::Waiting;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
-pub use chords_macros::{chord, chords, select};
+pub use chords_macros::{chord, chords, select, select_async};
 
 /// What the code that `#[chords]` generates calls; not a public API (it
 /// changes with every version: this crate pins the macro and runtime

@@ -43,8 +43,8 @@ fn the_first_listed_ready_branch_fires_and_the_others_leave_no_trace() {
     a.join.send(a.put, 1);
     b.join.send(b.put, 2);
     let got = choose((
-        a.join.op(a.get, 0).map(|n| ('a', n)),
-        b.join.op(b.get, 0).map(|n| ('b', n)),
+        a.join.call_op(a.get, 0).map(|n| ('a', n)),
+        b.join.call_op(b.get, 0).map(|n| ('b', n)),
     ))
     .wait();
     assert_eq!(got, ('a', 1));
@@ -52,8 +52,8 @@ fn the_first_listed_ready_branch_fires_and_the_others_leave_no_trace() {
 
     // Listed the other way round, the other fires.
     let got = choose((
-        b.join.op(b.get, 0).map(|n| ('b', n)),
-        a.join.op(a.get, 0).map(|n| ('a', n)),
+        b.join.call_op(b.get, 0).map(|n| ('b', n)),
+        a.join.call_op(a.get, 0).map(|n| ('a', n)),
     ))
     .try_now()
     .unwrap();
@@ -65,8 +65,9 @@ fn the_first_listed_ready_branch_fires_and_the_others_leave_no_trace() {
 fn a_waiting_choice_fires_the_branch_whose_message_comes_and_withdraws_the_rest() {
     let (a, b) = (Arc::new(buffer()), Arc::new(buffer()));
     let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
-    let chooser =
-        thread::spawn(move || choose(vec![a2.join.op(a2.get, 0), b2.join.op(b2.get, 0)]).wait());
+    let chooser = thread::spawn(move || {
+        choose(vec![a2.join.call_op(a2.get, 0), b2.join.call_op(b2.get, 0)]).wait()
+    });
     // Both branches are offered: one call queued in each object.
     wait_until("both branches offered", || {
         a.join.waiting(a.get) == 1 && b.join.waiting(b.get) == 1
@@ -86,8 +87,8 @@ fn a_branch_handed_a_chord_after_another_won_gives_it_back() {
         let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
         let chooser = thread::spawn(move || {
             choose((
-                a2.join.op(a2.get, 0).map(|n| ('a', n)),
-                b2.join.op(b2.get, 0).map(|n| ('b', n)),
+                a2.join.call_op(a2.get, 0).map(|n| ('a', n)),
+                b2.join.call_op(b2.get, 0).map(|n| ('b', n)),
             ))
             .wait()
         });
@@ -111,11 +112,11 @@ fn a_branch_handed_a_chord_after_another_won_gives_it_back() {
 #[test]
 fn a_choice_that_times_out_hands_every_argument_back() {
     let (a, b) = (buffer(), buffer());
-    let err = choose((a.join.op(a.get, 1), b.join.op(b.get, 2)))
+    let err = choose((a.join.call_op(a.get, 1), b.join.call_op(b.get, 2)))
         .wait_timeout(Duration::from_millis(20))
         .unwrap_err();
     assert_eq!(err.into_inner(), (1, 2));
-    let err = choose(vec![a.join.op(a.get, 3), b.join.op(b.get, 4)])
+    let err = choose(vec![a.join.call_op(a.get, 3), b.join.call_op(b.get, 4)])
         .try_now()
         .unwrap_err();
     assert_eq!(err.into_inner(), vec![3, 4]);
@@ -128,8 +129,8 @@ fn two_branches_on_one_channel_fire_once() {
     let a2 = Arc::clone(&a);
     let chooser = thread::spawn(move || {
         choose((
-            a2.join.op(a2.get, 0).map(|n| (0, n)),
-            a2.join.op(a2.get, 0).map(|n| (1, n)),
+            a2.join.call_op(a2.get, 0).map(|n| (0, n)),
+            a2.join.call_op(a2.get, 0).map(|n| (1, n)),
         ))
         .wait()
     });
@@ -153,8 +154,8 @@ fn a_rendezvous_channel_cannot_be_a_branch_yet() {
     });
     let join = b.build().unwrap();
     // `left` runs its chord: choosable; `right` is its partner: not.
-    let _ = join.op(left, 1);
-    let err = std::panic::catch_unwind(|| join.op(right, 2)).unwrap_err();
+    let _ = join.call_op(left, 1);
+    let err = std::panic::catch_unwind(|| join.call_op(right, 2)).unwrap_err();
     let text = chords::panic_message(&*err).unwrap().to_string();
     assert!(
         text.contains("`right` cannot be a branch of a choice"),
@@ -185,7 +186,7 @@ fn choosers_and_producers_conserve_every_message() {
                     // Rotate the order, so that every buffer is listed first by someone.
                     let ops: Vec<_> = (0..BUFFERS)
                         .map(|i| &buffers[(i + c) % BUFFERS])
-                        .map(|b| b.join.op(b.get, 0))
+                        .map(|b| b.join.call_op(b.get, 0))
                         .collect();
                     got.push(choose(ops).wait());
                 }
@@ -331,5 +332,237 @@ mod generated {
         };
         assert_eq!(timed_out, None);
         assert_eq!(jobs.waiting().get("next"), Some(0));
+    }
+}
+
+/// Choices made by async tasks: `choose(..).await` and `select_async!`, and
+/// a choice's future dropped in each state its branches can be in.
+mod awaited {
+    use std::future::{Future, IntoFuture};
+    use std::pin::pin;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Waker};
+
+    use chords::{choose, Join, SyncChannel};
+
+    use super::{buffer, Buffer};
+
+    fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+        future.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn an_awaited_choice_fires_the_first_listed_ready_branch() {
+        let (a, b) = (buffer(), buffer());
+        a.join.send(a.put, 1);
+        b.join.send(b.put, 2);
+        let got = futures::executor::block_on(
+            choose((
+                b.join.call_op(b.get, 0).map(|n| ('b', n)),
+                a.join.call_op(a.get, 0).map(|n| ('a', n)),
+            ))
+            .into_future(),
+        );
+        assert_eq!(got, ('b', 2));
+        assert_eq!((a.counts(), b.counts()), ((1, 0), (0, 0)));
+    }
+
+    #[test]
+    fn select_async_waits_for_a_message_from_another_thread() {
+        let (a, b) = (Arc::new(buffer()), Arc::new(buffer()));
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let task = runtime.spawn({
+            let (a, b) = (a.clone(), b.clone());
+            async move {
+                let (a, b) = (&*a, &*b);
+                chords::select_async! {
+                    n = a.join.call(a.get, 0) => ('a', n),
+                    n = b.join.call(b.get, 0) => ('b', n),
+                }
+            }
+        });
+        super::wait_until("both offered", || a.counts().1 == 1 && b.counts().1 == 1);
+        b.join.send(b.put, 5);
+        assert_eq!(runtime.block_on(task).unwrap(), ('b', 5));
+        assert_eq!((a.counts(), b.counts()), ((0, 0), (0, 0)));
+    }
+
+    #[test]
+    fn dropped_before_a_poll_or_while_offered_it_leaves_no_call() {
+        let (a, b) = (buffer(), buffer());
+        drop(choose((a.join.call_op(a.get, 0), b.join.call_op(b.get, 0))).into_future());
+        assert_eq!((a.counts(), b.counts()), ((0, 0), (0, 0)));
+
+        let mut future =
+            Box::pin(choose((a.join.call_op(a.get, 0), b.join.call_op(b.get, 0))).into_future());
+        assert!(poll_once(future.as_mut()).is_pending());
+        assert_eq!((a.counts(), b.counts()), ((0, 1), (0, 1)), "both offered");
+        drop(future);
+        assert_eq!((a.counts(), b.counts()), ((0, 0), (0, 0)));
+    }
+
+    #[test]
+    fn a_chord_handed_to_a_branch_goes_back_when_the_choice_is_dropped_or_lost() {
+        let (a, b) = (buffer(), buffer());
+        // Handed, then dropped before the next poll: the put goes back.
+        {
+            let mut future =
+                pin!(choose((a.join.call_op(a.get, 0), b.join.call_op(b.get, 0))).into_future());
+            assert!(poll_once(future.as_mut()).is_pending());
+            b.join.send(b.put, 7);
+        }
+        assert_eq!((a.counts(), b.counts()), ((0, 0), (1, 0)));
+        // Both handed: the first listed fires, the other's put goes back.
+        let mut future =
+            pin!(choose((a.join.call_op(a.get, 0), b.join.call_op(b.get, 0))).into_future());
+        b.join.send(b.put, 8);
+        // (b has two puts now: the choice's poll fires b at once.)
+        assert_eq!(poll_once(future.as_mut()), Poll::Ready(7));
+        assert_eq!(b.counts(), (1, 0));
+        let mut future =
+            pin!(choose((a.join.call_op(a.get, 0), b.join.call_op(b.get, 0))).into_future());
+        let Poll::Ready(8) = poll_once(future.as_mut()) else {
+            panic!("b's put is ready")
+        };
+        let mut future =
+            pin!(choose((a.join.call_op(a.get, 0), b.join.call_op(b.get, 0))).into_future());
+        assert!(poll_once(future.as_mut()).is_pending());
+        b.join.send(b.put, 9);
+        a.join.send(a.put, 10);
+        assert_eq!(
+            poll_once(future.as_mut()),
+            Poll::Ready(10),
+            "a is listed first"
+        );
+        assert_eq!((a.counts(), b.counts()), ((0, 0), (1, 0)));
+    }
+
+    /// A result that counts its drops.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_winner_whose_reply_is_pending_keeps_the_others_out_and_drops_its_result() {
+        // `ask`'s body hands its reply to `answer`'s caller.
+        let mut b = Join::builder();
+        let ask = b.synchronous::<(), Counted>("ask");
+        let token = b.asynchronous::<()>("token");
+        let answer = b.synchronous::<(), chords::Reply<Counted>>("answer");
+        b.when(ask)
+            .and(token)
+            .and(answer)
+            .then(|(((), to_asker), (), ((), to_answerer))| to_answerer.send(to_asker));
+        let join = b.build().unwrap();
+        let other: Buffer = buffer();
+        let dropped = Arc::new(AtomicUsize::new(0));
+
+        let answerer = {
+            let join = join.clone();
+            std::thread::spawn(move || join.call(answer, ()))
+        };
+        super::wait_until("the answerer waits", || join.waiting(answer) == 1);
+        join.send(token, ());
+        let mut future = Box::pin(
+            choose((
+                join.call_op(ask, ()).map(|_| "asked"),
+                other.join.call_op(other.get, 0).map(|_| "other"),
+            ))
+            .into_future(),
+        );
+        // `ask` fires in this poll, its reply goes to the answerer: pending.
+        assert!(poll_once(future.as_mut()).is_pending());
+        // The other branch was never offered, and gets nothing now.
+        other.join.send(other.put, 1);
+        assert!(poll_once(future.as_mut()).is_pending());
+        assert_eq!(other.counts(), (1, 0));
+        drop(future);
+        let reply = answerer.join().unwrap();
+        reply.send(Counted(dropped.clone()));
+        assert_eq!(
+            dropped.load(SeqCst),
+            1,
+            "the result dropped with the choice"
+        );
+        assert_eq!((join.waiting(ask), join.waiting(token)), (0, 0));
+    }
+
+    #[test]
+    fn tasks_choosing_while_producers_send_take_every_message_once() {
+        const BUFFERS: usize = 3;
+        const TASKS: usize = 6;
+        const EACH: u32 = 500;
+        let buffers: Arc<Vec<Buffer>> = Arc::new((0..BUFFERS).map(|_| buffer()).collect());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let total = 2 * EACH;
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|t| {
+                let buffers = buffers.clone();
+                runtime.spawn(async move {
+                    let mut got = Vec::new();
+                    for _ in 0..total as usize / TASKS {
+                        let ops: Vec<_> = (0..BUFFERS)
+                            .map(|i| &buffers[(i + t) % BUFFERS])
+                            .map(|b| b.join.call_op(b.get, 0))
+                            .collect();
+                        got.push(choose(ops).await);
+                    }
+                    got
+                })
+            })
+            .collect();
+        let producers: Vec<_> = (0..2u32)
+            .map(|p| {
+                let buffers = buffers.clone();
+                std::thread::spawn(move || {
+                    for i in 0..EACH {
+                        let b = &buffers[(i as usize + p as usize) % BUFFERS];
+                        b.join.send(b.put, p * EACH + i);
+                    }
+                })
+            })
+            .collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        let mut got: Vec<u32> = tasks
+            .into_iter()
+            .flat_map(|t| runtime.block_on(t).unwrap())
+            .collect();
+        got.sort_unstable();
+        assert_eq!(got.len(), total as usize / TASKS * TASKS);
+        let left: usize = buffers.iter().map(|b| b.counts().0).sum();
+        assert_eq!(
+            got.len() + left,
+            total as usize,
+            "each message taken once or still there"
+        );
+        let mut all: Vec<u32> = got;
+        for b in buffers.iter() {
+            while let Ok(n) = b.join.try_call(b.get, 0) {
+                all.push(n);
+            }
+        }
+        all.sort_unstable();
+        assert_eq!(all, (0..total).collect::<Vec<_>>());
+        for b in buffers.iter() {
+            assert_eq!(b.counts(), (0, 0));
+        }
+    }
+
+    #[allow(dead_code)]
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[allow(dead_code)]
+    fn a_choice_future_is_send(b: &Buffer, c: SyncChannel<u32, u32>) {
+        assert_send(&choose((b.join.call_op(c, 0),)).into_future());
     }
 }

@@ -31,8 +31,19 @@ pub fn chords(args: TokenStream, input: TokenStream) -> TokenStream {
 /// documentation.
 #[proc_macro]
 pub fn select(input: TokenStream) -> TokenStream {
+    select_with(input, select::Mode::Blocking)
+}
+
+/// `select!` for an async task: a future to await; see the `chords` crate's
+/// documentation.
+#[proc_macro]
+pub fn select_async(input: TokenStream) -> TokenStream {
+    select_with(input, select::Mode::Async)
+}
+
+fn select_with(input: TokenStream, mode: select::Mode) -> TokenStream {
     match syn::parse::<select::Select>(input) {
-        Ok(select) => select.expand().into(),
+        Ok(select) => select.expand(mode).into(),
         Err(errors) => {
             // A block, so that several errors stand where an expression does.
             let errors = errors.to_compile_error();

@@ -1,5 +1,7 @@
-//! `select!`: parses its arms, checks them, and expands them into a
-//! `chords::choose` over the branches' `_op` forms.
+//! `select!` and `select_async!`: parses their arms, checks them, and
+//! expands them into a `chords::choose` over the branches' `_op` forms,
+//! made with `.wait()` (or `.try_now()`, `.wait_timeout(..)` for a default
+//! branch), or `.await` for `select_async!`.
 //!
 //! ```text
 //! select! {
@@ -148,10 +150,33 @@ fn check_call(call: &Expr) -> syn::Result<()> {
     }
 }
 
+/// Which macro: `select!` blocks its thread, `select_async!` is awaited.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Blocking,
+    Async,
+}
+
 impl Select {
     /// The code: a `choose` over the branches' ops, and a `match` on which
     /// fired.
-    pub fn expand(self) -> TokenStream {
+    pub fn expand(self, mode: Mode) -> TokenStream {
+        if let (
+            Mode::Async,
+            Some(Default {
+                keyword,
+                timeout: Some(_),
+                ..
+            }),
+        ) = (mode, &self.default)
+        {
+            return syn::Error::new(
+                keyword.span(),
+                "`select_async!` has no `default(timeout)`: wrap it in your runtime's timeout \
+                 (such as `tokio::time::timeout`), which drops it without a trace",
+            )
+            .to_compile_error();
+        }
         let n = self.branches.len();
         let enum_name = Ident::new("__ChordsSelected", Span::mixed_site());
         let variants: Vec<Ident> = (0..n).map(|i| format_ident!("B{}", i)).collect();
@@ -172,13 +197,18 @@ impl Select {
             quote!(#enum_name::#v(#pat) => #body,)
         });
         let choice = quote!(::chords::choose((#(#ops,)*)));
-        let made = match &self.default {
-            None => quote! {
+        let made = match (&self.default, mode) {
+            (None, Mode::Blocking) => quote! {
                 match #choice.wait() {
                     #(#arms)*
                 }
             },
-            Some(default) => {
+            (None, Mode::Async) => quote! {
+                match #choice.await {
+                    #(#arms)*
+                }
+            },
+            (Some(default), _) => {
                 let body = &default.body;
                 let made = match &default.timeout {
                     None => quote_spanned!(default.keyword.span()=> #choice.try_now()),

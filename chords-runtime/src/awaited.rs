@@ -33,17 +33,56 @@ use crate::resolve::give_back;
 use crate::state::Join;
 use crate::waiter::{Caller, Left, Slot, Wake};
 
+/// How a call's future fires a chord at once: reserve one with the call and
+/// messages already queued, then run its body right here if the caller knows
+/// its code (the static path of `#[chords]`), or hand the reservation back to
+/// run the general way.
+pub(crate) trait Path<'a, A, R> {
+    /// Reserves a chord that the call fires with messages already queued.
+    fn reserve(&mut self) -> Option<Reserved<'a, A, R>>;
+    /// Runs a reserved chord on the static path, or hands it back.
+    fn run(&mut self, reserved: Reserved<'a, A, R>, arg: A) -> StaticPath<'a, A, R>;
+}
+
+/// The generated code's path: its reserving closure and its static path.
+impl<'a, A, R, Reserve, Static> Path<'a, A, R> for (Reserve, Static)
+where
+    Reserve: FnMut() -> Option<Reserved<'a, A, R>>,
+    Static: FnMut(Reserved<'a, A, R>, A) -> StaticPath<'a, A, R>,
+{
+    fn reserve(&mut self) -> Option<Reserved<'a, A, R>> {
+        (self.0)()
+    }
+
+    fn run(&mut self, reserved: Reserved<'a, A, R>, arg: A) -> StaticPath<'a, A, R> {
+        (self.1)(reserved, arg)
+    }
+}
+
+/// The general path of a call of `channel` on `join`: the channel's table,
+/// and every chord run the general way.
+pub(crate) struct General<'a, A, R> {
+    pub(crate) join: &'a Join,
+    pub(crate) channel: SyncChannel<A, R>,
+}
+
+impl<'a, A: Send + 'static, R: Send + 'static> Path<'a, A, R> for General<'a, A, R> {
+    fn reserve(&mut self) -> Option<Reserved<'a, A, R>> {
+        let members = &self.join.state.channels[self.channel.index as usize].members;
+        Reserved::now(self.join, self.channel, members)
+    }
+
+    fn run(&mut self, reserved: Reserved<'a, A, R>, arg: A) -> StaticPath<'a, A, R> {
+        Err((reserved, arg))
+    }
+}
+
 /// The future of a synchronous call.
-pub(crate) struct CallFuture<'a, A: Send + 'static, R: Send + 'static, Reserve, Static> {
+pub(crate) struct CallFuture<'a, A: Send + 'static, R: Send + 'static, P> {
     join: &'a Join,
     channel: SyncChannel<A, R>,
-    /// Reserves a chord with the call and messages already queued, if one can
-    /// fire.
-    reserve: Reserve,
-    /// Runs a reserved chord's body right here, if it is one whose code the
-    /// caller knows (the static path of `#[chords]`); otherwise hands the
-    /// reservation back, to run the general way.
-    static_path: Static,
+    /// How it fires a chord at once.
+    path: P,
     stage: Stage<A>,
     /// The queued call's argument, then its result: a queued call's waiter
     /// points into it, so it never moves (the future is `!Unpin`).
@@ -65,27 +104,19 @@ enum Stage<A> {
 /// reservation and argument back.
 pub type StaticPath<'a, A, R> = Result<R, (Reserved<'a, A, R>, A)>;
 
-impl<'a, A, R, Reserve, Static> CallFuture<'a, A, R, Reserve, Static>
+impl<'a, A, R, P> CallFuture<'a, A, R, P>
 where
     A: Send + 'static,
     R: Send + 'static,
-    Reserve: FnMut() -> Option<Reserved<'a, A, R>>,
-    Static: FnMut(Reserved<'a, A, R>, A) -> StaticPath<'a, A, R>,
+    P: Path<'a, A, R>,
 {
     /// The call of `channel` (this join's: checked) with `arg`.
-    pub(crate) fn new(
-        join: &'a Join,
-        channel: SyncChannel<A, R>,
-        arg: A,
-        reserve: Reserve,
-        static_path: Static,
-    ) -> Self {
+    pub(crate) fn new(join: &'a Join, channel: SyncChannel<A, R>, arg: A, path: P) -> Self {
         join.state.check(&channel);
         CallFuture {
             join,
             channel,
-            reserve,
-            static_path,
+            path,
             stage: Stage::Start(arg),
             slot: Slot::empty(),
             caller: None,
@@ -108,12 +139,21 @@ where
     /// Runs a chord reserved for the call with `arg`: on the static path, or
     /// the general way, whose result may come later.
     fn fire(&mut self, reserved: Reserved<'a, A, R>, arg: A, cx: &Context<'_>) -> Poll<R> {
-        match (self.static_path)(reserved, arg) {
+        match self.path.run(reserved, arg) {
             Ok(result) => Poll::Ready(result),
             Err((reserved, arg)) => {
                 let generation = self.begin(arg, |slot, caller| reserved.start(slot, caller));
                 self.poll_queued(cx, generation)
             }
+        }
+    }
+
+    /// Whether a chord took the call and its result has not come: the call
+    /// has fired, and dropping the future would drop its result.
+    pub(crate) fn has_fired(&self) -> bool {
+        match (&self.stage, &self.caller) {
+            (Stage::Queued(generation), Some(caller)) => caller.waiter().is_taken(*generation),
+            _ => false,
         }
     }
 
@@ -152,12 +192,11 @@ where
     }
 }
 
-impl<'a, A, R, Reserve, Static> Future for CallFuture<'a, A, R, Reserve, Static>
+impl<'a, A, R, P> Future for CallFuture<'a, A, R, P>
 where
     A: Send + 'static,
     R: Send + 'static,
-    Reserve: FnMut() -> Option<Reserved<'a, A, R>>,
-    Static: FnMut(Reserved<'a, A, R>, A) -> StaticPath<'a, A, R>,
+    P: Path<'a, A, R>,
 {
     type Output = R;
 
@@ -166,7 +205,7 @@ where
         // queued call's waiter points into, stays in place until `drop`.
         let this = unsafe { self.get_unchecked_mut() };
         match std::mem::replace(&mut this.stage, Stage::Finished) {
-            Stage::Start(arg) => match (this.reserve)() {
+            Stage::Start(arg) => match this.path.reserve() {
                 Some(reserved) => this.fire(reserved, arg, cx),
                 None => {
                     let (join, channel) = (this.join, this.channel.index as usize);
@@ -183,9 +222,7 @@ where
     }
 }
 
-impl<A: Send + 'static, R: Send + 'static, Reserve, Static> Drop
-    for CallFuture<'_, A, R, Reserve, Static>
-{
+impl<A: Send + 'static, R: Send + 'static, P> Drop for CallFuture<'_, A, R, P> {
     fn drop(&mut self) {
         let (Stage::Queued(generation), Some(caller)) = (&self.stage, &mut self.caller) else {
             return;

@@ -32,7 +32,9 @@
 //! 5. **Fire.** The winner runs its chord on this thread.
 //!
 //! At a deadline the chooser leaves every branch; a branch handed a chord
-//! meanwhile wins, as a timed call that a chord took first does.
+//! meanwhile wins, as a timed call that a chord took first does. A task's
+//! choice (`.await`) is made by polling its branches' call futures instead:
+//! see `awaited_choice.rs`.
 //!
 //! # Invariants
 //!
@@ -49,9 +51,11 @@
 //!   starts, the first listed fires; later, the first listed of those
 //!   handed a chord when the chooser looks.
 
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
+use crate::awaited_choice::{AsyncLeg, ChoiceFuture};
 use crate::call::Patience;
 use crate::channel::SyncChannel;
 use crate::error::{TimeoutError, TryCallError};
@@ -64,7 +68,7 @@ use crate::sync::{thread, Backoff};
 use crate::waiter::{Caller, Left, Slot, Wake};
 
 /// A synchronous call not yet made, to offer to a [`choose`]: a branch of a
-/// choice. Made by [`Join::op`], or by `#[chords]` code's `name_op`.
+/// choice. Made by [`Join::call_op`], or by `#[chords]` code's `name_op`.
 ///
 /// [`map`](Op::map) changes what the branch gives if it fires, so that the
 /// branches of one choice give the same type.
@@ -86,8 +90,8 @@ use crate::waiter::{Caller, Left, Slot, Wake};
 ///
 /// words.send(say, "hi");
 /// let got = choose((
-///     numbers.op(get, ()).map(|n| n.to_string()),
-///     words.op(hear, ()).map(str::to_string),
+///     numbers.call_op(get, ()).map(|n| n.to_string()),
+///     words.call_op(hear, ()).map(str::to_string),
 /// ))
 /// .wait();
 /// assert_eq!(got, "hi");
@@ -143,6 +147,13 @@ impl<C, T> std::fmt::Debug for Choice<C, T> {
     }
 }
 
+impl<'a, A, R, F> Op<'a, A, R, F> {
+    /// The join, the channel, the argument and the map.
+    pub(crate) fn into_parts(self) -> (&'a Join, SyncChannel<A, R>, A, F) {
+        (self.join, self.channel, self.arg, self.map)
+    }
+}
+
 impl<'a, A, R, T, F: FnOnce(R) -> T> Op<'a, A, R, F> {
     /// The same call, whose result, if it fires, goes through `f` (CML's
     /// `wrap`).
@@ -164,9 +175,14 @@ impl<'a, A, R, T, F: FnOnce(R) -> T> Op<'a, A, R, F> {
 pub trait Choices<T>: Sealed {
     /// Every branch's argument: a tuple, or a `Vec`, as the branches.
     type Args;
+    /// The future of the choice, for a task.
+    type Future: Future<Output = T>;
 
     #[doc(hidden)]
     fn choose(self, patience: Patience) -> Result<T, Self::Args>;
+
+    #[doc(hidden)]
+    fn into_future(self) -> Self::Future;
 }
 
 mod sealed {
@@ -188,7 +204,7 @@ use sealed::Sealed;
 /// let buffer = b.build().unwrap();
 ///
 /// // Neither branch can fire: the arguments come back, and nothing stays queued.
-/// let err = choose((buffer.op(get, 1), buffer.op(get, 2)))
+/// let err = choose((buffer.call_op(get, 1), buffer.call_op(get, 2)))
 ///     .wait_timeout(Duration::from_millis(5))
 ///     .unwrap_err();
 /// assert_eq!(err.into_inner(), (1, 2));
@@ -196,7 +212,7 @@ use sealed::Sealed;
 ///
 /// // One can: it fires.
 /// buffer.send(put, 7);
-/// assert_eq!(choose(vec![buffer.op(get, 1), buffer.op(get, 2)]).wait(), 7);
+/// assert_eq!(choose(vec![buffer.call_op(get, 1), buffer.call_op(get, 2)]).wait(), 7);
 /// ```
 pub fn choose<T, C: Choices<T>>(branches: C) -> Choice<C, T> {
     Choice {
@@ -246,6 +262,20 @@ impl<T, C: Choices<T>> Choice<C, T> {
         self.branches
             .choose(Patience::Until(deadline))
             .map_err(TimeoutError)
+    }
+}
+
+/// Awaits the choice from an async task: the first branch whose call fires
+/// wins, and the others leave no trace, as for [`Choice::wait`]. Dropping
+/// the future withdraws every branch's call, or gives back a chord handed to
+/// one (the call futures' [cancellation rules](crate::Join::call_async)), so
+/// a runtime's timeout around it loses no message.
+impl<T, C: Choices<T>> IntoFuture for Choice<C, T> {
+    type Output = T;
+    type IntoFuture = C::Future;
+
+    fn into_future(self) -> C::Future {
+        self.branches.into_future()
     }
 }
 
@@ -443,13 +473,18 @@ fn make<T>(legs: &mut dyn Legs<T>, patience: Patience) -> Option<T> {
 
 impl<A, R, F> Sealed for Vec<Op<'_, A, R, F>> {}
 
-impl<T, A, R, F> Choices<T> for Vec<Op<'_, A, R, F>>
+impl<'a, T, A, R, F> Choices<T> for Vec<Op<'a, A, R, F>>
 where
     A: Send + 'static,
     R: Send + 'static,
-    F: FnOnce(R) -> T,
+    F: FnOnce(R) -> T + 'a,
 {
     type Args = Vec<A>;
+    type Future = ChoiceFuture<Vec<AsyncLeg<'a, A, R, F>>, T>;
+
+    fn into_future(self) -> Self::Future {
+        ChoiceFuture::new(self.into_iter().map(AsyncLeg::new).collect())
+    }
 
     fn choose(self, patience: Patience) -> Result<T, Vec<A>> {
         let mut legs: Vec<Leg<'_, A, R, F>> = self.into_iter().map(Leg::new).collect();
@@ -477,11 +512,17 @@ macro_rules! tuples {
     ($n:literal: $(($A:ident, $R:ident, $F:ident, $l:ident)),+) => {
         impl<$($A, $R, $F,)+> Sealed for ($(Op<'_, $A, $R, $F>,)+) {}
 
-        impl<T, $($A, $R, $F,)+> Choices<T> for ($(Op<'_, $A, $R, $F>,)+)
+        impl<'a, T, $($A, $R, $F,)+> Choices<T> for ($(Op<'a, $A, $R, $F>,)+)
         where
-            $($A: Send + 'static, $R: Send + 'static, $F: FnOnce($R) -> T,)+
+            $($A: Send + 'static, $R: Send + 'static, $F: FnOnce($R) -> T + 'a,)+
         {
             type Args = ($($A,)+);
+            type Future = ChoiceFuture<($(AsyncLeg<'a, $A, $R, $F>,)+), T>;
+
+            fn into_future(self) -> Self::Future {
+                let ($($l,)+) = self;
+                ChoiceFuture::new(($(AsyncLeg::new($l),)+))
+            }
 
             fn choose(self, patience: Patience) -> Result<T, Self::Args> {
                 let ($($l,)+) = self;

@@ -45,14 +45,14 @@ pub fn send_all<T: Send + 'static>(
     crate::resolve::send_all(join, channel, msgs, members);
 }
 
-/// [`Join::op`], for a channel the macro found choosable.
+/// [`Join::call_op`], for a channel the macro found choosable.
 #[inline]
 pub fn op<A: Send + 'static, R: Send + 'static>(
     join: &Join,
     channel: SyncChannel<A, R>,
     arg: A,
 ) -> crate::Op<'_, A, R> {
-    join.op(channel, arg)
+    join.call_op(channel, arg)
 }
 
 /// Reserves the first declared of `members`, the chords of `channel`, that a
@@ -98,7 +98,7 @@ pub fn call_async<'a, A: Send + 'static, R: Send + 'static>(
     reserve: impl FnMut() -> Option<Reserved<'a, A, R>> + Send + 'a,
     static_path: impl FnMut(Reserved<'a, A, R>, A) -> StaticPath<'a, A, R> + Send + 'a,
 ) -> impl Future<Output = R> + Send + 'a {
-    CallFuture::new(join, channel, arg, reserve, static_path)
+    CallFuture::new(join, channel, arg, (reserve, static_path))
 }
 
 /// Checks that generated code's table of the chords of `channel` is the one

@@ -7,7 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use crate::awaited::CallFuture;
+use crate::awaited::{CallFuture, General};
 use crate::builder::JoinBuilder;
 use crate::call::{call, Patience};
 use crate::channel::{AsyncChannel, Channel, SyncChannel};
@@ -193,18 +193,19 @@ impl Join {
     /// let put = b.asynchronous::<u32>("put");
     /// let get = b.synchronous::<(), u32>("get");
     /// b.when(get).and(put).then(|(((), r), n)| r.send(n));
-    /// let (left, right) = (b.build().unwrap(), ());
-    /// left.send(put, 7);
-    /// assert_eq!(choose((left.op(get, ()),)).wait(), 7);
-    /// # let _ = right;
+    /// let buffer = b.build().unwrap();
+    /// buffer.send(put, 7);
+    /// assert_eq!(choose((buffer.call_op(get, ()),)).wait(), 7);
     /// ```
+    ///
+    /// In `select!`, a branch `join.call(channel, arg)` is this op.
     ///
     /// # Panics
     /// If `channel` belongs to another `Join`, or some chord holds it other
     /// than once as its first synchronous term (a rendezvous partner, or a
     /// repeated term): another caller's firing could then take the call,
     /// and the choice could not undo it.
-    pub fn op<A: Send + 'static, R: Send + 'static>(
+    pub fn call_op<A: Send + 'static, R: Send + 'static>(
         &self,
         channel: SyncChannel<A, R>,
         arg: A,
@@ -275,13 +276,15 @@ impl Join {
         channel: SyncChannel<A, R>,
         arg: A,
     ) -> impl Future<Output = R> + Send + '_ {
-        let index = self.state.check(&channel);
-        let members = &self.state.channels[index].members;
-        let reserve = move || Reserved::now(self, channel, members);
-        // No static path: every chord runs the general way.
-        CallFuture::new(self, channel, arg, reserve, |reserved, arg| {
-            Err((reserved, arg))
-        })
+        CallFuture::new(
+            self,
+            channel,
+            arg,
+            General {
+                join: self,
+                channel,
+            },
+        )
     }
 
     /// Makes a synchronous call through the general path: the channel's

@@ -85,6 +85,7 @@
 //!  ─────────────────────────────────────────────────────────────────────────────────
 //!  call            a synchronous call, start to end: reserve now, retry, or queue
 //!  awaited         the same as a future: poll, and undo by state when dropped
+//!  choice          a choice among calls: exactly one fires (awaited_choice: as a future)
 //!  reserved        a chord reserved with a caller's own call, run on its thread
 //!  queued          a queued call: wait, withdraw, or be handed a chord
 //!  resolve         an arrival: reserve what it enabled, hand each firing over
@@ -115,6 +116,7 @@
 
 mod atomic_waker;
 mod awaited;
+mod awaited_choice;
 mod builder;
 mod call;
 mod calls;
@@ -142,6 +144,7 @@ mod sync;
 mod tables;
 mod waiter;
 
+pub use awaited_choice::ChoiceFuture;
 pub use builder::{JoinBuilder, When};
 pub use channel::{AsyncChannel, Channel, Repeat, SyncChannel};
 pub use choice::{choose, Choice, Choices, Op};

@@ -366,6 +366,16 @@ impl Waiter {
         let word_now = self.load();
         word_now == word(generation, WAITING) || word_now == word(generation, ROBBING)
     }
+
+    /// Whether a chord took the call of generation `generation` (to run
+    /// with it, or with its result to come): it is neither queued nor handed
+    /// a chord to run.
+    pub(crate) fn is_taken(&self, generation: u64) -> bool {
+        !matches!(
+            self.status(generation),
+            WAITING | HANDING | HANDED | MOVING | ROBBING | IDLE
+        )
+    }
 }
 
 #[cfg(not(loom))]

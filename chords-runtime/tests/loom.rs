@@ -576,7 +576,7 @@ fn loom_choice_between_two_objects_takes_one() {
             a2.send(a_put, 1);
             b2.send(b_put, 2);
         });
-        let got = chords_runtime::choose((a.op(a_get, 0), b.op(b_get, 0))).wait();
+        let got = chords_runtime::choose((a.call_op(a_get, 0), b.call_op(b_get, 0))).wait();
         senders.join().unwrap();
         let left = [a.waiting(a_put), b.waiting(b_put)];
         match got {
@@ -604,7 +604,7 @@ fn loom_choice_races_a_plain_caller_of_a_losing_object() {
             a3.send(a_put, 1);
             b3.send(b_put, 2);
         });
-        let chose = chords_runtime::choose((a.op(a_get, 0), b.op(b_get, 0))).wait();
+        let chose = chords_runtime::choose((a.call_op(a_get, 0), b.call_op(b_get, 0))).wait();
         sender.join().unwrap();
         if chose == 2 {
             b.send(b_put, 3);
@@ -628,11 +628,11 @@ fn loom_two_choosers_over_the_same_objects() {
         let (b, b_put, b_get) = buffer();
         let (a2, b2) = (a.clone(), b.clone());
         let other = thread::spawn(move || {
-            chords_runtime::choose((a2.op(a_get, 0), b2.op(b_get, 0))).wait()
+            chords_runtime::choose((a2.call_op(a_get, 0), b2.call_op(b_get, 0))).wait()
         });
         a.send(a_put, 1);
         b.send(b_put, 2);
-        let mine = chords_runtime::choose((b.op(b_get, 0), a.op(a_get, 0))).wait();
+        let mine = chords_runtime::choose((b.call_op(b_get, 0), a.call_op(a_get, 0))).wait();
         let theirs = other.join().unwrap();
         let mut got = [mine, theirs];
         got.sort_unstable();

@@ -9,7 +9,7 @@
 //! those that must finish.
 #![cfg(loom)]
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -237,5 +237,58 @@ fn loom_future_dropped_while_its_reply_is_elsewhere() {
         assert_eq!(std::sync::Arc::strong_count(&token), 1);
         assert_eq!(join.waiting(boss), 0);
         assert_eq!(join.waiting(worker), 0);
+    });
+}
+
+/// A task's choice over two buffers, offered on both, while a sender puts
+/// into each: awaited to the end it takes exactly one value, the other
+/// stays in its buffer, and no call is left.
+#[test]
+fn loom_awaited_choice_takes_one_of_two_racing_puts() {
+    loom::model(|| {
+        let (a, a_put, a_get) = buffer();
+        let (b, b_put, b_get) = buffer();
+        let (_, waker) = counting();
+        let mut choice = Box::pin(
+            chords_runtime::choose((a.call_op(a_get, 0), b.call_op(b_get, 0))).into_future(),
+        );
+        assert!(poll_once(choice.as_mut(), &waker).is_pending());
+        let (a2, b2) = (a.clone(), b.clone());
+        let sender = thread::spawn(move || {
+            a2.send(a_put, 1);
+            b2.send(b_put, 2);
+        });
+        let got = loom::future::block_on(choice);
+        sender.join().unwrap();
+        let left = [a.waiting(a_put), b.waiting(b_put)];
+        match got {
+            1 => assert_eq!(left, [0, 1]),
+            2 => assert_eq!(left, [1, 0]),
+            other => panic!("a value never sent: {other}"),
+        }
+        assert_eq!([a.waiting(a_get), b.waiting(b_get)], [0, 0]);
+    });
+}
+
+/// A task's choice, offered on two buffers, is dropped while a put races
+/// into one: the put stays (withdrawn call, or chord given back), and no
+/// call is left.
+#[test]
+fn loom_awaited_choice_dropped_while_a_put_races() {
+    loom::model(|| {
+        let (a, _, a_get) = buffer();
+        let (b, b_put, b_get) = buffer();
+        let (_, waker) = counting();
+        let mut choice = Box::pin(
+            chords_runtime::choose((a.call_op(a_get, 0), b.call_op(b_get, 0))).into_future(),
+        );
+        assert!(poll_once(choice.as_mut(), &waker).is_pending());
+        let b2 = b.clone();
+        let sender = thread::spawn(move || b2.send(b_put, 7));
+        drop(choice);
+        sender.join().unwrap();
+        assert_eq!(b.waiting(b_put), 1);
+        assert_eq!([a.waiting(a_get), b.waiting(b_get)], [0, 0]);
+        assert_eq!(b.call(b_get, 0), 7);
     });
 }

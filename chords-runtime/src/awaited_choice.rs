@@ -1,0 +1,241 @@
+//! An awaited choice: the future that `choose(..).await` and `select_async!`
+//! make.
+//!
+//! Each branch is the future of its call (`awaited.rs`), polled in the
+//! order listed. The first branch whose call fires wins: its future is
+//! Ready, or Pending with a chord already running with its call (a body
+//! that sends the reply from elsewhere later). The choice then drops every
+//! other branch's future, which withdraws its call or gives back the chord
+//! handed to it, as a dropped call's future does, and polls only the winner
+//! from then on. A branch's call fires only in its own future's `poll`
+//! (its channel is choosable: no other caller's firing takes it), and no
+//! branch is polled after another fired, so exactly one fires.
+//!
+//! Dropped at any point, the choice drops its branches' futures: each
+//! leaves no trace, as a dropped call's future does, and a winner whose
+//! body is running has its result dropped.
+
+use std::future::Future;
+use std::marker::PhantomPinned;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::awaited::{CallFuture, General};
+use crate::choice::Op;
+
+/// The future of a choice made by an async task: see
+/// [`Choice`](crate::Choice)'s `IntoFuture`.
+#[must_use = "futures do nothing unless polled"]
+pub struct ChoiceFuture<L, T> {
+    legs: L,
+    /// The branch that fired, once one did.
+    fired: Option<usize>,
+    done: bool,
+    _result: std::marker::PhantomData<fn() -> T>,
+    _pinned: PhantomPinned,
+}
+
+impl<L, T> ChoiceFuture<L, T> {
+    pub(crate) fn new(legs: L) -> Self {
+        ChoiceFuture {
+            legs,
+            fired: None,
+            done: false,
+            _result: std::marker::PhantomData,
+            _pinned: PhantomPinned,
+        }
+    }
+}
+
+impl<L, T> std::fmt::Debug for ChoiceFuture<L, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChoiceFuture")
+            .field("fired", &self.fired)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One branch of an awaited choice: its call's future, while it stands, and
+/// what maps its result.
+#[doc(hidden)]
+pub struct AsyncLeg<'a, A: Send + 'static, R: Send + 'static, F> {
+    call: Option<CallFuture<'a, A, R, General<'a, A, R>>>,
+    map: Option<F>,
+}
+
+impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
+    pub(crate) fn new(op: Op<'a, A, R, F>) -> Self {
+        let (join, channel, arg, map) = op.into_parts();
+        AsyncLeg {
+            call: Some(CallFuture::new(
+                join,
+                channel,
+                arg,
+                General { join, channel },
+            )),
+            map: Some(map),
+        }
+    }
+}
+
+/// What the choice does with a branch, whatever its types.
+pub trait Branch<T> {
+    /// Polls the branch's call: its mapped result once it came.
+    fn poll_call(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T>;
+    /// Whether its call fired and its result is still to come.
+    fn has_fired(&self) -> bool;
+    /// Drops the call's future: it withdraws the call, or gives back the
+    /// chord handed to it.
+    fn drop_call(self: Pin<&mut Self>);
+}
+
+impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T> Branch<T>
+    for AsyncLeg<'_, A, R, F>
+{
+    fn poll_call(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        // SAFETY: the call's future is never moved out of the pinned leg:
+        // it is polled in place and dropped in place (`Pin::set`); `map` is
+        // not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above: `call` stays where it is.
+        let mut call = unsafe { Pin::new_unchecked(&mut this.call) };
+        let Some(future) = call.as_mut().as_pin_mut() else {
+            panic!("a choice's branch polled after it completed");
+        };
+        let result = std::task::ready!(future.poll(cx));
+        call.set(None);
+        let map = this.map.take().expect("a branch completes once");
+        Poll::Ready(map(result))
+    }
+
+    fn has_fired(&self) -> bool {
+        self.call.as_ref().is_some_and(CallFuture::has_fired)
+    }
+
+    fn drop_call(self: Pin<&mut Self>) {
+        // SAFETY: as in `poll_call`: dropped in place.
+        unsafe { self.map_unchecked_mut(|leg| &mut leg.call) }.set(None);
+    }
+}
+
+/// The branches of one awaited choice, by position.
+pub trait Legs<'a, T> {
+    fn len(&self) -> usize;
+    fn leg<'s>(self: Pin<&'s mut Self>, i: usize) -> Pin<&'s mut (dyn Branch<T> + 'a)>;
+}
+
+impl<'a, T, A: Send + 'static, R: Send + 'static, F: FnOnce(R) -> T + 'a> Legs<'a, T>
+    for Vec<AsyncLeg<'a, A, R, F>>
+{
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn leg<'s>(self: Pin<&'s mut Self>, i: usize) -> Pin<&'s mut (dyn Branch<T> + 'a)> {
+        // SAFETY: the vector is never resized once the choice is made, so
+        // its elements stay where they are until it drops.
+        unsafe { self.map_unchecked_mut(|legs| &mut legs[i] as &mut (dyn Branch<T> + 'a)) }
+    }
+}
+
+macro_rules! tuple_legs {
+    ($(($A:ident, $R:ident, $F:ident, $i:tt)),+) => {
+        impl<'a, T, $($A: Send + 'static, $R: Send + 'static, $F: FnOnce($R) -> T + 'a,)+>
+            Legs<'a, T> for ($(AsyncLeg<'a, $A, $R, $F>,)+)
+        {
+            fn len(&self) -> usize {
+                [$($i,)+].len()
+            }
+
+            fn leg<'s>(self: Pin<&'s mut Self>, i: usize) -> Pin<&'s mut (dyn Branch<T> + 'a)> {
+                match i {
+                    // SAFETY: a field of a pinned tuple, never moved out.
+                    $($i => unsafe {
+                        self.map_unchecked_mut(|legs| &mut legs.$i as &mut (dyn Branch<T> + 'a))
+                    },)+
+                    _ => unreachable!("a branch of this choice"),
+                }
+            }
+        }
+    };
+}
+
+tuple_legs!((A1, R1, F1, 0));
+tuple_legs!((A1, R1, F1, 0), (A2, R2, F2, 1));
+tuple_legs!((A1, R1, F1, 0), (A2, R2, F2, 1), (A3, R3, F3, 2));
+tuple_legs!(
+    (A1, R1, F1, 0),
+    (A2, R2, F2, 1),
+    (A3, R3, F3, 2),
+    (A4, R4, F4, 3)
+);
+tuple_legs!(
+    (A1, R1, F1, 0),
+    (A2, R2, F2, 1),
+    (A3, R3, F3, 2),
+    (A4, R4, F4, 3),
+    (A5, R5, F5, 4)
+);
+tuple_legs!(
+    (A1, R1, F1, 0),
+    (A2, R2, F2, 1),
+    (A3, R3, F3, 2),
+    (A4, R4, F4, 3),
+    (A5, R5, F5, 4),
+    (A6, R6, F6, 5)
+);
+tuple_legs!(
+    (A1, R1, F1, 0),
+    (A2, R2, F2, 1),
+    (A3, R3, F3, 2),
+    (A4, R4, F4, 3),
+    (A5, R5, F5, 4),
+    (A6, R6, F6, 5),
+    (A7, R7, F7, 6)
+);
+tuple_legs!(
+    (A1, R1, F1, 0),
+    (A2, R2, F2, 1),
+    (A3, R3, F3, 2),
+    (A4, R4, F4, 3),
+    (A5, R5, F5, 4),
+    (A6, R6, F6, 5),
+    (A7, R7, F7, 6),
+    (A8, R8, F8, 7)
+);
+
+impl<'a, L: Legs<'a, T>, T> Future for ChoiceFuture<L, T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        // SAFETY: `legs` is structurally pinned (never moved out); the
+        // other fields are plain data.
+        let this = unsafe { self.get_unchecked_mut() };
+        assert!(!this.done, "a choice's future polled after it completed");
+        // SAFETY: as above: `legs` stays where it is.
+        let mut legs = unsafe { Pin::new_unchecked(&mut this.legs) };
+        if let Some(winner) = this.fired {
+            let result = std::task::ready!(legs.as_mut().leg(winner).poll_call(cx));
+            this.done = true;
+            return Poll::Ready(result);
+        }
+        for i in 0..legs.len() {
+            let polled = legs.as_mut().leg(i).poll_call(cx);
+            let fired = polled.is_ready() || legs.as_mut().leg(i).has_fired();
+            if !fired {
+                continue;
+            }
+            // Exactly one branch fires: the others go, before any of them
+            // is polled again.
+            for other in (0..legs.len()).filter(|&j| j != i) {
+                legs.as_mut().leg(other).drop_call();
+            }
+            this.fired = Some(i);
+            if polled.is_ready() {
+                this.done = true;
+            }
+            return polled;
+        }
+        Poll::Pending
+    }
+}
