@@ -697,8 +697,23 @@ fn channel_methods(input: &Input, channel: &Channel, real: bool) -> Vec<(String,
                 let op_name = format_ident!("{}_op", name, span = name.span());
                 let (op_ty, op_call) = if real {
                     (
-                        quote!(::chords::Op<'_, #args, #result>),
-                        quote!(::chords::__private::op(&self.__join, self.#field, #message)),
+                        quote! {
+                            ::chords::Op<
+                                '_,
+                                #args,
+                                #result,
+                                fn(#result) -> #result,
+                                impl ::core::ops::FnMut(#args) -> ::core::result::Result<#result, #args> + '_,
+                            >
+                        },
+                        quote! {
+                            ::chords::__private::op(
+                                &self.__join,
+                                self.#field,
+                                #message,
+                                move |__msg| self.#now(__msg),
+                            )
+                        },
                     )
                 } else {
                     (
@@ -714,7 +729,7 @@ fn channel_methods(input: &Input, channel: &Channel, real: bool) -> Vec<(String,
                     format!("{name_str}_op"),
                     quote! {
                         #[doc = #op_doc]
-                        #[allow(dead_code, unused_variables)]
+                        #[allow(dead_code, unused_variables, clippy::type_complexity)]
                         #vis fn #op_name(&self, #(#names: #types),*) -> #op_ty {
                             #op_call
                         }

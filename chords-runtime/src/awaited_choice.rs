@@ -64,7 +64,7 @@ pub struct AsyncLeg<'a, A: Send + 'static, R: Send + 'static, F> {
 }
 
 impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
-    pub(crate) fn new(op: Op<'a, A, R, F>) -> Self {
+    pub(crate) fn new<N>(op: Op<'a, A, R, F, N>) -> Self {
         let (join, channel, arg, map) = op.into_parts();
         AsyncLeg {
             call: Some(CallFuture::new(

@@ -16,6 +16,7 @@ pub use crate::awaited::StaticPath;
 use crate::call;
 pub use crate::call::Patience;
 use crate::channel::{AsyncChannel, Channel, SyncChannel};
+pub use crate::choice::{Now, Registered};
 pub use crate::reserved::Reserved;
 use crate::resolve::resolve;
 use crate::state::Join;
@@ -45,14 +46,22 @@ pub fn send_all<T: Send + 'static>(
     crate::resolve::send_all(join, channel, msgs, members);
 }
 
-/// [`Join::call_op`], for a channel the macro found choosable.
+/// [`Join::call_op`], for a channel the macro found choosable, fired at
+/// once by `now` (the generated code's own way to fire the channel's
+/// chords).
 #[inline]
-pub fn op<A: Send + 'static, R: Send + 'static>(
-    join: &Join,
+pub fn op<'a, A, R, N>(
+    join: &'a Join,
     channel: SyncChannel<A, R>,
     arg: A,
-) -> crate::Op<'_, A, R> {
-    join.call_op(channel, arg)
+    now: N,
+) -> crate::Op<'a, A, R, fn(R) -> R, N>
+where
+    A: Send + 'static,
+    R: Send + 'static,
+    N: FnMut(A) -> Result<R, A> + 'a,
+{
+    join.call_op(channel, arg).with_now(now)
 }
 
 /// Reserves the first declared of `members`, the chords of `channel`, that a
