@@ -572,12 +572,11 @@ fn loom_choice_between_two_objects_takes_one() {
         let (a, a_put, a_get) = buffer();
         let (b, b_put, b_get) = buffer();
         let (a2, b2) = (a.clone(), b.clone());
-        let senders = thread::spawn(move || {
-            a2.send(a_put, 1);
-            b2.send(b_put, 2);
-        });
+        let to_a = thread::spawn(move || a2.send(a_put, 1));
+        let to_b = thread::spawn(move || b2.send(b_put, 2));
         let got = chords_runtime::choose((a.call_op(a_get, 0), b.call_op(b_get, 0))).wait();
-        senders.join().unwrap();
+        to_a.join().unwrap();
+        to_b.join().unwrap();
         let left = [a.waiting(a_put), b.waiting(b_put)];
         match got {
             1 => assert_eq!(left, [0, 1]),
