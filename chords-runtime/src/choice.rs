@@ -25,10 +25,12 @@
 //!    claims the first listed that is (`HANDED -> TAKEN`; a caller passing
 //!    it may have robbed it, and it waits again).
 //! 4. **Leave.** Every other offered branch is withdrawn as a timed-out
-//!    call is (claim a unit of its channel's count, then `WAITING -> IDLE`);
-//!    one that a firing took first is waited for until it is handed its
-//!    chord, which goes back: its messages are counted again, still the
-//!    oldest, and its object rescanned.
+//!    call is (claim a unit of its channel's count, then `WAITING -> IDLE`).
+//!    One handed a chord meanwhile gives it back: its messages are counted
+//!    again, still the oldest, and its object rescanned. One that a firing
+//!    counts on (every unit of its channel reserved) is left to that firing
+//!    as an orphan, as a dropped call's future leaves it: the firing hands
+//!    it nothing and gives its chord back.
 //! 5. **Fire.** The winner runs its chord on this thread.
 //!
 //! At a deadline the chooser leaves every branch; a branch handed a chord
@@ -41,9 +43,11 @@
 //! - *Exactly one branch fires:* only the chooser runs a branch's chord,
 //!   once; every other chord handed to a branch goes back before its body
 //!   runs.
-//! - *No trace:* a branch that lost was withdrawn (uncounted, then unlinked)
-//!   or handed a chord that went back: its object's counts are as before,
-//!   and no message moved (nothing is popped before a body runs).
+//! - *No trace:* a branch that lost was withdrawn (uncounted, then
+//!   unlinked), handed a chord that went back, or orphaned to the firing
+//!   that counted on it, which gives its chord back: its object's counts
+//!   are as before, and no message moved (nothing is popped before a body
+//!   runs).
 //! - *No message lost:* given-back messages are counted again and resolved,
 //!   as an arrival is; a withdrawal that a firing beat is waited out, as a
 //!   timed call's is.
