@@ -143,8 +143,9 @@ fn two_branches_on_one_channel_fire_once() {
     assert_eq!(a.counts(), (1, 0));
 }
 
-#[test]
-fn a_rendezvous_channel_cannot_be_a_branch_yet() {
+/// An exchanger: `left(x) & right(y)` answers each with the other's value.
+/// `left` runs the chord; `right`, its partner, is a rendezvous branch.
+fn exchanger() -> (Join, SyncChannel<u32, u32>, SyncChannel<u32, u32>) {
     let mut b = Join::builder();
     let left = b.synchronous::<u32, u32>("left");
     let right = b.synchronous::<u32, u32>("right");
@@ -152,15 +153,90 @@ fn a_rendezvous_channel_cannot_be_a_branch_yet() {
         rl.send(r);
         rr.send(l);
     });
-    let join = b.build().unwrap();
-    // `left` runs its chord: choosable; `right` is its partner: not.
-    let _ = join.call_op(left, 1);
-    let err = std::panic::catch_unwind(|| join.call_op(right, 2)).unwrap_err();
+    (b.build().unwrap(), left, right)
+}
+
+#[test]
+fn a_rendezvous_branch_fires_when_a_partner_takes_it() {
+    let (meeting, left, right) = exchanger();
+    let other = Arc::new(buffer());
+    let chooser = {
+        let (meeting, other) = (meeting.clone(), other.clone());
+        thread::spawn(move || {
+            choose((
+                meeting.call_op(right, 2).map(|n| ('r', n)),
+                other.join.call_op(other.get, 0).map(|n| ('b', n)),
+            ))
+            .wait()
+        })
+    };
+    wait_until("both offered", || {
+        meeting.waiting(right) == 1 && other.counts().1 == 1
+    });
+    // A `left` caller takes the chooser's `right` call as its partner.
+    assert_eq!(meeting.call(left, 1), 2);
+    assert_eq!(chooser.join().unwrap(), ('r', 1));
+    assert_eq!(other.counts(), (0, 0), "the other branch left no call");
+    assert_eq!((meeting.waiting(left), meeting.waiting(right)), (0, 0));
+}
+
+/// A choice between a rendezvous branch and a buffer races a partner and a
+/// put, round after round: exactly one branch fires each time, and every
+/// value goes to exactly one taker.
+#[test]
+fn a_rendezvous_branch_racing_a_put_fires_alone() {
+    let (meeting, left, right) = exchanger();
+    let other = Arc::new(buffer());
+    let (mut by_partner, mut by_put) = (0, 0);
+    for round in 0..300u32 {
+        let chooser = {
+            let (meeting, other) = (meeting.clone(), other.clone());
+            thread::spawn(move || {
+                choose((
+                    meeting.call_op(right, round).map(|n| ('r', n)),
+                    other.join.call_op(other.get, 0).map(|n| ('b', n)),
+                ))
+                .wait()
+            })
+        };
+        let partner = {
+            let meeting = meeting.clone();
+            thread::spawn(move || meeting.call(left, 1_000 + round))
+        };
+        other.join.send(other.put, 2_000 + round);
+        match chooser.join().unwrap() {
+            ('r', n) => {
+                by_partner += 1;
+                assert_eq!(n, 1_000 + round);
+                assert_eq!(partner.join().unwrap(), round);
+                // The put is still there.
+                assert_eq!(other.join.call(other.get, 0), 2_000 + round);
+            }
+            ('b', n) => {
+                by_put += 1;
+                assert_eq!(n, 2_000 + round);
+                // The partner still waits: another `right` meets it.
+                assert_eq!(meeting.call(right, 7), 1_000 + round);
+                assert_eq!(partner.join().unwrap(), 7);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!((meeting.waiting(left), meeting.waiting(right)), (0, 0));
+        assert_eq!(other.counts(), (0, 0));
+    }
+    assert_eq!(by_partner + by_put, 300);
+}
+
+#[test]
+fn a_choice_takes_at_most_one_rendezvous_branch() {
+    let (meeting, _, right) = exchanger();
+    let err = std::panic::catch_unwind(|| {
+        choose((meeting.call_op(right, 1), meeting.call_op(right, 2))).try_now()
+    })
+    .unwrap_err();
     let text = chords::panic_message(&*err).unwrap().to_string();
-    assert!(
-        text.contains("`right` cannot be a branch of a choice"),
-        "{text}"
-    );
+    assert!(text.contains("at most one rendezvous branch"), "{text}");
+    assert_eq!(meeting.waiting(right), 0);
 }
 
 /// N choosers over M buffers while producers send: every message is taken
@@ -248,8 +324,7 @@ mod generated {
         fn opened(&self) {}
     }
 
-    /// A rendezvous: `left` runs its chord and has an op; `right`, its
-    /// partner, has none.
+    /// A rendezvous: `left` runs its chord; `right` is its partner.
     #[chords]
     impl Meeting {
         fn left(&self, x: u32) -> u32;
@@ -286,11 +361,14 @@ mod generated {
         assert_eq!(next(), Work::Stop);
         assert!(jobs.waiting().iter().all(|(_, n)| n == 0));
         assert!(latch.waiting().iter().all(|(_, n)| n == 0));
-        // `left` runs its chord: it has an op. (`right`, its partner, has
-        // none: `meeting.right_op(2)` does not compile.)
+        // Both sides of a rendezvous have ops: a choice takes either.
         let meeting = Meeting::new();
         let err = chords::choose((meeting.left_op(1),)).try_now().unwrap_err();
         assert_eq!(err.into_inner(), (1,));
+        let err = chords::choose((meeting.right_op(2),))
+            .try_now()
+            .unwrap_err();
+        assert_eq!(err.into_inner(), (2,));
     }
 
     #[test]

@@ -485,7 +485,7 @@ fn now_methods(channel: &Channel, static_paths: &[(usize, TokenStream)]) -> Toke
 /// The methods of one channel: the declared one, and for a synchronous
 /// channel its `try_`, `_timeout` and `_deadline` forms. With `body: None`,
 /// stubs.
-fn channel_methods(input: &Input, channel: &Channel, real: bool) -> Vec<(String, TokenStream)> {
+fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> {
     let Channel {
         attrs,
         vis,
@@ -693,78 +693,50 @@ fn channel_methods(input: &Input, channel: &Channel, real: bool) -> Vec<(String,
                 (format!("{name_str}_deadline"), deadline_fn),
                 (format!("{name_str}_async"), async_fn),
             ];
-            if choosable(input, name) {
-                let op_name = format_ident!("{}_op", name, span = name.span());
-                let (op_ty, op_call) = if real {
-                    (
-                        quote! {
-                            ::chords::Op<
-                                '_,
-                                #args,
-                                #result,
-                                fn(#result) -> #result,
-                                impl ::core::ops::FnMut(#args) -> ::core::result::Result<#result, #args> + '_,
-                            >
-                        },
-                        quote! {
-                            ::chords::__private::op(
-                                &self.__join,
-                                self.#field,
-                                #message,
-                                move |__msg| self.#now(__msg),
-                            )
-                        },
-                    )
-                } else {
-                    (
-                        quote!(impl ::core::marker::Sized),
-                        quote!(::core::unreachable!()),
-                    )
-                };
-                let op_doc = format!(
-                    " A call of [`{name_str}`](Self::{name_str}) not yet made: a branch for \
-                     `chords::choose` or `chords::select!`, of which exactly one fires."
-                );
-                methods.push((
-                    format!("{name_str}_op"),
+            let op_name = format_ident!("{}_op", name, span = name.span());
+            let (op_ty, op_call) = if real {
+                (
                     quote! {
-                        #[doc = #op_doc]
-                        #[allow(dead_code, unused_variables, clippy::type_complexity)]
-                        #vis fn #op_name(&self, #(#names: #types),*) -> #op_ty {
-                            #op_call
-                        }
+                        ::chords::Op<
+                            '_,
+                            #args,
+                            #result,
+                            fn(#result) -> #result,
+                            impl ::core::ops::FnMut(#args) -> ::core::result::Result<#result, #args> + '_,
+                        >
                     },
-                ));
-            }
+                    quote! {
+                        ::chords::__private::op(
+                            &self.__join,
+                            self.#field,
+                            #message,
+                            move |__msg| self.#now(__msg),
+                        )
+                    },
+                )
+            } else {
+                (
+                    quote!(impl ::core::marker::Sized),
+                    quote!(::core::unreachable!()),
+                )
+            };
+            let op_doc = format!(
+                " A call of [`{name_str}`](Self::{name_str}) not yet made: a branch for \
+                 `chords::choose` or `chords::select!`, of which exactly one fires."
+            );
+            methods.push((
+                format!("{name_str}_op"),
+                quote! {
+                    #[doc = #op_doc]
+                    #[allow(dead_code, unused_variables, clippy::type_complexity)]
+                    #vis fn #op_name(&self, #(#names: #types),*) -> #op_ty {
+                        #op_call
+                    }
+                },
+            ));
             methods
         }
     }
-}
-
-/// Whether calls of the synchronous channel `name` can be branches of a
-/// choice: in every chord that holds it, it is the first synchronous term,
-/// once (the runtime's *choosable*).
-fn choosable(input: &Input, name: &Ident) -> bool {
-    let is_sync = |term: &&Term| {
-        input
-            .channels
-            .iter()
-            .any(|c| c.name == term.channel && c.kind == Kind::Sync)
-    };
-    input
-        .chords
-        .iter()
-        .filter_map(|chord| chord.pattern.as_ref())
-        .filter(|terms| terms.iter().any(|t| t.channel == *name))
-        .all(|terms| {
-            let first = terms.iter().find(is_sync).map(|t| &t.channel);
-            let count: u32 = terms
-                .iter()
-                .filter(|t| t.channel == *name)
-                .map(Term::count)
-                .sum();
-            first == Some(name) && count == 1
-        })
 }
 
 /// The generated `new`, unless the user wrote one.
@@ -854,7 +826,7 @@ pub fn stub(input: &Input) -> TokenStream {
         if taken.contains(&unraw(&channel.name)) {
             continue;
         }
-        for (name, method) in channel_methods(input, channel, false) {
+        for (name, method) in channel_methods(channel, false) {
             if taken.insert(name) {
                 methods.push(method);
             }
@@ -1252,7 +1224,7 @@ pub fn expand(input: &Input) -> TokenStream {
     let methods = input
         .channels
         .iter()
-        .flat_map(|c| channel_methods(input, c, true))
+        .flat_map(|c| channel_methods(c, true))
         .map(|(_, method)| method);
     let nows = input
         .channels

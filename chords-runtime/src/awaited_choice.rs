@@ -64,8 +64,18 @@ pub struct AsyncLeg<'a, A: Send + 'static, R: Send + 'static, F> {
 }
 
 impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
+    /// # Panics
+    /// If the op's channel is not choosable: a rendezvous branch, which a
+    /// partner's chord could take while another branch fires in a poll.
     pub(crate) fn new<N>(op: Op<'a, A, R, F, N>) -> Self {
         let (join, channel, arg, map) = op.into_parts();
+        let state = &join.state.channels[channel.index as usize];
+        assert!(
+            state.choosable,
+            "an awaited choice takes no rendezvous branch (yet): `{}` may be taken by another \
+             caller's chord as its partner; make this choice on a thread",
+            state.name
+        );
         AsyncLeg {
             call: Some(CallFuture::new(
                 join,

@@ -8,13 +8,23 @@
 //! # Protocol
 //!
 //! Each object keeps its own matcher and sees only ordinary calls; the
-//! choice is settled by its chooser, on its own thread. That is sound for
-//! the branches this module accepts: calls of a *choosable* channel, one
-//! that in every chord holding it is the runner, once. A queued call of such
-//! a channel is never taken by another caller's firing as a partner: a
-//! firing can only *hand it* a chord (`HANDED`), to run on the chooser's
-//! thread, and a handed chord can be given back as a dropped future gives
-//! it back. So no chord's body runs for a branch unless the chooser runs it.
+//! choice is settled by its chooser, on its own thread.
+//!
+//! Most branches are calls of a *choosable* channel, one that in every
+//! chord holding it is the runner, once. A queued call of such a channel is
+//! never taken by another caller's firing as a partner: a firing can only
+//! *hand it* a chord (`HANDED`), to run on the chooser's thread, and a
+//! handed chord can be given back as a dropped future gives it back. So no
+//! chord's body runs for such a branch unless the chooser runs it.
+//!
+//! One branch may be a *rendezvous* branch, whose call another caller's
+//! firing may take as its partner and answer: that cannot be undone, so it
+//! is the one branch the chooser does not control, and it wins whenever it
+//! is taken. The chooser leaves it before it runs any other branch's chord:
+//! withdrawn, it leaves no trace; taken (or owed to a firing, which will
+//! take it), the chooser waits for its answer and gives the other branch's
+//! chord back. Two rendezvous branches could both be taken: a choice takes
+//! one at most.
 //!
 //! 1. **Poll.** Each branch in order tries to reserve a chord at once, as a
 //!    `try_` call does; the first that does fires, and nothing was queued.
@@ -22,8 +32,8 @@
 //!    (its own waiter, all waking this thread), and the chooser stops
 //!    offering as soon as one is handed a chord.
 //! 3. **Wait.** The chooser parks until a branch is handed a chord, and
-//!    claims the first listed that is (`HANDED -> TAKEN`; a caller passing
-//!    it may have robbed it, and it waits again).
+//!    claims the first listed that is (`HANDED -> TAKEN`), or until the
+//!    rendezvous branch is answered.
 //! 4. **Leave.** Every other offered branch is withdrawn as a timed-out
 //!    call is (claim a unit of its channel's count, then `WAITING -> IDLE`).
 //!    One handed a chord meanwhile gives it back: its messages are counted
@@ -31,7 +41,8 @@
 //!    counts on (every unit of its channel reserved) is left to that firing
 //!    as an orphan, as a dropped call's future leaves it: the firing hands
 //!    it nothing and gives its chord back.
-//! 5. **Fire.** The winner runs its chord on this thread.
+//! 5. **Fire.** The winner runs its chord on this thread (a rendezvous
+//!    winner has its answer already).
 //!
 //! At a deadline the chooser leaves every branch; a branch handed a chord
 //! meanwhile wins, as a timed call that a chord took first does. A task's
@@ -41,8 +52,8 @@
 //! # Invariants
 //!
 //! - *Exactly one branch fires:* only the chooser runs a branch's chord,
-//!   once; every other chord handed to a branch goes back before its body
-//!   runs.
+//!   once, and only after the rendezvous branch, if any, was withdrawn;
+//!   every other chord handed to a branch goes back before its body runs.
 //! - *No trace:* a branch that lost was withdrawn (uncounted, then
 //!   unlinked), handed a chord that went back, or orphaned to the firing
 //!   that counted on it, which gives its chord back: its object's counts
@@ -69,7 +80,7 @@ use crate::resolve::give_back;
 use crate::state::Join;
 use crate::stats::{count, Event};
 use crate::sync::{thread, Backoff};
-use crate::waiter::{Caller, Left, Slot, Wake};
+use crate::waiter::{Caller, Slot, Wake};
 
 /// A synchronous call not yet made, to offer to a [`choose`]: a branch of a
 /// choice. Made by [`Join::call_op`], or by `#[chords]` code's `name_op`.
@@ -147,18 +158,9 @@ impl<'a, A: Send + 'static, R: Send + 'static> Op<'a, A, R> {
     /// A call of `channel` on `join` with `arg`, not yet made.
     ///
     /// # Panics
-    /// If `channel` belongs to another join, or is not *choosable*: some
-    /// chord holds it other than once as its first synchronous term (a
-    /// rendezvous partner, or a repeated term), so another caller's firing
-    /// could take the call and the choice could not undo it.
+    /// If `channel` belongs to another join.
     pub(crate) fn new(join: &'a Join, channel: SyncChannel<A, R>, arg: A) -> Self {
-        let state = &join.state.channels[join.state.check(&channel)];
-        assert!(
-            state.choosable,
-            "channel `{}` cannot be a branch of a choice: a chord holds it other than once as \
-             its first synchronous term",
-            state.name
-        );
+        join.state.check(&channel);
         Op {
             join,
             channel,
@@ -282,9 +284,15 @@ impl<T, C: Choices<T>> Choice<C, T> {
     /// Blocks until one branch fires, and returns what it gives. The other
     /// branches leave no trace in their objects.
     ///
+    /// One branch may be a *rendezvous* branch: a call that another caller's
+    /// chord may take as its partner (`right` of `left(x) & right(y)`). If
+    /// that happens, it fires, and any chord handed to another branch goes
+    /// back.
+    ///
     /// # Panics
     /// As [`Join::call`]: if the chord that fires panics, or its reply is
-    /// dropped.
+    /// dropped. If more than one branch is a rendezvous branch: both could
+    /// fire. (The same for every form below.)
     pub fn wait(self) -> T {
         match self.branches.choose(Patience::Forever) {
             Ok(result) => result,
@@ -320,6 +328,10 @@ impl<T, C: Choices<T>> Choice<C, T> {
 /// the future withdraws every branch's call, or gives back a chord handed to
 /// one (the call futures' [cancellation rules](crate::Join::call_async)), so
 /// a runtime's timeout around it loses no message.
+///
+/// # Panics
+/// If a branch is a rendezvous branch (see [`Choice::wait`]): an awaited
+/// choice does not take them yet.
 impl<T, C: Choices<T>> IntoFuture for Choice<C, T> {
     type Output = T;
     type IntoFuture = C::Future;
@@ -334,6 +346,8 @@ impl<T, C: Choices<T>> IntoFuture for Choice<C, T> {
 struct Leg<'a, A, R, F, N> {
     join: &'a Join,
     channel: SyncChannel<A, R>,
+    /// Whether no other caller's chord can take its call as a partner.
+    choosable: bool,
     slot: Slot<A, R>,
     offered: Option<(Caller, u64)>,
     map: Option<F>,
@@ -345,6 +359,7 @@ impl<'a, A, R, F, N> Leg<'a, A, R, F, N> {
         Leg {
             join: op.join,
             channel: op.channel,
+            choosable: op.join.state.channels[op.channel.index as usize].choosable,
             slot: Slot::new(op.arg),
             offered: None,
             map: Some(op.map),
@@ -358,20 +373,52 @@ impl<'a, A, R, F, N> Leg<'a, A, R, F, N> {
     }
 }
 
+impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T, N> Leg<'_, A, R, F, N> {
+    /// What the offered call's ending means for the choice.
+    ///
+    /// # Panics
+    /// As a call does, if the partner's chord that answered it panicked or
+    /// dropped its reply.
+    fn ended(&mut self, wake: Wake) -> Won<T> {
+        match wake {
+            Wake::HandedOver(chord) => Won::Handed(chord),
+            Wake::Done => {
+                let (caller, _) = self.offered.take().expect("an offered call");
+                let result = caller.result(&self.slot);
+                Won::Fired(self.map.take().expect("a branch fires once")(result))
+            }
+            failed => queued::fail(self.join, failed),
+        }
+    }
+}
+
+/// How an offered branch's call ended, when it did.
+enum Won<T> {
+    /// It was handed this chord, to run (or give back).
+    Handed(usize),
+    /// Another caller's chord took it as its partner and answered it: the
+    /// branch fired, with this result.
+    Fired(T),
+}
+
 /// What the choice does with a branch, whatever its types.
 trait Branch<T> {
+    /// Whether no other caller's chord can take its call as a partner.
+    fn choosable(&self) -> bool;
     /// Fires at once if it can (the poll).
     fn fire_now(&mut self) -> Option<T>;
     /// Queues the call (the offer).
     fn offer(&mut self);
-    /// Claims the chord handed to the offered call, if any.
-    fn claim(&mut self) -> Option<usize>;
-    /// Withdraws the offered call; returns the chord it was handed first,
-    /// if it was. A branch that `lost` (another fired) leaves a call that a
-    /// firing counts on to that firing, which gives its chord back; one
-    /// that did not waits for that chord, which is then its.
-    fn leave(&mut self, lost: bool) -> Option<usize>;
-    /// Gives back the chord handed to this branch.
+    /// How the offered call ended, if it did: handed a chord (claimed), or
+    /// fired as a partner.
+    fn claim(&mut self) -> Option<Won<T>>;
+    /// Withdraws the offered call, or, if a firing took it or counts on it,
+    /// waits for how it ends. A choosable branch that `lost` (another
+    /// fired) leaves a call that a firing counts on to that firing instead,
+    /// which gives its chord back.
+    fn leave(&mut self, lost: bool) -> Option<Won<T>>;
+    /// Gives back the chord handed to this branch; its call is then done
+    /// with (leaving it is a no-op).
     fn give_back(&mut self, chord: usize);
     /// Runs the chord handed to this branch.
     fn run(&mut self, chord: usize) -> T;
@@ -384,6 +431,10 @@ where
     F: FnOnce(R) -> T,
     N: Now<A, R>,
 {
+    fn choosable(&self) -> bool {
+        self.choosable
+    }
+
     fn fire_now(&mut self) -> Option<T> {
         match self.now.now(self.join, self.channel, self.slot.take_arg()) {
             Ok(result) => Some(self.map.take().expect("a branch fires once")(result)),
@@ -402,43 +453,42 @@ where
         self.offered = Some((caller, generation));
     }
 
-    fn claim(&mut self) -> Option<usize> {
+    fn claim(&mut self) -> Option<Won<T>> {
         let (caller, generation) = self.offered.as_ref()?;
-        match caller.waiter().ended(*generation)? {
-            Wake::HandedOver(chord) => Some(chord),
-            _ => unreachable!("a choosable call is only ever handed a chord"),
-        }
+        let wake = caller.waiter().ended(*generation)?;
+        Some(self.ended(wake))
     }
 
-    fn leave(&mut self, lost: bool) -> Option<usize> {
+    fn leave(&mut self, lost: bool) -> Option<Won<T>> {
         let (mut caller, generation) = self.offered.take()?;
         let channel = self.channel.index;
-        let backoff = Backoff::new();
         loop {
-            match caller.leave(generation) {
-                Left::Handed(chord) => return Some(chord),
-                Left::Ended => return None,
-                Left::Waiting => {
-                    let waiter = caller.waiter();
-                    match queued::withdraw(self.join, channel, waiter, generation) {
-                        Withdrawal::Withdrawn => return None,
-                        Withdrawal::Taken => {}
-                        Withdrawal::Owed if lost => {
-                            let slot = &self.slot;
-                            if queued::orphan(self.join, channel, &mut caller, generation, slot) {
-                                return None;
-                            }
-                        }
-                        // A firing counts on the call: it hands it a chord
-                        // in a few steps.
-                        Withdrawal::Owed => backoff.snooze(),
+            let waiter = caller.waiter();
+            match queued::withdraw(self.join, channel, waiter, generation) {
+                Withdrawal::Withdrawn => return None,
+                Withdrawal::Owed if lost && self.choosable => {
+                    let slot = &self.slot;
+                    if queued::orphan(self.join, channel, &mut caller, generation, slot) {
+                        return None;
                     }
+                }
+                // A firing took the call, or counts on it: it hands it a
+                // chord, or (a rendezvous branch's) takes it as its partner
+                // and answers it. Either wakes this thread.
+                Withdrawal::Taken | Withdrawal::Owed => {
+                    let wake = caller.waiter().wait(generation, None);
+                    self.offered = Some((caller, generation));
+                    let won = self.ended(wake);
+                    self.offered = None;
+                    return Some(won);
                 }
             }
         }
     }
 
     fn give_back(&mut self, chord: usize) {
+        // Its call ended with the chord it was handed: nothing to leave.
+        self.offered = None;
         give_back(self.join, chord, self.channel.index);
     }
 
@@ -468,7 +518,18 @@ impl<T, L: Branch<T>> Legs<T> for Vec<L> {
 
 /// Makes a choice among `legs` (see the module docs); `None` if none fired
 /// within `patience`.
+///
+/// # Panics
+/// If more than one branch is a rendezvous branch (not choosable).
 fn make<T>(legs: &mut dyn Legs<T>, patience: Patience) -> Option<T> {
+    let rendezvous = (0..legs.len())
+        .filter(|&i| !legs.leg(i).choosable())
+        .count();
+    assert!(
+        rendezvous <= 1,
+        "a choice takes at most one rendezvous branch (a call that another caller's chord \
+         may take as its partner): two could both fire"
+    );
     for i in 0..legs.len() {
         if let Some(result) = legs.leg(i).fire_now() {
             return Some(result);
@@ -484,12 +545,12 @@ fn make<T>(legs: &mut dyn Legs<T>, patience: Patience) -> Option<T> {
     while offered < legs.len() && winner.is_none() {
         let leg = legs.leg(offered);
         leg.offer();
-        winner = leg.claim().map(|chord| (offered, chord));
+        winner = leg.claim().map(|won| (offered, won));
         offered += 1;
     }
     let mut backoff = Backoff::new();
     while winner.is_none() {
-        winner = (0..offered).find_map(|i| legs.leg(i).claim().map(|chord| (i, chord)));
+        winner = (0..offered).find_map(|i| legs.leg(i).claim().map(|won| (i, won)));
         if winner.is_some() {
             break;
         }
@@ -512,19 +573,32 @@ fn make<T>(legs: &mut dyn Legs<T>, patience: Patience) -> Option<T> {
         backoff = Backoff::new();
     }
     for i in 0..offered {
-        if winner.is_some_and(|(w, _)| w == i) {
+        if winner.as_ref().is_some_and(|(w, _)| *w == i) {
             continue;
         }
-        if let Some(chord) = legs.leg(i).leave(winner.is_some()) {
-            match winner {
-                // Handed a chord before the deadline passed: it wins.
-                None => winner = Some((i, chord)),
-                Some(_) => legs.leg(i).give_back(chord),
+        match (legs.leg(i).leave(winner.is_some()), winner.take()) {
+            (None, kept) => winner = kept,
+            // Handed a chord before the deadline passed: it wins.
+            (Some(won), None) => winner = Some((i, won)),
+            (Some(Won::Handed(chord)), kept) => {
+                legs.leg(i).give_back(chord);
+                winner = kept;
+            }
+            // A partner's chord took the rendezvous branch: it fired, so it
+            // wins, and a chord handed to the branch that had won goes back.
+            (Some(Won::Fired(result)), Some((w, kept))) => {
+                match kept {
+                    Won::Handed(chord) => legs.leg(w).give_back(chord),
+                    Won::Fired(_) => unreachable!("one rendezvous branch at most"),
+                }
+                winner = Some((i, Won::Fired(result)));
             }
         }
     }
-    let (i, chord) = winner?;
-    Some(legs.leg(i).run(chord))
+    match winner? {
+        (_, Won::Fired(result)) => Some(result),
+        (i, Won::Handed(chord)) => Some(legs.leg(i).run(chord)),
+    }
 }
 
 impl<A, R, F, N> Sealed for Vec<Op<'_, A, R, F, N>> {}

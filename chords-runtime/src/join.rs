@@ -201,10 +201,7 @@ impl Join {
     /// In `select!`, a branch `join.call(channel, arg)` is this op.
     ///
     /// # Panics
-    /// If `channel` belongs to another `Join`, or some chord holds it other
-    /// than once as its first synchronous term (a rendezvous partner, or a
-    /// repeated term): another caller's firing could then take the call,
-    /// and the choice could not undo it.
+    /// If `channel` belongs to another `Join`.
     pub fn call_op<A: Send + 'static, R: Send + 'static>(
         &self,
         channel: SyncChannel<A, R>,

@@ -640,3 +640,39 @@ fn loom_two_choosers_over_the_same_objects() {
         assert_eq!([a.waiting(a_get), b.waiting(b_get)], [0, 0]);
     });
 }
+
+/// A choice between a rendezvous branch (`right`, which a `left` caller's
+/// chord takes as its partner) and a buffer, while a `left` caller and a
+/// put race it: exactly one branch fires. If the partner took `right`, the
+/// put stays; if the buffer fired, the `left` caller still waits, and a
+/// later `right` meets it.
+#[test]
+fn loom_choice_with_a_rendezvous_branch() {
+    loom::model(|| {
+        let (meeting, left, right) = rendezvous::<u32, u32>();
+        let (b, b_put, b_get) = buffer();
+        let m2 = meeting.clone();
+        let partner = thread::spawn(move || m2.call(left, 1));
+        let b2 = b.clone();
+        let sender = thread::spawn(move || b2.send(b_put, 5));
+        let chose = chords_runtime::choose((
+            meeting.call_op(right, 2).map(|n| ('r', n)),
+            b.call_op(b_get, 0).map(|n| ('b', n)),
+        ))
+        .wait();
+        sender.join().unwrap();
+        match chose {
+            ('r', 1) => {
+                assert_eq!(partner.join().unwrap(), 2);
+                assert_eq!(b.waiting(b_put), 1, "the put stays");
+            }
+            ('b', 5) => {
+                assert_eq!(meeting.call(right, 7), 1);
+                assert_eq!(partner.join().unwrap(), 7);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!([meeting.waiting(left), meeting.waiting(right)], [0, 0]);
+        assert_eq!(b.waiting(b_get), 0);
+    });
+}
