@@ -462,6 +462,7 @@ where
     fn leave(&mut self, lost: bool) -> Option<Won<T>> {
         let (mut caller, generation) = self.offered.take()?;
         let channel = self.channel.index;
+        let backoff = Backoff::new();
         loop {
             let waiter = caller.waiter();
             match queued::withdraw(self.join, channel, waiter, generation) {
@@ -472,10 +473,14 @@ where
                         return None;
                     }
                 }
-                // A firing took the call, or counts on it: it hands it a
-                // chord, or (a rendezvous branch's) takes it as its partner
-                // and answers it. Either wakes this thread.
-                Withdrawal::Taken | Withdrawal::Owed => {
+                // Every unit of the channel is reserved or not yet counted:
+                // a firing will take the call, or a caller counting its own
+                // call will free a unit for the withdrawal. A few steps.
+                Withdrawal::Owed => backoff.snooze(),
+                // A firing took the call: it hands it a chord, or (a
+                // rendezvous branch's) takes it as its partner and answers
+                // it. Either wakes this thread.
+                Withdrawal::Taken => {
                     let wake = caller.waiter().wait(generation, None);
                     self.offered = Some((caller, generation));
                     let won = self.ended(wake);
