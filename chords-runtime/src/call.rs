@@ -91,6 +91,8 @@ fn retry_or_queue<A: Send + 'static, R: Send + 'static>(
     run: impl FnOnce(Reserved<'_, A, R>, A) -> R,
 ) -> Result<R, A> {
     for retry in 0..=RETRIES {
+        // (Always true under loom, where `ROB_AFTER` is 0.)
+        #[allow(clippy::absurd_extreme_comparisons)]
         if retry >= ROB_AFTER {
             // A queued caller that has not claimed the chord handed to it
             // by now (it is parked, or not running) would keep everyone

@@ -141,7 +141,7 @@ impl<T: Collect> Collector<T> {
     }
 
     /// How many nodes were taken from the memory allocator.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn allocated(&self) -> usize {
         self.allocated.load(Ordering::Relaxed) as usize
     }

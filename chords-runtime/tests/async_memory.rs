@@ -1,9 +1,9 @@
-#![cfg(not(loom))]
 //! An awaited call allocates nothing per wait in steady state: its waiter
 //! comes from a per-thread pool, its slot lives in the future, and the
 //! queues recycle their nodes. Also when futures are dropped while queued or
 //! after being handed a chord. A counting allocator counts every allocation
 //! of this test binary, so each test runs alone, in one `#[test]`.
+#![cfg(not(loom))]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;

@@ -1,7 +1,7 @@
-#![cfg(not(loom))]
 //! A call that times out leaves nothing behind in its channel's queue: memory
 //! stays bounded by the calls actually waiting, however many calls withdraw,
 //! and whether or not a call that never times out waits ahead of them.
+#![cfg(not(loom))]
 
 use std::thread;
 use std::time::Duration;
