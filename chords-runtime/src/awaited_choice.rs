@@ -148,20 +148,24 @@ impl<'a, T, A: Send + 'static, R: Send + 'static, F: FnOnce(R) -> T + 'a> Legs<'
     }
 }
 
+/// `Legs` for a tuple of branches: `(A, R, F, index)` each.
 macro_rules! tuple_legs {
     ($(($A:ident, $R:ident, $F:ident, $i:tt)),+) => {
         impl<'a, T, $($A: Send + 'static, $R: Send + 'static, $F: FnOnce($R) -> T + 'a,)+>
-            Legs<'a, T> for ($(AsyncLeg<'a, $A, $R, $F>,)+)
+            $crate::awaited_choice::Legs<'a, T> for ($($crate::awaited_choice::AsyncLeg<'a, $A, $R, $F>,)+)
         {
             fn len(&self) -> usize {
                 [$($i,)+].len()
             }
 
-            fn leg<'s>(self: Pin<&'s mut Self>, i: usize) -> Pin<&'s mut (dyn Branch<T> + 'a)> {
+            fn leg<'s>(
+                self: ::std::pin::Pin<&'s mut Self>,
+                i: usize,
+            ) -> ::std::pin::Pin<&'s mut (dyn $crate::awaited_choice::Branch<T> + 'a)> {
                 match i {
                     // SAFETY: a field of a pinned tuple, never moved out.
                     $($i => unsafe {
-                        self.map_unchecked_mut(|legs| &mut legs.$i as &mut (dyn Branch<T> + 'a))
+                        self.map_unchecked_mut(|legs| &mut legs.$i as &mut (dyn $crate::awaited_choice::Branch<T> + 'a))
                     },)+
                     _ => unreachable!("a branch of this choice"),
                 }
@@ -170,49 +174,8 @@ macro_rules! tuple_legs {
     };
 }
 
-tuple_legs!((A1, R1, F1, 0));
-tuple_legs!((A1, R1, F1, 0), (A2, R2, F2, 1));
-tuple_legs!((A1, R1, F1, 0), (A2, R2, F2, 1), (A3, R3, F3, 2));
-tuple_legs!(
-    (A1, R1, F1, 0),
-    (A2, R2, F2, 1),
-    (A3, R3, F3, 2),
-    (A4, R4, F4, 3)
-);
-tuple_legs!(
-    (A1, R1, F1, 0),
-    (A2, R2, F2, 1),
-    (A3, R3, F3, 2),
-    (A4, R4, F4, 3),
-    (A5, R5, F5, 4)
-);
-tuple_legs!(
-    (A1, R1, F1, 0),
-    (A2, R2, F2, 1),
-    (A3, R3, F3, 2),
-    (A4, R4, F4, 3),
-    (A5, R5, F5, 4),
-    (A6, R6, F6, 5)
-);
-tuple_legs!(
-    (A1, R1, F1, 0),
-    (A2, R2, F2, 1),
-    (A3, R3, F3, 2),
-    (A4, R4, F4, 3),
-    (A5, R5, F5, 4),
-    (A6, R6, F6, 5),
-    (A7, R7, F7, 6)
-);
-tuple_legs!(
-    (A1, R1, F1, 0),
-    (A2, R2, F2, 1),
-    (A3, R3, F3, 2),
-    (A4, R4, F4, 3),
-    (A5, R5, F5, 4),
-    (A6, R6, F6, 5),
-    (A7, R7, F7, 6),
-    (A8, R8, F8, 7)
-);
+// `choice.rs` implements `Legs` for each tuple of ops it chooses among.
+pub(crate) use tuple_legs;
 
 impl<'a, L: Legs<'a, T>, T> Future for ChoiceFuture<L, T> {
     type Output = T;

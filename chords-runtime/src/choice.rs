@@ -379,11 +379,10 @@ impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T, N> Leg<'_, A, R
     /// # Panics
     /// As a call does, if the partner's chord that answered it panicked or
     /// dropped its reply.
-    fn ended(&mut self, wake: Wake) -> Won<T> {
+    fn ended(&mut self, caller: &Caller, wake: Wake) -> Won<T> {
         match wake {
             Wake::HandedOver(chord) => Won::Handed(chord),
             Wake::Done => {
-                let (caller, _) = self.offered.take().expect("an offered call");
                 let result = caller.result(&self.slot);
                 Won::Fired(self.map.take().expect("a branch fires once")(result))
             }
@@ -454,9 +453,14 @@ where
     }
 
     fn claim(&mut self) -> Option<Won<T>> {
-        let (caller, generation) = self.offered.as_ref()?;
-        let wake = caller.waiter().ended(*generation)?;
-        Some(self.ended(wake))
+        let (caller, generation) = self.offered.take()?;
+        match caller.waiter().ended(generation) {
+            Some(wake) => Some(self.ended(&caller, wake)),
+            None => {
+                self.offered = Some((caller, generation));
+                None
+            }
+        }
     }
 
     fn leave(&mut self, lost: bool) -> Option<Won<T>> {
@@ -482,10 +486,7 @@ where
                 // it. Either wakes this thread.
                 Withdrawal::Taken => {
                     let wake = caller.waiter().wait(generation, None);
-                    self.offered = Some((caller, generation));
-                    let won = self.ended(wake);
-                    self.offered = None;
-                    return Some(won);
+                    return Some(self.ended(&caller, wake));
                 }
             }
         }
@@ -645,7 +646,9 @@ impl<T, const N: usize> Legs<T> for Tuple<'_, T, N> {
 }
 
 macro_rules! tuples {
-    ($n:literal: $(($A:ident, $R:ident, $F:ident, $N:ident, $l:ident)),+) => {
+    ($n:literal: $(($A:ident, $R:ident, $F:ident, $N:ident, $l:ident, $i:tt)),+) => {
+        crate::awaited_choice::tuple_legs!($(($A, $R, $F, $i)),+);
+
         impl<$($A, $R, $F, $N,)+> Sealed for ($(Op<'_, $A, $R, $F, $N>,)+) {}
 
         impl<'a, T, $($A, $R, $F, $N,)+> Choices<T> for ($(Op<'a, $A, $R, $F, $N>,)+)
@@ -678,15 +681,15 @@ macro_rules! tuples {
     };
 }
 
-tuples!(1: (A1, R1, F1, N1, l1));
-tuples!(2: (A1, R1, F1, N1, l1), (A2, R2, F2, N2, l2));
-tuples!(3: (A1, R1, F1, N1, l1), (A2, R2, F2, N2, l2), (A3, R3, F3, N3, l3));
-tuples!(4: (A1, R1, F1, N1, l1), (A2, R2, F2, N2, l2), (A3, R3, F3, N3, l3), (A4, R4, F4, N4, l4));
-tuples!(5: (A1, R1, F1, N1, l1), (A2, R2, F2, N2, l2), (A3, R3, F3, N3, l3), (A4, R4, F4, N4, l4),
-    (A5, R5, F5, N5, l5));
-tuples!(6: (A1, R1, F1, N1, l1), (A2, R2, F2, N2, l2), (A3, R3, F3, N3, l3), (A4, R4, F4, N4, l4),
-    (A5, R5, F5, N5, l5), (A6, R6, F6, N6, l6));
-tuples!(7: (A1, R1, F1, N1, l1), (A2, R2, F2, N2, l2), (A3, R3, F3, N3, l3), (A4, R4, F4, N4, l4),
-    (A5, R5, F5, N5, l5), (A6, R6, F6, N6, l6), (A7, R7, F7, N7, l7));
-tuples!(8: (A1, R1, F1, N1, l1), (A2, R2, F2, N2, l2), (A3, R3, F3, N3, l3), (A4, R4, F4, N4, l4),
-    (A5, R5, F5, N5, l5), (A6, R6, F6, N6, l6), (A7, R7, F7, N7, l7), (A8, R8, F8, N8, l8));
+tuples!(1: (A1, R1, F1, N1, l1, 0));
+tuples!(2: (A1, R1, F1, N1, l1, 0), (A2, R2, F2, N2, l2, 1));
+tuples!(3: (A1, R1, F1, N1, l1, 0), (A2, R2, F2, N2, l2, 1), (A3, R3, F3, N3, l3, 2));
+tuples!(4: (A1, R1, F1, N1, l1, 0), (A2, R2, F2, N2, l2, 1), (A3, R3, F3, N3, l3, 2), (A4, R4, F4, N4, l4, 3));
+tuples!(5: (A1, R1, F1, N1, l1, 0), (A2, R2, F2, N2, l2, 1), (A3, R3, F3, N3, l3, 2), (A4, R4, F4, N4, l4, 3),
+    (A5, R5, F5, N5, l5, 4));
+tuples!(6: (A1, R1, F1, N1, l1, 0), (A2, R2, F2, N2, l2, 1), (A3, R3, F3, N3, l3, 2), (A4, R4, F4, N4, l4, 3),
+    (A5, R5, F5, N5, l5, 4), (A6, R6, F6, N6, l6, 5));
+tuples!(7: (A1, R1, F1, N1, l1, 0), (A2, R2, F2, N2, l2, 1), (A3, R3, F3, N3, l3, 2), (A4, R4, F4, N4, l4, 3),
+    (A5, R5, F5, N5, l5, 4), (A6, R6, F6, N6, l6, 5), (A7, R7, F7, N7, l7, 6));
+tuples!(8: (A1, R1, F1, N1, l1, 0), (A2, R2, F2, N2, l2, 1), (A3, R3, F3, N3, l3, 2), (A4, R4, F4, N4, l4, 3),
+    (A5, R5, F5, N5, l5, 4), (A6, R6, F6, N6, l6, 5), (A7, R7, F7, N7, l7, 6), (A8, R8, F8, N8, l8, 7));
