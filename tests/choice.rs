@@ -81,15 +81,63 @@ fn a_waiting_choice_fires_the_branch_whose_message_comes_and_withdraws_the_rest(
 }
 
 #[test]
+fn with_rest_hands_back_the_losing_branches_arguments() {
+    let (a, b) = (buffer(), buffer());
+    let (left, right) = (strings(), strings());
+    // At once: the branch before the winner was tried and kept its argument,
+    // the one after was never tried.
+    right.0.send(right.1, 7);
+    let (got, rest) = choose((
+        left.0.call_op(left.2, "l".to_string()),
+        right.0.call_op(right.2, "r".to_string()),
+        left.0.call_op(left.2, "l2".to_string()),
+    ))
+    .with_rest()
+    .try_now()
+    .unwrap();
+    assert_eq!(got, 7);
+    assert_eq!(rest, (Some("l".to_string()), None, Some("l2".to_string())));
+
+    // After waiting: every offered loser is withdrawn, its argument kept.
+    let (a, b) = (Arc::new(a), Arc::new(b));
+    let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
+    let chooser = thread::spawn(move || {
+        choose(vec![
+            a2.join.call_op(a2.get, 10),
+            b2.join.call_op(b2.get, 20),
+            a2.join.call_op(a2.get, 30),
+        ])
+        .with_rest()
+        .wait()
+    });
+    wait_until("every branch offered", || {
+        a.join.waiting(a.get) == 2 && b.join.waiting(b.get) == 1
+    });
+    b.join.send(b.put, 5);
+    assert_eq!(chooser.join().unwrap(), (5, vec![Some(10), None, Some(30)]));
+    assert_eq!((a.counts(), b.counts()), ((0, 0), (0, 0)));
+}
+
+/// A buffer of `u32`s whose `take` takes a `String` (dropped).
+fn strings() -> (Join, AsyncChannel<u32>, SyncChannel<String, u32>) {
+    let mut b = Join::builder();
+    let put = b.asynchronous::<u32>("put");
+    let take = b.synchronous::<String, u32>("take");
+    b.when(take).and(put).then(|((_, r), n)| r.send(n));
+    (b.build().unwrap(), put, take)
+}
+
+#[test]
 fn a_branch_handed_a_chord_after_another_won_gives_it_back() {
     let (a, b) = (Arc::new(buffer()), Arc::new(buffer()));
     for round in 0..200 {
         let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
         let chooser = thread::spawn(move || {
             choose((
-                a2.join.call_op(a2.get, 0).map(|n| ('a', n)),
-                b2.join.call_op(b2.get, 0).map(|n| ('b', n)),
+                a2.join.call_op(a2.get, 1).map(|n| ('a', n)),
+                b2.join.call_op(b2.get, 2).map(|n| ('b', n)),
             ))
+            .with_rest()
             .wait()
         });
         if round % 2 == 0 {
@@ -100,8 +148,14 @@ fn a_branch_handed_a_chord_after_another_won_gives_it_back() {
         // Both objects can fire at once: exactly one does, for the chooser.
         a.join.send(a.put, round);
         b.join.send(b.put, round);
-        let (won, n) = chooser.join().unwrap();
+        let ((won, n), rest) = chooser.join().unwrap();
         assert_eq!(n, round);
+        // The winner's argument went with its call; the loser's comes back
+        // unless a firing had counted on its call as the choice settled.
+        match won {
+            'a' => assert!(rest.0.is_none() && rest.1.is_none_or(|arg| arg == 2)),
+            _ => assert!(rest.1.is_none() && rest.0.is_none_or(|arg| arg == 1)),
+        }
         let (winner, loser) = if won == 'a' { (&a, &b) } else { (&b, &a) };
         assert_eq!(winner.counts(), (0, 0));
         assert_eq!(loser.counts(), (1, 0), "the loser's message is still there");
@@ -261,10 +315,28 @@ fn choosers_and_producers_conserve_every_message() {
                 while taken.fetch_add(1, SeqCst) < total as usize {
                     // Rotate the order, so that every buffer is listed first by someone.
                     let ops: Vec<_> = (0..BUFFERS)
-                        .map(|i| &buffers[(i + c) % BUFFERS])
-                        .map(|b| b.join.call_op(b.get, 0))
+                        .map(|i| (i + c) % BUFFERS)
+                        .map(|b| {
+                            let buffer = &buffers[b];
+                            buffer
+                                .join
+                                .call_op(buffer.get, b as u32)
+                                .map(move |n| (b, n))
+                        })
                         .collect();
-                    got.push(choose(ops).wait());
+                    let ((won, n), rest) = choose(ops).with_rest().wait();
+                    // One branch fired: its argument went with its call;
+                    // each other's comes back (or, if a firing counted on
+                    // its call as the choice settled, is dropped).
+                    for (i, arg) in rest.into_iter().enumerate() {
+                        let b = (i + c) % BUFFERS;
+                        assert!(if b == won {
+                            arg.is_none()
+                        } else {
+                            arg.is_none_or(|arg| arg as usize == b)
+                        });
+                    }
+                    got.push(n);
                 }
                 got
             })
@@ -444,6 +516,39 @@ mod awaited {
         );
         assert_eq!(got, ('b', 2));
         assert_eq!((a.counts(), b.counts()), ((1, 0), (0, 0)));
+    }
+
+    #[test]
+    fn an_awaited_choice_with_rest_hands_back_the_losers_arguments() {
+        let (a, b, c) = (buffer(), buffer(), buffer());
+        // Offered on all three: nothing can fire yet.
+        let mut choice = pin!(choose((
+            a.join.call_op(a.get, 1),
+            b.join.call_op(b.get, 2),
+            c.join.call_op(c.get, 3),
+        ))
+        .with_rest()
+        .into_future());
+        assert!(poll_once(choice.as_mut()).is_pending());
+        assert_eq!([a.counts().1, b.counts().1, c.counts().1], [1, 1, 1]);
+        b.join.send(b.put, 9);
+        match poll_once(choice.as_mut()) {
+            Poll::Ready(chosen) => assert_eq!(chosen, (9, (Some(1), None, Some(3)))),
+            Poll::Pending => panic!("a branch was handed a chord"),
+        }
+        assert_eq!(
+            (a.counts(), b.counts(), c.counts()),
+            ((0, 0), (0, 0), (0, 0))
+        );
+
+        // One that fires at once: the branches after it were never offered.
+        c.join.send(c.put, 4);
+        let chosen = futures::executor::block_on(
+            choose(vec![c.join.call_op(c.get, 5), a.join.call_op(a.get, 6)])
+                .with_rest()
+                .into_future(),
+        );
+        assert_eq!(chosen, (4, vec![None, Some(6)]));
     }
 
     #[test]

@@ -31,6 +31,7 @@ use crate::queued::{self, Withdrawal};
 use crate::reserved::Reserved;
 use crate::resolve::give_back;
 use crate::state::Join;
+use crate::sync::Backoff;
 use crate::waiter::{Caller, Left, Slot, Wake};
 
 /// How a call's future fires a chord at once: reserve one with the call and
@@ -222,29 +223,67 @@ where
     }
 }
 
-impl<A: Send + 'static, R: Send + 'static, P> Drop for CallFuture<'_, A, R, P> {
-    fn drop(&mut self) {
+impl<A: Send + 'static, R: Send + 'static, P> CallFuture<'_, A, R, P> {
+    /// Ends the call unless it fired, as dropping the future does, and
+    /// hands its argument back: never polled, withdrawn, or handed a chord
+    /// that goes back. `None` if a chord took the call (its result, if any,
+    /// drops with the future). A call that a firing counts on is waited
+    /// for a while (a few steps of another thread: the firing hands it a
+    /// chord, which goes back) before it is left to that firing with its
+    /// argument, as a dropped future leaves it at once.
+    pub(crate) fn withdraw(self: Pin<&mut Self>) -> Option<A> {
+        // SAFETY: nothing is moved out of the pinned future (see `poll`).
+        let this = unsafe { self.get_unchecked_mut() };
+        match std::mem::replace(&mut this.stage, Stage::Finished) {
+            Stage::Start(arg) => Some(arg),
+            Stage::Queued(generation) => {
+                this.stage = Stage::Queued(generation);
+                this.leave(true)
+            }
+            Stage::Finished => None,
+        }
+    }
+
+    /// Leaves the queued call (see [`Drop`] and [`CallFuture::withdraw`]):
+    /// a call a firing counts on is orphaned, at once or, if `patient`,
+    /// after waiting a while for that firing. Returns the argument if it is
+    /// still the future's.
+    fn leave(&mut self, patient: bool) -> Option<A> {
         let (Stage::Queued(generation), Some(caller)) = (&self.stage, &mut self.caller) else {
-            return;
+            return None;
         };
         let (join, channel, generation) = (self.join, self.channel.index, *generation);
-        loop {
+        let backoff = Backoff::new();
+        let arg = loop {
             match caller.leave(generation) {
                 // A result in the slot drops with it.
-                Left::Ended => return,
-                // So does the argument.
-                Left::Handed(chord) => return give_back(join, chord, channel),
+                Left::Ended => break None,
+                Left::Handed(chord) => {
+                    give_back(join, chord, channel);
+                    break self.slot.arg_left();
+                }
                 Left::Waiting => match queued::withdraw(join, channel, caller.waiter(), generation)
                 {
-                    Withdrawal::Withdrawn => return,
+                    Withdrawal::Withdrawn => break self.slot.arg_left(),
                     Withdrawal::Taken => {}
+                    Withdrawal::Owed if patient && !backoff.is_completed() => backoff.snooze(),
                     Withdrawal::Owed => {
                         if queued::orphan(join, channel, caller, generation, &self.slot) {
-                            return;
+                            break None;
                         }
                     }
                 },
             }
-        }
+        };
+        self.stage = Stage::Finished;
+        self.caller = None;
+        arg
+    }
+}
+
+impl<A: Send + 'static, R: Send + 'static, P> Drop for CallFuture<'_, A, R, P> {
+    fn drop(&mut self) {
+        // The argument, if it comes back, drops with the future.
+        self.leave(false);
     }
 }

@@ -61,6 +61,8 @@ impl<L, T> std::fmt::Debug for ChoiceFuture<L, T> {
 pub struct AsyncLeg<'a, A: Send + 'static, R: Send + 'static, F> {
     call: Option<CallFuture<'a, A, R, General<'a, A, R>>>,
     map: Option<F>,
+    /// The argument, once the branch lost.
+    rest: Option<A>,
 }
 
 impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
@@ -84,7 +86,14 @@ impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
                 General { join, channel },
             )),
             map: Some(map),
+            rest: None,
         }
+    }
+
+    /// The argument, if the branch lost.
+    pub(crate) fn take_rest(self: Pin<&mut Self>) -> Option<A> {
+        // SAFETY: `rest` is not structurally pinned.
+        unsafe { self.get_unchecked_mut() }.rest.take()
     }
 }
 
@@ -94,9 +103,9 @@ pub trait Branch<T> {
     fn poll_call(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T>;
     /// Whether its call fired and its result is still to come.
     fn has_fired(&self) -> bool;
-    /// Drops the call's future: it withdraws the call, or gives back the
-    /// chord handed to it.
-    fn drop_call(self: Pin<&mut Self>);
+    /// Ends the branch, which lost: withdraws its call, or gives back the
+    /// chord handed to it, and keeps its argument.
+    fn lose(self: Pin<&mut Self>);
 }
 
 impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T> Branch<T>
@@ -122,16 +131,29 @@ impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T> Branch<T>
         self.call.as_ref().is_some_and(CallFuture::has_fired)
     }
 
-    fn drop_call(self: Pin<&mut Self>) {
-        // SAFETY: as in `poll_call`: dropped in place.
-        unsafe { self.map_unchecked_mut(|leg| &mut leg.call) }.set(None);
+    fn lose(self: Pin<&mut Self>) {
+        // SAFETY: as in `poll_call`: withdrawn and dropped in place; `rest`
+        // is not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above.
+        let mut call = unsafe { Pin::new_unchecked(&mut this.call) };
+        this.rest = call.as_mut().as_pin_mut().and_then(CallFuture::withdraw);
+        call.set(None);
     }
 }
 
 /// The branches of one awaited choice, by position.
-pub trait Legs<'a, T> {
+pub trait Legs<'a, T>: Rest {
     fn len(&self) -> usize;
     fn leg<'s>(self: Pin<&'s mut Self>, i: usize) -> Pin<&'s mut (dyn Branch<T> + 'a)>;
+}
+
+/// The arguments of an awaited choice's branches that lost.
+pub trait Rest {
+    /// Each branch's argument if it lost (see [`Choices::Rest`](crate::Choices::Rest)).
+    type Rest;
+    /// Takes them.
+    fn rest(self: Pin<&mut Self>) -> Self::Rest;
 }
 
 impl<'a, T, A: Send + 'static, R: Send + 'static, F: FnOnce(R) -> T + 'a> Legs<'a, T>
@@ -145,6 +167,19 @@ impl<'a, T, A: Send + 'static, R: Send + 'static, F: FnOnce(R) -> T + 'a> Legs<'
         // SAFETY: the vector is never resized once the choice is made, so
         // its elements stay where they are until it drops.
         unsafe { self.map_unchecked_mut(|legs| &mut legs[i] as &mut (dyn Branch<T> + 'a)) }
+    }
+}
+
+impl<A: Send + 'static, R: Send + 'static, F> Rest for Vec<AsyncLeg<'_, A, R, F>> {
+    type Rest = Vec<Option<A>>;
+
+    fn rest(self: Pin<&mut Self>) -> Vec<Option<A>> {
+        // SAFETY: as in `leg`: each element is used in place.
+        let legs = unsafe { self.get_unchecked_mut() };
+        legs.iter_mut()
+            // SAFETY: as above.
+            .map(|leg| unsafe { Pin::new_unchecked(leg) }.take_rest())
+            .collect()
     }
 }
 
@@ -171,6 +206,19 @@ macro_rules! tuple_legs {
                 }
             }
         }
+
+        impl<$($A: Send + 'static, $R: Send + 'static, $F,)+> $crate::awaited_choice::Rest
+            for ($($crate::awaited_choice::AsyncLeg<'_, $A, $R, $F>,)+)
+        {
+            type Rest = ($(Option<$A>,)+);
+
+            fn rest(self: ::std::pin::Pin<&mut Self>) -> Self::Rest {
+                // SAFETY: a field of a pinned tuple, used in place.
+                let legs = unsafe { self.get_unchecked_mut() };
+                // SAFETY: as above.
+                ($(unsafe { ::std::pin::Pin::new_unchecked(&mut legs.$i) }.take_rest(),)+)
+            }
+        }
     };
 }
 
@@ -178,37 +226,36 @@ macro_rules! tuple_legs {
 pub(crate) use tuple_legs;
 
 impl<'a, L: Legs<'a, T>, T> Future for ChoiceFuture<L, T> {
-    type Output = T;
+    type Output = (T, <L as Rest>::Rest);
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `legs` is structurally pinned (never moved out); the
         // other fields are plain data.
         let this = unsafe { self.get_unchecked_mut() };
         assert!(!this.done, "a choice's future polled after it completed");
         // SAFETY: as above: `legs` stays where it is.
         let mut legs = unsafe { Pin::new_unchecked(&mut this.legs) };
-        if let Some(winner) = this.fired {
-            let result = std::task::ready!(legs.as_mut().leg(winner).poll_call(cx));
-            this.done = true;
-            return Poll::Ready(result);
-        }
-        for i in 0..legs.len() {
-            let polled = legs.as_mut().leg(i).poll_call(cx);
-            let fired = polled.is_ready() || legs.as_mut().leg(i).has_fired();
-            if !fired {
-                continue;
+        let polled = match this.fired {
+            Some(winner) => legs.as_mut().leg(winner).poll_call(cx),
+            None => 'fire: {
+                for i in 0..legs.len() {
+                    let polled = legs.as_mut().leg(i).poll_call(cx);
+                    if !(polled.is_ready() || legs.as_mut().leg(i).has_fired()) {
+                        continue;
+                    }
+                    // Exactly one branch fires: the others go, before any
+                    // of them is polled again.
+                    for other in (0..legs.len()).filter(|&j| j != i) {
+                        legs.as_mut().leg(other).lose();
+                    }
+                    this.fired = Some(i);
+                    break 'fire polled;
+                }
+                Poll::Pending
             }
-            // Exactly one branch fires: the others go, before any of them
-            // is polled again.
-            for other in (0..legs.len()).filter(|&j| j != i) {
-                legs.as_mut().leg(other).drop_call();
-            }
-            this.fired = Some(i);
-            if polled.is_ready() {
-                this.done = true;
-            }
-            return polled;
-        }
-        Poll::Pending
+        };
+        let result = std::task::ready!(polled);
+        this.done = true;
+        Poll::Ready((result, legs.rest()))
     }
 }

@@ -38,9 +38,11 @@
 //!    call is (claim a unit of its channel's count, then `WAITING -> IDLE`).
 //!    One handed a chord meanwhile gives it back: its messages are counted
 //!    again, still the oldest, and its object rescanned. One that a firing
-//!    counts on (every unit of its channel reserved) is left to that firing
+//!    counts on (every unit of its channel reserved) is waited for a while:
+//!    that firing hands it a chord, which goes back. If it does not come in
+//!    a few steps (its thread was descheduled, say), the call is left to it
 //!    as an orphan, as a dropped call's future leaves it: the firing hands
-//!    it nothing and gives its chord back.
+//!    it nothing and gives its chord back, and drops its argument.
 //! 5. **Fire.** The winner runs its chord on this thread (a rendezvous
 //!    winner has its answer already).
 //!
@@ -59,6 +61,9 @@
 //!   that counted on it, which gives its chord back: its object's counts
 //!   are as before, and no message moved (nothing is popped before a body
 //!   runs).
+//! - *Arguments back:* a losing branch's argument stays in its slot (on the
+//!   chooser's stack) unless it was orphaned; [`Choice::with_rest`] hands
+//!   the slots' arguments back.
 //! - *No message lost:* given-back messages are counted again and resolved,
 //!   as an arrival is; a withdrawal that a firing beat is waited out, as a
 //!   timed call's is.
@@ -68,6 +73,8 @@
 
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::awaited_choice::{AsyncLeg, ChoiceFuture};
@@ -192,7 +199,7 @@ impl<A: std::fmt::Debug, R, F, N> std::fmt::Debug for Op<'_, A, R, F, N> {
     }
 }
 
-impl<C, T> std::fmt::Debug for Choice<C, T> {
+impl<C, T, K> std::fmt::Debug for Choice<C, T, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Choice").finish_non_exhaustive()
     }
@@ -224,14 +231,19 @@ impl<'a, A, R, T, F: FnOnce(R) -> T, N> Op<'a, A, R, F, N> {
 /// 1 to 12 [`Op`]s, or a `Vec` of ops of one type.
 ///
 /// `Args` is what comes back when none fires: each branch's argument.
+/// `Rest` is what comes back with the result of the one that fires, from
+/// [`Choice::with_rest`]: each losing branch's argument, `None` for the
+/// winner.
 pub trait Choices<T>: Sealed {
     /// Every branch's argument: a tuple, or a `Vec`, as the branches.
     type Args;
+    /// Every branch's argument if it lost: a tuple of `Option`s, or a `Vec`.
+    type Rest;
     /// The future of the choice, for a task.
-    type Future: Future<Output = T>;
+    type Future: Future<Output = (T, Self::Rest)>;
 
     #[doc(hidden)]
-    fn choose(self, patience: Patience) -> Result<T, Self::Args>;
+    fn choose(self, patience: Patience) -> Result<(T, Self::Rest), Self::Args>;
 
     #[doc(hidden)]
     fn into_future(self) -> Self::Future;
@@ -273,14 +285,93 @@ pub fn choose<T, C: Choices<T>>(branches: C) -> Choice<C, T> {
     }
 }
 
-/// A choice to make; see [`choose`].
+/// A choice to make; see [`choose`]. `K` says what making it gives: the
+/// result ([`Value`]), or with the losing branches' arguments too
+/// ([`WithRest`], from [`Choice::with_rest`]).
 #[must_use = "a choice does nothing until it is made: call `wait`"]
-pub struct Choice<C, T> {
+pub struct Choice<C, T, K = Value> {
     branches: C,
-    _result: PhantomData<fn() -> T>,
+    _result: PhantomData<fn() -> (T, K)>,
+}
+
+/// What a made choice gives: see [`Choice`].
+pub trait Keep<T, Rest>: keep::Sealed {
+    /// The result alone, or with the rest.
+    type Output;
+    #[doc(hidden)]
+    fn keep(chosen: (T, Rest)) -> Self::Output;
+}
+
+mod keep {
+    pub trait Sealed {}
+    impl Sealed for super::Value {}
+    impl Sealed for super::WithRest {}
+}
+
+/// A choice gives the winner's result; the losing branches' arguments are
+/// dropped.
+#[derive(Clone, Copy, Debug)]
+pub struct Value;
+
+/// A choice gives the winner's result and [every branch's argument if it
+/// lost](Choices::Rest): see [`Choice::with_rest`].
+#[derive(Clone, Copy, Debug)]
+pub struct WithRest;
+
+impl<T, Rest> Keep<T, Rest> for Value {
+    type Output = T;
+    fn keep((result, _rest): (T, Rest)) -> T {
+        result
+    }
+}
+
+impl<T, Rest> Keep<T, Rest> for WithRest {
+    type Output = (T, Rest);
+    fn keep(chosen: (T, Rest)) -> (T, Rest) {
+        chosen
+    }
 }
 
 impl<T, C: Choices<T>> Choice<C, T> {
+    /// The same choice, which also hands back the arguments of the branches
+    /// that lost: each of its forms gives `(result, rest)`, where `rest` has
+    /// each branch's argument, `None` for the one that fired (a tuple of
+    /// `Option`s, or a `Vec`, as the branches).
+    ///
+    /// A losing branch's argument is `None` too if a firing on its object
+    /// counted on its queued call just as another branch won, and took the
+    /// call over (then it drops the argument, as for a dropped call's
+    /// future): see the reference's *Choice* chapter.
+    ///
+    /// ```
+    /// use chords_runtime::{choose, AsyncChannel, Join, SyncChannel};
+    ///
+    /// fn buffer() -> (Join, AsyncChannel<u32>, SyncChannel<String, u32>) {
+    ///     let mut b = Join::builder();
+    ///     let put = b.asynchronous::<u32>("put");
+    ///     let get = b.synchronous::<String, u32>("get");
+    ///     b.when(get).and(put).then(|((_, r), n)| r.send(n));
+    ///     (b.build().unwrap(), put, get)
+    /// }
+    /// let ((left, _, left_get), (right, right_put, right_get)) = (buffer(), buffer());
+    /// right.send(right_put, 3);
+    /// let (n, rest) = choose((
+    ///     left.call_op(left_get, "kept".to_string()),
+    ///     right.call_op(right_get, "used".to_string()),
+    /// ))
+    /// .with_rest()
+    /// .wait();
+    /// assert_eq!((n, rest), (3, (Some("kept".to_string()), None)));
+    /// ```
+    pub fn with_rest(self) -> Choice<C, T, WithRest> {
+        Choice {
+            branches: self.branches,
+            _result: PhantomData,
+        }
+    }
+}
+
+impl<T, C: Choices<T>, K: Keep<T, C::Rest>> Choice<C, T, K> {
     /// Blocks until one branch fires, and returns what it gives. The other
     /// branches leave no trace in their objects.
     ///
@@ -293,33 +384,33 @@ impl<T, C: Choices<T>> Choice<C, T> {
     /// As [`Join::call`]: if the chord that fires panics, or its reply is
     /// dropped. If more than one branch is a rendezvous branch: both could
     /// fire. (The same for every form below.)
-    pub fn wait(self) -> T {
-        match self.branches.choose(Patience::Forever) {
-            Ok(result) => result,
+    pub fn wait(self) -> K::Output {
+        match self.make(Patience::Forever) {
+            Ok(chosen) => chosen,
             Err(_) => unreachable!("a choice without deadline does not give up"),
         }
     }
 
     /// Fires the first branch that can fire at once, if any; otherwise
     /// queues nothing and hands every argument back.
-    pub fn try_now(self) -> Result<T, TryCallError<C::Args>> {
-        self.branches.choose(Patience::Now).map_err(TryCallError)
+    pub fn try_now(self) -> Result<K::Output, TryCallError<C::Args>> {
+        self.make(Patience::Now).map_err(TryCallError)
     }
 
     /// Waits at most `timeout` for a branch to fire; on timeout, every
     /// argument comes back and no branch left a trace.
-    pub fn wait_timeout(self, timeout: Duration) -> Result<T, TimeoutError<C::Args>> {
-        self.branches
-            .choose(Patience::within(timeout))
-            .map_err(TimeoutError)
+    pub fn wait_timeout(self, timeout: Duration) -> Result<K::Output, TimeoutError<C::Args>> {
+        self.make(Patience::within(timeout)).map_err(TimeoutError)
     }
 
     /// Waits until `deadline` for a branch to fire; as
     /// [`wait_timeout`](Choice::wait_timeout) otherwise.
-    pub fn wait_deadline(self, deadline: Instant) -> Result<T, TimeoutError<C::Args>> {
-        self.branches
-            .choose(Patience::Until(deadline))
-            .map_err(TimeoutError)
+    pub fn wait_deadline(self, deadline: Instant) -> Result<K::Output, TimeoutError<C::Args>> {
+        self.make(Patience::Until(deadline)).map_err(TimeoutError)
+    }
+
+    fn make(self, patience: Patience) -> Result<K::Output, C::Args> {
+        self.branches.choose(patience).map(K::keep)
     }
 }
 
@@ -332,12 +423,34 @@ impl<T, C: Choices<T>> Choice<C, T> {
 /// # Panics
 /// If a branch is a rendezvous branch (see [`Choice::wait`]): an awaited
 /// choice does not take them yet.
-impl<T, C: Choices<T>> IntoFuture for Choice<C, T> {
-    type Output = T;
-    type IntoFuture = C::Future;
+impl<T, C: Choices<T>, K: Keep<T, C::Rest>> IntoFuture for Choice<C, T, K> {
+    type Output = K::Output;
+    type IntoFuture = Kept<C::Future, K>;
 
-    fn into_future(self) -> C::Future {
-        self.branches.into_future()
+    fn into_future(self) -> Self::IntoFuture {
+        Kept {
+            future: self.branches.into_future(),
+            _keep: PhantomData,
+        }
+    }
+}
+
+/// The future of an awaited [`Choice`]: its branches' [`ChoiceFuture`],
+/// giving what `K` keeps of its output.
+#[must_use = "futures do nothing unless polled"]
+#[derive(Debug)]
+pub struct Kept<F, K> {
+    future: F,
+    _keep: PhantomData<fn() -> K>,
+}
+
+impl<T, Rest, F: Future<Output = (T, Rest)>, K: Keep<T, Rest>> Future for Kept<F, K> {
+    type Output = K::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<K::Output> {
+        // SAFETY: `future` is structurally pinned: never moved out.
+        let future = unsafe { self.map_unchecked_mut(|kept| &mut kept.future) };
+        future.poll(cx).map(K::keep)
     }
 }
 
@@ -367,9 +480,15 @@ impl<'a, A, R, F, N> Leg<'a, A, R, F, N> {
         }
     }
 
-    /// The argument, when the branch did not fire.
+    /// The argument, when no branch fired.
     fn into_arg(self) -> A {
         self.slot.take_arg()
+    }
+
+    /// The argument if the branch lost; `None` if it fired (its call took
+    /// it).
+    fn into_rest(self) -> Option<A> {
+        self.slot.arg_left()
     }
 }
 
@@ -412,9 +531,11 @@ trait Branch<T> {
     /// fired as a partner.
     fn claim(&mut self) -> Option<Won<T>>;
     /// Withdraws the offered call, or, if a firing took it or counts on it,
-    /// waits for how it ends. A choosable branch that `lost` (another
-    /// fired) leaves a call that a firing counts on to that firing instead,
-    /// which gives its chord back.
+    /// waits for how it ends: its argument stays in the branch, unless a
+    /// partner's chord took the call. A choosable branch that `lost`
+    /// (another fired) waits only a while for a firing that counts on its
+    /// call, then leaves the call (and its argument) to that firing, which
+    /// gives its chord back.
     fn leave(&mut self, lost: bool) -> Option<Won<T>>;
     /// Gives back the chord handed to this branch; its call is then done
     /// with (leaving it is a no-op).
@@ -471,15 +592,19 @@ where
             let waiter = caller.waiter();
             match queued::withdraw(self.join, channel, waiter, generation) {
                 Withdrawal::Withdrawn => return None,
-                Withdrawal::Owed if lost && self.choosable => {
+                // Every unit of the channel is reserved or not yet counted:
+                // a firing will take the call, or a caller counting its own
+                // call will free a unit for the withdrawal, in a few steps.
+                // A choosable branch that lost waits for them a while, to
+                // keep its argument; then (if that thread was descheduled,
+                // say) it leaves its call to that firing, which gives its
+                // chord back, and its argument goes with the call.
+                Withdrawal::Owed if lost && self.choosable && backoff.is_completed() => {
                     let slot = &self.slot;
                     if queued::orphan(self.join, channel, &mut caller, generation, slot) {
                         return None;
                     }
                 }
-                // Every unit of the channel is reserved or not yet counted:
-                // a firing will take the call, or a caller counting its own
-                // call will free a unit for the withdrawal. A few steps.
                 Withdrawal::Owed => backoff.snooze(),
                 // A firing took the call: it hands it a chord, or (a
                 // rendezvous branch's) takes it as its partner and answers
@@ -617,16 +742,17 @@ where
     N: Now<A, R>,
 {
     type Args = Vec<A>;
+    type Rest = Vec<Option<A>>;
     type Future = ChoiceFuture<Vec<AsyncLeg<'a, A, R, F>>, T>;
 
     fn into_future(self) -> Self::Future {
         ChoiceFuture::new(self.into_iter().map(AsyncLeg::new).collect())
     }
 
-    fn choose(self, patience: Patience) -> Result<T, Vec<A>> {
+    fn choose(self, patience: Patience) -> Result<(T, Vec<Option<A>>), Vec<A>> {
         let mut legs: Vec<Leg<'_, A, R, F, N>> = self.into_iter().map(Leg::new).collect();
         match make(&mut legs, patience) {
-            Some(result) => Ok(result),
+            Some(result) => Ok((result, legs.into_iter().map(Leg::into_rest).collect())),
             None => Err(legs.into_iter().map(Leg::into_arg).collect()),
         }
     }
@@ -661,6 +787,7 @@ macro_rules! tuples {
             )+
         {
             type Args = ($($A,)+);
+            type Rest = ($(Option<$A>,)+);
             type Future = ChoiceFuture<($(AsyncLeg<'a, $A, $R, $F>,)+), T>;
 
             fn into_future(self) -> Self::Future {
@@ -668,12 +795,12 @@ macro_rules! tuples {
                 ChoiceFuture::new(($(AsyncLeg::new($l),)+))
             }
 
-            fn choose(self, patience: Patience) -> Result<T, Self::Args> {
+            fn choose(self, patience: Patience) -> Result<(T, Self::Rest), Self::Args> {
                 let ($($l,)+) = self;
                 $(let mut $l = Leg::new($l);)+
                 let result = make(&mut Tuple::<T, $n>([$(&mut $l,)+]), patience);
                 match result {
-                    Some(result) => Ok(result),
+                    Some(result) => Ok((result, ($($l.into_rest(),)+))),
                     None => Err(($($l.into_arg(),)+)),
                 }
             }

@@ -147,7 +147,7 @@ mod waiter;
 pub use awaited_choice::ChoiceFuture;
 pub use builder::{JoinBuilder, When};
 pub use channel::{AsyncChannel, Channel, Repeat, SyncChannel};
-pub use choice::{choose, Choice, Choices, Op};
+pub use choice::{choose, Choice, Choices, Keep, Kept, Op, Value, WithRest};
 pub use error::{BuildError, TimeoutError, TryCallError};
 pub use executor::{panic_message, set_panic_handler, KEEP_ALIVE};
 pub use pattern::{Append, Pattern, Term};

@@ -112,11 +112,16 @@ impl<A, R> Slot<A, R> {
     /// owns the call (before publishing, after a withdrawal, or once a firing
     /// handed it a chord to run: `HANDED`).
     pub(crate) fn take_arg(&self) -> A {
+        self.arg_left().expect("the argument was taken twice")
+    }
+
+    /// Takes the argument back if it is still here: a choice's branch that
+    /// did not fire. As [`take_arg`](Slot::take_arg), only the caller calls
+    /// this, while no firing owns the call.
+    pub(crate) fn arg_left(&self) -> Option<A> {
         // SAFETY: the caller is the only thread that may touch its slot while
         // the call is not `TAKEN`/`HANDED`; the caller guarantees that.
-        self.arg
-            .with_mut(|arg| unsafe { (*arg).take() })
-            .expect("the argument was taken twice")
+        self.arg.with_mut(|arg| unsafe { (*arg).take() })
     }
 
     /// Puts the argument in, for a new call.

@@ -563,9 +563,22 @@ fn loom_withdrawn_call_is_reclaimed() {
     });
 }
 
+/// Whether the rest of a two-branch choice says that the branch `winner`
+/// fired and the other lost, with its argument `arg` back, or dropped (a
+/// firing counted on its call as the choice settled).
+fn lost<T: PartialEq>(rest: (Option<T>, Option<T>), winner: usize, arg: T) -> bool {
+    let (won, other) = if winner == 0 {
+        (rest.0, rest.1)
+    } else {
+        (rest.1, rest.0)
+    };
+    won.is_none() && other.is_none_or(|other| other == arg)
+}
+
 /// A choice over two buffers' `get` while two senders each put into one:
-/// the chooser takes exactly one value, the other stays in its buffer, and
-/// no call is left queued in either.
+/// the chooser takes exactly one value, the other stays in its buffer, no
+/// call is left queued in either, and the losing branch's argument comes
+/// back.
 #[test]
 fn loom_choice_between_two_objects_takes_one() {
     loom::model(|| {
@@ -574,13 +587,15 @@ fn loom_choice_between_two_objects_takes_one() {
         let (a2, b2) = (a.clone(), b.clone());
         let to_a = thread::spawn(move || a2.send(a_put, 1));
         let to_b = thread::spawn(move || b2.send(b_put, 2));
-        let got = chords_runtime::choose((a.call_op(a_get, 0), b.call_op(b_get, 0))).wait();
+        let (got, rest) = chords_runtime::choose((a.call_op(a_get, 10), b.call_op(b_get, 20)))
+            .with_rest()
+            .wait();
         to_a.join().unwrap();
         to_b.join().unwrap();
         let left = [a.waiting(a_put), b.waiting(b_put)];
         match got {
-            1 => assert_eq!(left, [0, 1]),
-            2 => assert_eq!(left, [1, 0]),
+            1001 => assert!(left == [0, 1] && lost(rest, 0, 20), "{left:?} {rest:?}"),
+            2002 => assert!(left == [1, 0] && lost(rest, 1, 10), "{left:?} {rest:?}"),
             other => panic!("a value never sent: {other}"),
         }
         assert_eq!([a.waiting(a_get), b.waiting(b_get)], [0, 0]);
@@ -603,13 +618,19 @@ fn loom_choice_races_a_plain_caller_of_a_losing_object() {
             a3.send(a_put, 1);
             b3.send(b_put, 2);
         });
-        let chose = chords_runtime::choose((a.call_op(a_get, 0), b.call_op(b_get, 0))).wait();
+        let (chose, rest) = chords_runtime::choose((a.call_op(a_get, 10), b.call_op(b_get, 20)))
+            .with_rest()
+            .wait();
         sender.join().unwrap();
-        if chose == 2 {
+        if chose == 2002 {
             b.send(b_put, 3);
         }
         let called = caller.join().unwrap();
-        match (chose, called) {
+        match chose {
+            1001 => assert!(lost(rest, 0, 20), "{rest:?}"),
+            _ => assert!(lost(rest, 1, 10), "{rest:?}"),
+        }
+        match (chose % 100, called) {
             (1, 2) => assert_eq!([a.waiting(a_put), b.waiting(b_put)], [0, 0]),
             (2, 3) => assert_eq!([a.waiting(a_put), b.waiting(b_put)], [1, 0]),
             other => panic!("values taken twice or never: {other:?}"),
@@ -627,13 +648,27 @@ fn loom_two_choosers_over_the_same_objects() {
         let (b, b_put, b_get) = buffer();
         let (a2, b2) = (a.clone(), b.clone());
         let other = thread::spawn(move || {
-            chords_runtime::choose((a2.call_op(a_get, 0), b2.call_op(b_get, 0))).wait()
+            chords_runtime::choose(vec![a2.call_op(a_get, 1), b2.call_op(b_get, 2)])
+                .with_rest()
+                .wait()
         });
         a.send(a_put, 1);
         b.send(b_put, 2);
-        let mine = chords_runtime::choose((b.call_op(b_get, 0), a.call_op(a_get, 0))).wait();
-        let theirs = other.join().unwrap();
-        let mut got = [mine, theirs];
+        let (mine, my_rest) = chords_runtime::choose((b.call_op(b_get, 2), a.call_op(a_get, 1)))
+            .with_rest()
+            .wait();
+        let (theirs, their_rest) = other.join().unwrap();
+        // A loser's argument (its buffer's value, here) comes back, if no
+        // firing counted on its call as the choice settled.
+        let mut their_rest = their_rest.into_iter().flatten();
+        assert!(their_rest.next().is_none_or(|arg| arg == mine % 100));
+        assert!(their_rest.next().is_none());
+        assert!(my_rest
+            .0
+            .or(my_rest.1)
+            .is_none_or(|arg| arg == theirs % 100));
+        assert!(my_rest.0.is_none() || my_rest.1.is_none());
+        let mut got = [mine % 100, theirs % 100];
         got.sort_unstable();
         assert_eq!(got, [1, 2]);
         assert_eq!([a.waiting(a_put), b.waiting(b_put)], [0, 0]);
@@ -655,18 +690,21 @@ fn loom_choice_with_a_rendezvous_branch() {
         let partner = thread::spawn(move || m2.call(left, 1));
         let b2 = b.clone();
         let sender = thread::spawn(move || b2.send(b_put, 5));
-        let chose = chords_runtime::choose((
+        let (chose, rest) = chords_runtime::choose((
             meeting.call_op(right, 2).map(|n| ('r', n)),
-            b.call_op(b_get, 0).map(|n| ('b', n)),
+            b.call_op(b_get, 9).map(|n| ('b', n)),
         ))
+        .with_rest()
         .wait();
         sender.join().unwrap();
         match chose {
             ('r', 1) => {
                 assert_eq!(partner.join().unwrap(), 2);
                 assert_eq!(b.waiting(b_put), 1, "the put stays");
+                assert!(lost(rest, 0, 9), "{rest:?}");
             }
-            ('b', 5) => {
+            ('b', 905) => {
+                assert!(lost(rest, 1, 2), "{rest:?}");
                 assert_eq!(meeting.call(right, 7), 1);
                 assert_eq!(partner.join().unwrap(), 7);
             }

@@ -250,7 +250,9 @@ fn loom_awaited_choice_takes_one_of_two_racing_puts() {
         let (b, b_put, b_get) = buffer();
         let (_, waker) = counting();
         let mut choice = Box::pin(
-            chords_runtime::choose((a.call_op(a_get, 0), b.call_op(b_get, 0))).into_future(),
+            chords_runtime::choose((a.call_op(a_get, 10), b.call_op(b_get, 20)))
+                .with_rest()
+                .into_future(),
         );
         assert!(poll_once(choice.as_mut(), &waker).is_pending());
         let (a2, b2) = (a.clone(), b.clone());
@@ -258,12 +260,18 @@ fn loom_awaited_choice_takes_one_of_two_racing_puts() {
             a2.send(a_put, 1);
             b2.send(b_put, 2);
         });
-        let got = loom::future::block_on(choice);
+        let (got, rest) = loom::future::block_on(choice);
+        // The loser's argument comes back, unless a firing counted on its
+        // call as the choice settled.
+        match got {
+            1001 => assert!(rest.0.is_none() && rest.1.is_none_or(|arg| arg == 20)),
+            _ => assert!(rest.1.is_none() && rest.0.is_none_or(|arg| arg == 10)),
+        }
         sender.join().unwrap();
         let left = [a.waiting(a_put), b.waiting(b_put)];
         match got {
-            1 => assert_eq!(left, [0, 1]),
-            2 => assert_eq!(left, [1, 0]),
+            1001 => assert_eq!(left, [0, 1]),
+            2002 => assert_eq!(left, [1, 0]),
             other => panic!("a value never sent: {other}"),
         }
         assert_eq!([a.waiting(a_get), b.waiting(b_get)], [0, 0]);
