@@ -3,8 +3,8 @@
 //! Adapted from crossbeam-queue 0.3.14's `SegQueue`
 //! (<https://github.com/crossbeam-rs/crossbeam>, Copyright (c) 2019 The
 //! Crossbeam Project Developers, licensed MIT OR Apache-2.0 like this crate).
-//! Changes: a block whose last element has been read is kept as the queue's
-//! spare and reused for the next block instead of being freed, so a queue in
+//! Changes: a block whose last element has been read is kept as one of the
+//! queue's spares and reused for a next block instead of being freed, so a queue in
 //! steady state allocates nothing; atomics and cells come from [`crate::sync`]
 //! so loom checks the queue; blocks hold two slots under loom; no `len`,
 //! `is_empty`, iterator or `&mut` fast paths.
@@ -33,9 +33,11 @@
 //! # Recycling
 //!
 //! Where `SegQueue` frees that block, we reset it (every slot state 0, `next`
-//! null) and put it in `spare` if `spare` is empty; where `SegQueue` allocates a
-//! block, we take `spare` first. A producer and a consumer in step thus pass
-//! two blocks back and forth and never allocate. Reuse is safe exactly where
+//! null) and put it in an empty one of [`SPARES`] spare places; where
+//! `SegQueue` allocates a block, we take a spare first. A producer and a
+//! consumer in step thus pass two blocks back and forth and never allocate,
+//! and a queue whose length swings by up to `SPARES` blocks allocates
+//! nothing once it reached its longest. Reuse is safe exactly where
 //! freeing was: no thread dereferences a block pointer unless it won the CAS
 //! on the index that proves the block still live (an index is never reused: a
 //! `u64` counting slots does not wrap), so a stale pointer to a recycled block
@@ -66,6 +68,9 @@ const BLOCK_CAP: usize = 31;
 /// blocks and recycle them within a few operations.
 #[cfg(loom)]
 const BLOCK_CAP: usize = 2;
+
+/// How many finished blocks a queue keeps for reuse.
+const SPARES: usize = 2;
 
 /// Each block covers one lap of indices: its slots, then one index that stands
 /// for the move to the next block.
@@ -104,6 +109,8 @@ struct Block<T> {
 impl<T> Block<T> {
     /// Allocates an empty block: `next` null, every slot state 0.
     fn alloc() -> *mut Block<T> {
+        #[cfg(all(test, not(loom)))]
+        tests::ALLOCATED.with(|n| n.set(n.get() + 1));
         let mut block = Box::<Block<T>>::new_uninit();
         let raw = block.as_mut_ptr();
         // SAFETY: `raw` points to an allocation of one `Block<T>` that we own
@@ -168,9 +175,9 @@ impl<T> Position<T> {
 pub(crate) struct Fifo<T> {
     head: CachePadded<Position<T>>,
     tail: CachePadded<Position<T>>,
-    /// A reset block kept for the next block the tail needs, or null. Whoever
-    /// swaps it out owns the block alone.
-    spare: AtomicPtr<Block<T>>,
+    /// Reset blocks kept for the next blocks the tail needs, or nulls.
+    /// Whoever swaps one out owns the block alone.
+    spares: [AtomicPtr<Block<T>>; SPARES],
     /// Dropping a `Fifo<T>` may drop values of type `T`.
     _marker: PhantomData<T>,
 }
@@ -187,37 +194,42 @@ impl<T> Fifo<T> {
         Fifo {
             head: CachePadded::new(Position::new()),
             tail: CachePadded::new(Position::new()),
-            spare: AtomicPtr::new(ptr::null_mut()),
+            spares: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
             _marker: PhantomData,
         }
     }
 
-    /// An empty block owned by the caller alone: the spare if there is one,
+    /// An empty block owned by the caller alone: a spare if there is one,
     /// else a new allocation.
     fn new_block(&self) -> *mut Block<T> {
-        // Acquire: pairs with the Release that published the spare, so its reset
-        // (and every access before its recycling) happens before our use.
-        let spare = self.spare.swap(ptr::null_mut(), Ordering::Acquire);
-        if spare.is_null() {
-            Block::alloc()
-        } else {
-            // Ours alone: the swap took the pointer out of `spare` atomically,
-            // so no other thread can take it too, and a block in `spare` is
-            // reachable from nowhere else (see `recycle`).
-            spare
+        for place in &self.spares {
+            if place.load(Ordering::Relaxed).is_null() {
+                continue;
+            }
+            // Acquire: pairs with the Release that published the spare, so its
+            // reset (and every access before its recycling) happens before our use.
+            let spare = place.swap(ptr::null_mut(), Ordering::Acquire);
+            if !spare.is_null() {
+                // Ours alone: the swap took the pointer out of its place
+                // atomically, so no other thread can take it too, and a spare
+                // block is reachable from nowhere else (see `recycle`).
+                return spare;
+            }
         }
+        Block::alloc()
     }
 
-    /// Keeps a block that no thread uses, reset, as the spare; frees it if
-    /// there is one already.
+    /// Keeps a block that no thread uses, reset, as a spare; frees it if
+    /// every spare place is taken.
     ///
     /// # Safety
     ///
     /// `block` came from [`Block::alloc`] and the caller owns it alone: no other
     /// thread holds a pointer to it that it may still follow, and none will get
-    /// one except by taking it out of `spare`.
+    /// one except by taking it out of a spare place.
     unsafe fn recycle(&self, block: *mut Block<T>) {
-        if !self.spare.load(Ordering::Relaxed).is_null() {
+        let free = |place: &AtomicPtr<Block<T>>| place.load(Ordering::Relaxed).is_null();
+        if !self.spares.iter().any(free) {
             // SAFETY: the caller owns `block` alone.
             unsafe { Block::free(block) };
             return;
@@ -232,12 +244,13 @@ impl<T> Fifo<T> {
         }
         // Release: whoever takes the spare (Acquire) sees the reset, and every
         // access to the block that happened before ours.
-        if self
-            .spare
-            .compare_exchange(ptr::null_mut(), block, Ordering::Release, Ordering::Relaxed)
-            .is_err()
-        {
-            // SAFETY: the CAS failed, so the block was not published: still ours.
+        let kept = self.spares.iter().any(|place| {
+            place
+                .compare_exchange(ptr::null_mut(), block, Ordering::Release, Ordering::Relaxed)
+                .is_ok()
+        });
+        if !kept {
+            // SAFETY: every CAS failed, so the block was not published: still ours.
             unsafe { Block::free(block) };
         }
     }
@@ -519,7 +532,7 @@ impl<T> Drop for Fifo<T> {
         // an initialised value (each push finished, no pop took it), which we
         // drop once; blocks from the head block on are live and linked through
         // `next` (the last one, `tail.block`, may be null before any push), and
-        // each is freed once. The spare is owned by the queue alone.
+        // each is freed once. The spares are owned by the queue alone.
         unsafe {
             while head != tail {
                 let offset = ((head >> SHIFT) % LAP) as usize;
@@ -536,9 +549,11 @@ impl<T> Drop for Fifo<T> {
             if !block.is_null() {
                 Block::free(block);
             }
-            let spare = self.spare.load(Ordering::Relaxed);
-            if !spare.is_null() {
-                Block::free(spare);
+            for place in &self.spares {
+                let spare = place.load(Ordering::Relaxed);
+                if !spare.is_null() {
+                    Block::free(spare);
+                }
             }
         }
     }
@@ -565,6 +580,33 @@ mod tests {
         }
     }
 
+    /// The spare blocks a queue keeps.
+    fn spares<T>(q: &Fifo<T>) -> Vec<*mut Block<T>> {
+        let spares = q.spares.iter().map(|p| p.load(Ordering::Relaxed));
+        spares.filter(|p| !p.is_null()).collect()
+    }
+
+    std::thread_local! {
+        /// The blocks this thread allocated.
+        pub(super) static ALLOCATED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    #[test]
+    fn a_queue_swinging_by_two_blocks_allocates_only_at_first() {
+        let q = Fifo::new();
+        for round in 0..4 {
+            let before = ALLOCATED.with(|n| n.get());
+            for i in 0..2 * BLOCK_CAP + 1 {
+                q.push(i);
+            }
+            for i in 0..2 * BLOCK_CAP + 1 {
+                assert_eq!(q.pop(), Some(i));
+            }
+            let allocated = ALLOCATED.with(|n| n.get()) - before;
+            assert_eq!(allocated, if round == 0 { 3 } else { 0 }, "round {round}");
+        }
+    }
+
     #[test]
     fn finished_blocks_are_reused() {
         let q = Fifo::new();
@@ -576,12 +618,12 @@ mod tests {
         for i in 0..BLOCK_CAP {
             assert_eq!(q.pop(), Some(i));
         }
-        assert_eq!(q.spare.load(Ordering::Relaxed), first, "first block kept");
+        assert_eq!(spares(&q), [first], "first block kept");
         // Fill the second block: its last push takes the spare.
         for i in 0..BLOCK_CAP {
             q.push(i);
         }
-        assert!(q.spare.load(Ordering::Relaxed).is_null());
+        assert!(spares(&q).is_empty());
         assert_eq!(
             q.tail.block.load(Ordering::Relaxed),
             first,
@@ -772,7 +814,10 @@ mod tests {
         for v in 0..BLOCK_CAP as u32 {
             assert_eq!(q.pop(), Some(100 + v));
         }
-        assert!(!q.spare.load(Ordering::Relaxed).is_null());
+        assert!(q
+            .spares
+            .iter()
+            .any(|p| !p.load(Ordering::Relaxed).is_null()));
     }
 
     /// Two pushers race for the two slots of a block; the one that gets the
