@@ -234,24 +234,21 @@ fn a_rendezvous_branch_fires_when_a_partner_takes_it() {
     assert_eq!((meeting.waiting(left), meeting.waiting(right)), (0, 0));
 }
 
-/// A choice between a rendezvous branch and a buffer races a partner and a
-/// put, round after round: exactly one branch fires each time, and every
-/// value goes to exactly one taker.
-#[test]
-fn a_rendezvous_branch_racing_a_put_fires_alone() {
+/// A choice between a rendezvous branch and a buffer, made by `chooser`,
+/// races a partner and a put, round after round: exactly one branch fires
+/// each time, and every value goes to exactly one taker.
+/// Makes a choice between a rendezvous branch, `right(round)` on the join,
+/// tagged `'r'`, and the buffer's `get`, tagged `'b'`.
+type RendezvousChooser = fn(&Join, SyncChannel<u32, u32>, &Buffer, u32) -> (char, u32);
+
+fn rendezvous_race(chooser: RendezvousChooser) {
     let (meeting, left, right) = exchanger();
     let other = Arc::new(buffer());
     let (mut by_partner, mut by_put) = (0, 0);
     for round in 0..300u32 {
         let chooser = {
             let (meeting, other) = (meeting.clone(), other.clone());
-            thread::spawn(move || {
-                choose((
-                    meeting.call_op(right, round).map(|n| ('r', n)),
-                    other.join.call_op(other.get, 0).map(|n| ('b', n)),
-                ))
-                .wait()
-            })
+            thread::spawn(move || chooser(&meeting, right, &other, round))
         };
         let partner = {
             let meeting = meeting.clone();
@@ -279,6 +276,17 @@ fn a_rendezvous_branch_racing_a_put_fires_alone() {
         assert_eq!(other.counts(), (0, 0));
     }
     assert_eq!(by_partner + by_put, 300);
+}
+
+#[test]
+fn a_rendezvous_branch_racing_a_put_fires_alone() {
+    rendezvous_race(|meeting, right, other, round| {
+        choose((
+            meeting.call_op(right, round).map(|n| ('r', n)),
+            other.join.call_op(other.get, 0).map(|n| ('b', n)),
+        ))
+        .wait()
+    });
 }
 
 #[test]
@@ -549,6 +557,77 @@ mod awaited {
                 .into_future(),
         );
         assert_eq!(chosen, (4, vec![None, Some(6)]));
+    }
+
+    #[test]
+    fn an_awaited_rendezvous_branch_fires_when_a_partner_takes_it() {
+        let (meeting, left, right) = super::exchanger();
+        let other = buffer();
+        let mut choice = pin!(choose((
+            meeting.call_op(right, 2).map(|n| ('r', n)),
+            other.join.call_op(other.get, 5).map(|n| ('b', n)),
+        ))
+        .with_rest()
+        .into_future());
+        assert!(poll_once(choice.as_mut()).is_pending());
+        assert_eq!((meeting.waiting(right), other.counts().1), (1, 1));
+        // A `left` caller takes the task's `right` call as its partner.
+        assert_eq!(meeting.call(left, 1), 2);
+        match poll_once(choice.as_mut()) {
+            Poll::Ready(chosen) => assert_eq!(chosen, (('r', 1), (None, Some(5)))),
+            Poll::Pending => panic!("the partner answered the rendezvous branch"),
+        }
+        assert_eq!(other.counts(), (0, 0), "the other branch left no call");
+        assert_eq!((meeting.waiting(left), meeting.waiting(right)), (0, 0));
+    }
+
+    #[test]
+    fn an_awaited_choice_leaves_its_rendezvous_branch_before_another_fires() {
+        let (meeting, left, right) = super::exchanger();
+        let other = buffer();
+        // Offered on both; then the buffer's branch is handed a chord.
+        let mut choice = pin!(choose((
+            meeting.call_op(right, 2).map(|n| ('r', n)),
+            other.join.call_op(other.get, 0).map(|n| ('b', n)),
+        ))
+        .with_rest()
+        .into_future());
+        assert!(poll_once(choice.as_mut()).is_pending());
+        other.join.send(other.put, 8);
+        match poll_once(choice.as_mut()) {
+            Poll::Ready(chosen) => assert_eq!(chosen, (('b', 8), (Some(2), None))),
+            Poll::Pending => panic!("the buffer's branch was handed a chord"),
+        }
+        assert_eq!(
+            meeting.waiting(right),
+            0,
+            "the rendezvous call was withdrawn"
+        );
+        // Ready at once: the rendezvous branch, listed first, never queues.
+        other.join.send(other.put, 9);
+        let chosen = futures::executor::block_on(
+            choose((
+                meeting.call_op(right, 3).map(|n| ('r', n)),
+                other.join.call_op(other.get, 0).map(|n| ('b', n)),
+            ))
+            .into_future(),
+        );
+        assert_eq!(chosen, ('b', 9));
+        assert_eq!((meeting.waiting(left), meeting.waiting(right)), (0, 0));
+        assert_eq!(other.counts(), (0, 0));
+    }
+
+    #[test]
+    fn an_awaited_rendezvous_branch_racing_a_put_fires_alone() {
+        super::rendezvous_race(|meeting, right, other, round| {
+            futures::executor::block_on(
+                choose((
+                    meeting.call_op(right, round).map(|n| ('r', n)),
+                    other.join.call_op(other.get, 0).map(|n| ('b', n)),
+                ))
+                .into_future(),
+            )
+        });
     }
 
     #[test]

@@ -105,6 +105,14 @@ enum Stage<A> {
 /// reservation and argument back.
 pub type StaticPath<'a, A, R> = Result<R, (Reserved<'a, A, R>, A)>;
 
+/// How far [`CallFuture::poll_reserve`] took a call.
+pub(crate) enum Polled<'a, A, R> {
+    /// A chord is reserved for it, with its argument: to run, or give back.
+    Reserved(Reserved<'a, A, R>, A),
+    /// Its result (a chord took it as its partner, or ran for it).
+    Done(R),
+}
+
 impl<'a, A, R, P> CallFuture<'a, A, R, P>
 where
     A: Send + 'static,
@@ -144,9 +152,53 @@ where
             Ok(result) => Poll::Ready(result),
             Err((reserved, arg)) => {
                 let generation = self.begin(arg, |slot, caller| reserved.start(slot, caller));
-                self.poll_queued(cx, generation)
+                match self.poll_queued(cx, generation) {
+                    Poll::Ready(Polled::Done(result)) => Poll::Ready(result),
+                    Poll::Ready(Polled::Reserved(..)) => {
+                        unreachable!("a call that runs its chord is handed none")
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
             }
         }
+    }
+
+    /// Polls the call until a chord is reserved for it or its result came,
+    /// but does not run a reserved chord: [`run`](CallFuture::run) runs
+    /// it, or a choice gives it back (`give_back`), and the future is done
+    /// either way.
+    pub(crate) fn poll_reserve(self: Pin<&mut Self>, cx: &Context<'_>) -> Poll<Polled<'a, A, R>> {
+        // SAFETY: nothing is moved out of the pinned future: `slot`, which a
+        // queued call's waiter points into, stays in place until `drop`.
+        let this = unsafe { self.get_unchecked_mut() };
+        match std::mem::replace(&mut this.stage, Stage::Finished) {
+            Stage::Start(arg) => match this.path.reserve() {
+                Some(reserved) => Poll::Ready(Polled::Reserved(reserved, arg)),
+                None => {
+                    let (join, channel) = (this.join, this.channel.index as usize);
+                    let queue = &join.state.channels[channel];
+                    let generation = this.begin(arg, |slot, caller| {
+                        queued::enqueue(join, queue, caller, slot)
+                    });
+                    this.poll_queued(cx, generation)
+                }
+            },
+            Stage::Queued(generation) => this.poll_queued(cx, generation),
+            Stage::Finished => panic!("a chords call's future polled after it completed"),
+        }
+    }
+
+    /// Runs a chord that [`poll_reserve`](CallFuture::poll_reserve)
+    /// reserved for the call, with its argument; then poll the future for
+    /// the result, if it is still to come.
+    pub(crate) fn run(
+        self: Pin<&mut Self>,
+        reserved: Reserved<'a, A, R>,
+        arg: A,
+        cx: &Context<'_>,
+    ) -> Poll<R> {
+        // SAFETY: as in `poll_reserve`.
+        unsafe { self.get_unchecked_mut() }.fire(reserved, arg, cx)
     }
 
     /// Whether a chord took the call and its result has not come: the call
@@ -159,7 +211,7 @@ where
     }
 
     /// Polls the queued (or running) call `generation`.
-    fn poll_queued(&mut self, cx: &Context<'_>, generation: u64) -> Poll<R> {
+    fn poll_queued(&mut self, cx: &Context<'_>, generation: u64) -> Poll<Polled<'a, A, R>> {
         let waiter = self
             .caller
             .as_ref()
@@ -181,12 +233,11 @@ where
         // The call ended: the waiter goes back to the pool (`caller` drops).
         let caller = self.caller.take().expect("a queued call's caller");
         match ended {
-            Wake::Done => Poll::Ready(caller.result(&self.slot)),
+            Wake::Done => Poll::Ready(Polled::Done(caller.result(&self.slot))),
             Wake::HandedOver(chord) => {
                 let arg = self.slot.take_arg();
-                drop(caller);
                 let reserved = Reserved::handed_over(self.join, self.channel, chord);
-                self.fire(reserved, arg, cx)
+                Poll::Ready(Polled::Reserved(reserved, arg))
             }
             failed => queued::fail(self.join, failed),
         }
@@ -201,29 +252,77 @@ where
 {
     type Output = R;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
-        // SAFETY: nothing is moved out of the pinned future: `slot`, which a
-        // queued call's waiter points into, stays in place until `drop`.
-        let this = unsafe { self.get_unchecked_mut() };
-        match std::mem::replace(&mut this.stage, Stage::Finished) {
-            Stage::Start(arg) => match this.path.reserve() {
-                Some(reserved) => this.fire(reserved, arg, cx),
-                None => {
-                    let (join, channel) = (this.join, this.channel.index as usize);
-                    let queue = &join.state.channels[channel];
-                    let generation = this.begin(arg, |slot, caller| {
-                        queued::enqueue(join, queue, caller, slot)
-                    });
-                    this.poll_queued(cx, generation)
-                }
-            },
-            Stage::Queued(generation) => this.poll_queued(cx, generation),
-            Stage::Finished => panic!("a chords call's future polled after it completed"),
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        match std::task::ready!(self.as_mut().poll_reserve(cx)) {
+            Polled::Done(result) => Poll::Ready(result),
+            Polled::Reserved(reserved, arg) => self.run(reserved, arg, cx),
         }
     }
 }
 
-impl<A: Send + 'static, R: Send + 'static, P> CallFuture<'_, A, R, P> {
+/// What became of a call that a choice left before it ran another branch's
+/// chord: see [`CallFuture::leave_unless_taken`].
+pub(crate) enum Leaving<A> {
+    /// It is withdrawn (or never began, or a chord handed to it went back):
+    /// its argument.
+    Left(A),
+    /// A partner's chord took it: poll the future for the result.
+    Fired,
+}
+
+impl<'a, A: Send + 'static, R: Send + 'static, P> CallFuture<'a, A, R, P> {
+    /// Gives back a chord that [`poll_reserve`](CallFuture::poll_reserve)
+    /// reserved for the call, unrun: its messages are counted again (still
+    /// the oldest: none was taken) and the chords rescanned.
+    pub(crate) fn give_back(&self, reserved: Reserved<'a, A, R>) {
+        give_back(self.join, reserved.chord(), self.channel.index);
+    }
+
+    /// Ends the call unless a partner's chord took it: withdraws it, or
+    /// gives back a chord handed to it. Unlike [`withdraw`](Self::withdraw)
+    /// it never leaves the call to a firing that counts on it (that firing
+    /// could take it as its partner): it waits for that firing, a few steps
+    /// of another thread.
+    pub(crate) fn leave_unless_taken(self: Pin<&mut Self>) -> Leaving<A> {
+        // SAFETY: nothing is moved out of the pinned future (see `poll`).
+        let this = unsafe { self.get_unchecked_mut() };
+        let generation = match std::mem::replace(&mut this.stage, Stage::Finished) {
+            Stage::Start(arg) => return Leaving::Left(arg),
+            Stage::Queued(generation) => generation,
+            Stage::Finished => unreachable!("a choice leaves a branch that has not completed"),
+        };
+        let (join, channel) = (this.join, this.channel.index);
+        let caller = this.caller.as_ref().expect("a queued call's caller");
+        let backoff = Backoff::new();
+        'leave: loop {
+            match queued::withdraw(join, channel, caller.waiter(), generation) {
+                Withdrawal::Withdrawn => break 'leave,
+                Withdrawal::Owed => backoff.snooze(),
+                Withdrawal::Taken => loop {
+                    match caller.waiter().ended(generation) {
+                        Some(Wake::HandedOver(chord)) => {
+                            give_back(join, chord, channel);
+                            break 'leave;
+                        }
+                        // Answered, or failed (the next poll says which), or
+                        // its chord's body runs.
+                        Some(_) => {}
+                        None if caller.waiter().is_taken(generation) => {}
+                        // A firing is handing it a chord: a few steps.
+                        None => {
+                            backoff.snooze();
+                            continue;
+                        }
+                    }
+                    this.stage = Stage::Queued(generation);
+                    return Leaving::Fired;
+                },
+            }
+        }
+        this.caller = None;
+        Leaving::Left(this.slot.take_arg())
+    }
+
     /// Ends the call unless it fired, as dropping the future does, and
     /// hands its argument back: never polled, withdrawn, or handed a chord
     /// that goes back. `None` if a chord took the call (its result, if any,

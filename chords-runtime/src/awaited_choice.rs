@@ -2,26 +2,35 @@
 //! make.
 //!
 //! Each branch is the future of its call (`awaited.rs`), polled in the
-//! order listed. The first branch whose call fires wins: its future is
-//! Ready, or Pending with a chord already running with its call (a body
-//! that sends the reply from elsewhere later). The choice then drops every
-//! other branch's future, which withdraws its call or gives back the chord
-//! handed to it, as a dropped call's future does, and polls only the winner
-//! from then on. A branch's call fires only in its own future's `poll`
-//! (its channel is choosable: no other caller's firing takes it), and no
-//! branch is polled after another fired, so exactly one fires.
+//! order listed, up to the point where a chord is reserved for it (fired at
+//! once, or handed to its queued call), but not run. The first branch that
+//! gets one wins: before it runs the chord, the choice leaves the other
+//! branches (withdraws each call, or gives back a chord handed to it), and
+//! then polls only the winner. So a choosable branch's call fires only when
+//! the choice runs its chord, after every other branch left.
+//!
+//! A *rendezvous* branch (one at most, as for a thread's choice) may
+//! instead be taken by a partner's chord at any time, which cannot be
+//! undone: it wins whenever that happens (its future is Ready, or Pending
+//! with its result to come). So before a choosable winner runs its chord,
+//! the choice leaves the rendezvous branch first, waiting out a firing that
+//! counts on its call rather than orphaning it; if a partner took it
+//! meanwhile, the rendezvous branch wins and the other's chord goes back.
 //!
 //! Dropped at any point, the choice drops its branches' futures: each
 //! leaves no trace, as a dropped call's future does, and a winner whose
-//! body is running has its result dropped.
+//! body is running has its result dropped. (A rendezvous branch left so
+//! may still be taken by a firing that counted on it; then its result is
+//! dropped, and no other branch ran.)
 
 use std::future::Future;
 use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::awaited::{CallFuture, General};
-use crate::choice::Op;
+use crate::awaited::{CallFuture, General, Leaving, Polled};
+use crate::choice::{self, Op};
+use crate::reserved::Reserved;
 
 /// The future of a choice made by an async task: see
 /// [`Choice`](crate::Choice)'s `IntoFuture`.
@@ -35,8 +44,12 @@ pub struct ChoiceFuture<L, T> {
     _pinned: PhantomPinned,
 }
 
-impl<L, T> ChoiceFuture<L, T> {
+impl<'a, L: Legs<'a, T>, T> ChoiceFuture<L, T> {
+    /// # Panics
+    /// If more than one branch is a rendezvous branch (see
+    /// [`Choice::wait`](crate::Choice::wait)).
     pub(crate) fn new(legs: L) -> Self {
+        choice::at_most_one_rendezvous(legs.rendezvous());
         ChoiceFuture {
             legs,
             fired: None,
@@ -61,23 +74,18 @@ impl<L, T> std::fmt::Debug for ChoiceFuture<L, T> {
 pub struct AsyncLeg<'a, A: Send + 'static, R: Send + 'static, F> {
     call: Option<CallFuture<'a, A, R, General<'a, A, R>>>,
     map: Option<F>,
+    /// Whether a partner's chord may take its call.
+    rendezvous: bool,
+    /// A chord reserved for the call, with its argument, while the choice
+    /// leaves a rendezvous branch.
+    reserved: Option<(Reserved<'a, A, R>, A)>,
     /// The argument, once the branch lost.
     rest: Option<A>,
 }
 
 impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
-    /// # Panics
-    /// If the op's channel is not choosable: a rendezvous branch, which a
-    /// partner's chord could take while another branch fires in a poll.
     pub(crate) fn new<N>(op: Op<'a, A, R, F, N>) -> Self {
         let (join, channel, arg, map) = op.into_parts();
-        let state = &join.state.channels[channel.index as usize];
-        assert!(
-            state.choosable,
-            "an awaited choice takes no rendezvous branch (yet): `{}` may be taken by another \
-             caller's chord as its partner; make this choice on a thread",
-            state.name
-        );
         AsyncLeg {
             call: Some(CallFuture::new(
                 join,
@@ -86,6 +94,8 @@ impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
                 General { join, channel },
             )),
             map: Some(map),
+            rendezvous: !join.state.channels[channel.index as usize].choosable,
+            reserved: None,
             rest: None,
         }
     }
@@ -97,47 +107,130 @@ impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
     }
 }
 
+/// How far a poll took a branch.
+pub enum Step<T> {
+    /// A chord is reserved for it (kept in the branch): to run, or give
+    /// back.
+    Reserved,
+    /// A partner's chord took it: its result, mapped.
+    Done(T),
+    /// A partner's chord took it, and its result is still to come.
+    Taken,
+    /// Neither yet.
+    Waiting,
+}
+
 /// What the choice does with a branch, whatever its types.
 pub trait Branch<T> {
-    /// Polls the branch's call: its mapped result once it came.
-    fn poll_call(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T>;
-    /// Whether its call fired and its result is still to come.
-    fn has_fired(&self) -> bool;
+    /// Whether a partner's chord may take its call.
+    fn rendezvous(&self) -> bool;
+    /// Polls the branch's call until a chord is reserved for it, or a
+    /// partner's chord took it.
+    fn poll_step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Step<T>;
+    /// Runs the chord reserved for it, or polls the call a partner's chord
+    /// took: its mapped result once it came.
+    fn poll_won(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T>;
+    /// Gives back the chord reserved for it: it lost, and keeps its
+    /// argument.
+    fn give_back(self: Pin<&mut Self>);
+    /// Leaves a rendezvous branch before another runs its chord: `true` if
+    /// a partner's chord took it first (it wins).
+    fn leave_unless_taken(self: Pin<&mut Self>) -> bool;
     /// Ends the branch, which lost: withdraws its call, or gives back the
     /// chord handed to it, and keeps its argument.
     fn lose(self: Pin<&mut Self>);
 }
 
+impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
+    /// The leg's fields, as pinned projections: the call's future (pinned,
+    /// never moved out), and the rest (not structurally pinned).
+    #[allow(clippy::type_complexity)]
+    fn project(
+        self: Pin<&mut Self>,
+    ) -> (
+        Pin<&mut Option<CallFuture<'a, A, R, General<'a, A, R>>>>,
+        &mut Option<F>,
+        &mut Option<(Reserved<'a, A, R>, A)>,
+        &mut Option<A>,
+    ) {
+        // SAFETY: `call` is structurally pinned: polled, left and dropped in
+        // place (`Pin::set`), never moved out; the other fields are not.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above.
+        let call = unsafe { Pin::new_unchecked(&mut this.call) };
+        (call, &mut this.map, &mut this.reserved, &mut this.rest)
+    }
+}
+
 impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T> Branch<T>
     for AsyncLeg<'_, A, R, F>
 {
-    fn poll_call(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        // SAFETY: the call's future is never moved out of the pinned leg:
-        // it is polled in place and dropped in place (`Pin::set`); `map` is
-        // not structurally pinned.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as above: `call` stays where it is.
-        let mut call = unsafe { Pin::new_unchecked(&mut this.call) };
+    fn rendezvous(&self) -> bool {
+        self.rendezvous
+    }
+
+    fn poll_step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Step<T> {
+        let (mut call, map, reserved, _) = self.project();
+        let Some(mut future) = call.as_mut().as_pin_mut() else {
+            panic!("a choice's branch polled after it completed");
+        };
+        match future.as_mut().poll_reserve(cx) {
+            Poll::Ready(Polled::Reserved(chord, arg)) => {
+                *reserved = Some((chord, arg));
+                Step::Reserved
+            }
+            Poll::Ready(Polled::Done(result)) => {
+                call.set(None);
+                Step::Done(map.take().expect("a branch completes once")(result))
+            }
+            Poll::Pending if future.has_fired() => Step::Taken,
+            Poll::Pending => Step::Waiting,
+        }
+    }
+
+    fn poll_won(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let (mut call, map, reserved, _) = self.project();
         let Some(future) = call.as_mut().as_pin_mut() else {
             panic!("a choice's branch polled after it completed");
         };
-        let result = std::task::ready!(future.poll(cx));
+        let result = std::task::ready!(match reserved.take() {
+            Some((chord, arg)) => future.run(chord, arg, cx),
+            None => future.poll(cx),
+        });
         call.set(None);
-        let map = this.map.take().expect("a branch completes once");
-        Poll::Ready(map(result))
+        Poll::Ready(map.take().expect("a branch completes once")(result))
     }
 
-    fn has_fired(&self) -> bool {
-        self.call.as_ref().is_some_and(CallFuture::has_fired)
+    fn give_back(self: Pin<&mut Self>) {
+        let (mut call, _, reserved, rest) = self.project();
+        let (chord, arg) = reserved.take().expect("a chord reserved for the branch");
+        if let Some(future) = call.as_ref().as_pin_ref() {
+            future.give_back(chord);
+        }
+        *rest = Some(arg);
+        call.set(None);
+    }
+
+    fn leave_unless_taken(self: Pin<&mut Self>) -> bool {
+        let (mut call, _, _, rest) = self.project();
+        let Some(future) = call.as_mut().as_pin_mut() else {
+            return false;
+        };
+        match future.leave_unless_taken() {
+            Leaving::Left(arg) => {
+                *rest = Some(arg);
+                call.set(None);
+                false
+            }
+            Leaving::Fired => true,
+        }
     }
 
     fn lose(self: Pin<&mut Self>) {
-        // SAFETY: as in `poll_call`: withdrawn and dropped in place; `rest`
-        // is not structurally pinned.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as above.
-        let mut call = unsafe { Pin::new_unchecked(&mut this.call) };
-        this.rest = call.as_mut().as_pin_mut().and_then(CallFuture::withdraw);
+        let (mut call, _, _, rest) = self.project();
+        if let Some(future) = call.as_mut().as_pin_mut() {
+            *rest = future.withdraw();
+        }
         call.set(None);
     }
 }
@@ -145,6 +238,8 @@ impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T> Branch<T>
 /// The branches of one awaited choice, by position.
 pub trait Legs<'a, T>: Rest {
     fn len(&self) -> usize;
+    /// How many are rendezvous branches.
+    fn rendezvous(&self) -> usize;
     fn leg<'s>(self: Pin<&'s mut Self>, i: usize) -> Pin<&'s mut (dyn Branch<T> + 'a)>;
 }
 
@@ -161,6 +256,10 @@ impl<'a, T, A: Send + 'static, R: Send + 'static, F: FnOnce(R) -> T + 'a> Legs<'
 {
     fn len(&self) -> usize {
         Vec::len(self)
+    }
+
+    fn rendezvous(&self) -> usize {
+        self.iter().filter(|leg| leg.rendezvous).count()
     }
 
     fn leg<'s>(self: Pin<&'s mut Self>, i: usize) -> Pin<&'s mut (dyn Branch<T> + 'a)> {
@@ -193,6 +292,10 @@ macro_rules! tuple_legs {
                 [$($i,)+].len()
             }
 
+            fn rendezvous(&self) -> usize {
+                [$($crate::awaited_choice::Branch::<T>::rendezvous(&self.$i),)+].into_iter().filter(|&r| r).count()
+            }
+
             fn leg<'s>(
                 self: ::std::pin::Pin<&'s mut Self>,
                 i: usize,
@@ -222,6 +325,13 @@ macro_rules! tuple_legs {
     };
 }
 
+/// Ends every branch but `winner`: each keeps its argument as its rest.
+fn lose_all_but<'a, T, L: Legs<'a, T> + ?Sized>(mut legs: Pin<&mut L>, winner: usize) {
+    for other in (0..legs.len()).filter(|&j| j != winner) {
+        legs.as_mut().leg(other).lose();
+    }
+}
+
 // `choice.rs` implements `Legs` for each tuple of ops it chooses among.
 pub(crate) use tuple_legs;
 
@@ -236,20 +346,36 @@ impl<'a, L: Legs<'a, T>, T> Future for ChoiceFuture<L, T> {
         // SAFETY: as above: `legs` stays where it is.
         let mut legs = unsafe { Pin::new_unchecked(&mut this.legs) };
         let polled = match this.fired {
-            Some(winner) => legs.as_mut().leg(winner).poll_call(cx),
+            Some(winner) => legs.as_mut().leg(winner).poll_won(cx),
             None => 'fire: {
                 for i in 0..legs.len() {
-                    let polled = legs.as_mut().leg(i).poll_call(cx);
-                    if !(polled.is_ready() || legs.as_mut().leg(i).has_fired()) {
-                        continue;
+                    let mut winner = i;
+                    match legs.as_mut().leg(i).poll_step(cx) {
+                        Step::Waiting => continue,
+                        Step::Done(result) => {
+                            this.fired = Some(i);
+                            lose_all_but(legs.as_mut(), i);
+                            break 'fire Poll::Ready(result);
+                        }
+                        Step::Taken => {}
+                        // Before its chord runs, a rendezvous branch leaves;
+                        // if a partner took it first, it wins instead.
+                        Step::Reserved => {
+                            let rendezvous = (0..legs.len())
+                                .find(|&j| j != i && legs.as_mut().leg(j).rendezvous());
+                            if let Some(r) = rendezvous {
+                                if legs.as_mut().leg(r).leave_unless_taken() {
+                                    legs.as_mut().leg(i).give_back();
+                                    winner = r;
+                                }
+                            }
+                        }
                     }
-                    // Exactly one branch fires: the others go, before any
-                    // of them is polled again.
-                    for other in (0..legs.len()).filter(|&j| j != i) {
-                        legs.as_mut().leg(other).lose();
-                    }
-                    this.fired = Some(i);
-                    break 'fire polled;
+                    // Exactly one branch fires: the others go, before the
+                    // winner's chord runs and before any is polled again.
+                    this.fired = Some(winner);
+                    lose_all_but(legs.as_mut(), winner);
+                    break 'fire legs.as_mut().leg(winner).poll_won(cx);
                 }
                 Poll::Pending
             }

@@ -421,8 +421,7 @@ impl<T, C: Choices<T>, K: Keep<T, C::Rest>> Choice<C, T, K> {
 /// a runtime's timeout around it loses no message.
 ///
 /// # Panics
-/// If a branch is a rendezvous branch (see [`Choice::wait`]): an awaited
-/// choice does not take them yet.
+/// As [`Choice::wait`], if more than one branch is a rendezvous branch.
 impl<T, C: Choices<T>, K: Keep<T, C::Rest>> IntoFuture for Choice<C, T, K> {
     type Output = K::Output;
     type IntoFuture = Kept<C::Future, K>;
@@ -647,6 +646,15 @@ impl<T, L: Branch<T>> Legs<T> for Vec<L> {
     }
 }
 
+/// Panics if a choice has more than one rendezvous branch.
+pub(crate) fn at_most_one_rendezvous(rendezvous: usize) {
+    assert!(
+        rendezvous <= 1,
+        "a choice takes at most one rendezvous branch (a call that another caller's chord \
+         may take as its partner): two could both fire"
+    );
+}
+
 /// Makes a choice among `legs` (see the module docs); `None` if none fired
 /// within `patience`.
 ///
@@ -656,11 +664,7 @@ fn make<T>(legs: &mut dyn Legs<T>, patience: Patience) -> Option<T> {
     let rendezvous = (0..legs.len())
         .filter(|&i| !legs.leg(i).choosable())
         .count();
-    assert!(
-        rendezvous <= 1,
-        "a choice takes at most one rendezvous branch (a call that another caller's chord \
-         may take as its partner): two could both fire"
-    );
+    at_most_one_rendezvous(rendezvous);
     for i in 0..legs.len() {
         if let Some(result) = legs.leg(i).fire_now() {
             return Some(result);

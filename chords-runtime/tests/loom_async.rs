@@ -300,3 +300,48 @@ fn loom_awaited_choice_dropped_while_a_put_races() {
         assert_eq!(b.call(b_get, 0), 7);
     });
 }
+
+/// A task's choice between a rendezvous branch (`right`, which a `left`
+/// caller's chord takes as its partner) and a buffer, offered on both, while
+/// a `left` caller and a put race it: exactly one branch fires. If the
+/// partner took `right`, the put stays; if the buffer's branch fired, its
+/// chord ran only after the `right` call was withdrawn, and a later `right`
+/// meets the partner.
+#[test]
+fn loom_awaited_choice_with_a_rendezvous_branch() {
+    loom::model(|| {
+        let (meeting, left, right) = rendezvous::<u32, u32>();
+        let (b, b_put, b_get) = buffer();
+        let (_, waker) = counting();
+        let mut choice = Box::pin(
+            chords_runtime::choose((
+                meeting.call_op(right, 2).map(|n| ('r', n)),
+                b.call_op(b_get, 9).map(|n| ('b', n)),
+            ))
+            .with_rest()
+            .into_future(),
+        );
+        assert!(poll_once(choice.as_mut(), &waker).is_pending());
+        let m2 = meeting.clone();
+        let partner = thread::spawn(move || m2.call(left, 1));
+        let b2 = b.clone();
+        let sender = thread::spawn(move || b2.send(b_put, 5));
+        let (chose, rest) = loom::future::block_on(choice);
+        sender.join().unwrap();
+        match chose {
+            ('r', 1) => {
+                assert_eq!(partner.join().unwrap(), 2);
+                assert_eq!(b.waiting(b_put), 1, "the put stays");
+                assert!(rest.0.is_none() && rest.1.is_none_or(|arg| arg == 9));
+            }
+            ('b', 905) => {
+                assert_eq!(rest, (Some(2), None), "the rendezvous call was withdrawn");
+                assert_eq!(meeting.call(right, 7), 1);
+                assert_eq!(partner.join().unwrap(), 7);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!([meeting.waiting(left), meeting.waiting(right)], [0, 0]);
+        assert_eq!(b.waiting(b_get), 0);
+    });
+}
