@@ -301,6 +301,38 @@ fn a_choice_takes_at_most_one_rendezvous_branch() {
     assert_eq!(meeting.waiting(right), 0);
 }
 
+#[test]
+fn a_choice_whose_branches_one_chord_would_join_is_refused() {
+    let (meeting, left, right) = exchanger();
+    let message =
+        |err: Box<dyn std::any::Any + Send>| chords::panic_message(&*err).unwrap().to_string();
+    // `left(x) & right(y)` would take both branches: the choice would wait
+    // for itself.
+    let blocking = std::panic::catch_unwind(|| {
+        choose((meeting.call_op(left, 1), meeting.call_op(right, 2))).wait_timeout(Duration::ZERO)
+    });
+    let text = message(blocking.unwrap_err());
+    assert!(
+        text.contains("branches 0 (`left`) and 1 (`right`)"),
+        "{text}"
+    );
+    assert!(text.contains("cannot meet itself"), "{text}");
+    let awaited = std::panic::catch_unwind(|| {
+        std::future::IntoFuture::into_future(choose(vec![
+            meeting.call_op(right, 1),
+            meeting.call_op(left, 2),
+        ]))
+    });
+    assert!(message(awaited.unwrap_err()).contains("cannot meet itself"));
+    assert_eq!((meeting.waiting(left), meeting.waiting(right)), (0, 0));
+    // On two objects, the same branches are fine.
+    let (other, other_left, _) = exchanger();
+    let err = choose((other.call_op(other_left, 1), meeting.call_op(right, 2)))
+        .try_now()
+        .unwrap_err();
+    assert_eq!(err.into_inner(), (1, 2));
+}
+
 /// N choosers over M buffers while producers send: every message is taken
 /// exactly once, each choice takes exactly one, and none is left waiting
 /// while a chooser could take it.

@@ -31,6 +31,7 @@ use std::task::{Context, Poll};
 use crate::awaited::{CallFuture, General, Leaving, Polled};
 use crate::choice::{self, Op};
 use crate::reserved::Reserved;
+use crate::state::Join;
 
 /// The future of a choice made by an async task: see
 /// [`Choice`](crate::Choice)'s `IntoFuture`.
@@ -49,7 +50,7 @@ impl<'a, L: Legs<'a, T>, T> ChoiceFuture<L, T> {
     /// If more than one branch is a rendezvous branch (see
     /// [`Choice::wait`](crate::Choice::wait)).
     pub(crate) fn new(legs: L) -> Self {
-        choice::at_most_one_rendezvous(legs.rendezvous());
+        choice::check_branches(legs.len(), |i| legs.call(i));
         ChoiceFuture {
             legs,
             fired: None,
@@ -72,6 +73,8 @@ impl<L, T> std::fmt::Debug for ChoiceFuture<L, T> {
 /// what maps its result.
 #[doc(hidden)]
 pub struct AsyncLeg<'a, A: Send + 'static, R: Send + 'static, F> {
+    /// The call's join and channel.
+    pub(crate) target: (&'a Join, u32),
     call: Option<CallFuture<'a, A, R, General<'a, A, R>>>,
     map: Option<F>,
     /// Whether a partner's chord may take its call.
@@ -87,6 +90,7 @@ impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
     pub(crate) fn new<N>(op: Op<'a, A, R, F, N>) -> Self {
         let (join, channel, arg, map) = op.into_parts();
         AsyncLeg {
+            target: (join, channel.index),
             call: Some(CallFuture::new(
                 join,
                 channel,
@@ -238,8 +242,8 @@ impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T> Branch<T>
 /// The branches of one awaited choice, by position.
 pub trait Legs<'a, T>: Rest {
     fn len(&self) -> usize;
-    /// How many are rendezvous branches.
-    fn rendezvous(&self) -> usize;
+    /// The join and channel of branch `i`'s call.
+    fn call(&self, i: usize) -> (&Join, u32);
     fn leg<'s>(self: Pin<&'s mut Self>, i: usize) -> Pin<&'s mut (dyn Branch<T> + 'a)>;
 }
 
@@ -258,8 +262,8 @@ impl<'a, T, A: Send + 'static, R: Send + 'static, F: FnOnce(R) -> T + 'a> Legs<'
         Vec::len(self)
     }
 
-    fn rendezvous(&self) -> usize {
-        self.iter().filter(|leg| leg.rendezvous).count()
+    fn call(&self, i: usize) -> (&Join, u32) {
+        self[i].target
     }
 
     fn leg<'s>(self: Pin<&'s mut Self>, i: usize) -> Pin<&'s mut (dyn Branch<T> + 'a)> {
@@ -292,8 +296,8 @@ macro_rules! tuple_legs {
                 [$($i,)+].len()
             }
 
-            fn rendezvous(&self) -> usize {
-                [$($crate::awaited_choice::Branch::<T>::rendezvous(&self.$i),)+].into_iter().filter(|&r| r).count()
+            fn call(&self, i: usize) -> (&$crate::Join, u32) {
+                [$(self.$i.target,)+][i]
             }
 
             fn leg<'s>(

@@ -86,6 +86,7 @@ use crate::reserved::Reserved;
 use crate::resolve::give_back;
 use crate::state::Join;
 use crate::stats::{count, Event};
+use crate::sync::Arc;
 use crate::sync::{thread, Backoff};
 use crate::waiter::{Caller, Slot, Wake};
 
@@ -520,8 +521,8 @@ enum Won<T> {
 
 /// What the choice does with a branch, whatever its types.
 trait Branch<T> {
-    /// Whether no other caller's chord can take its call as a partner.
-    fn choosable(&self) -> bool;
+    /// Its call's join and channel.
+    fn call(&self) -> (&Join, u32);
     /// Fires at once if it can (the poll).
     fn fire_now(&mut self) -> Option<T>;
     /// Queues the call (the offer).
@@ -550,8 +551,8 @@ where
     F: FnOnce(R) -> T,
     N: Now<A, R>,
 {
-    fn choosable(&self) -> bool {
-        self.choosable
+    fn call(&self) -> (&Join, u32) {
+        (self.join, self.channel.index)
     }
 
     fn fire_now(&mut self) -> Option<T> {
@@ -634,6 +635,7 @@ where
 trait Legs<T> {
     fn len(&self) -> usize;
     fn leg(&mut self, i: usize) -> &mut dyn Branch<T>;
+    fn leg_ref(&self, i: usize) -> &dyn Branch<T>;
 }
 
 impl<T, L: Branch<T>> Legs<T> for Vec<L> {
@@ -644,15 +646,61 @@ impl<T, L: Branch<T>> Legs<T> for Vec<L> {
     fn leg(&mut self, i: usize) -> &mut dyn Branch<T> {
         &mut self[i]
     }
+
+    fn leg_ref(&self, i: usize) -> &dyn Branch<T> {
+        &self[i]
+    }
 }
 
-/// Panics if a choice has more than one rendezvous branch.
-pub(crate) fn at_most_one_rendezvous(rendezvous: usize) {
+/// Checks the branches of a choice, the call of branch `i` being
+/// `call(i)` (its join and channel): at most one is a rendezvous branch (two
+/// could both be taken), and, if one is, no chord takes it together with
+/// another branch's call (the choice would wait for itself: that chord
+/// would fire two branches, so it never may).
+///
+/// # Panics
+/// If a check fails.
+pub(crate) fn check_branches<'a>(n: usize, call: impl Fn(usize) -> (&'a Join, u32)) {
+    let rendezvous = (0..n)
+        .filter(|&i| {
+            let (join, channel) = call(i);
+            !join.state.channels[channel as usize].choosable
+        })
+        .count();
     assert!(
         rendezvous <= 1,
         "a choice takes at most one rendezvous branch (a call that another caller's chord \
          may take as its partner): two could both fire"
     );
+    if rendezvous == 0 {
+        return;
+    }
+    for i in 0..n {
+        for j in i + 1..n {
+            let ((join, a), (other, b)) = (call(i), call(j));
+            if !Arc::ptr_eq(&join.state, &other.state) {
+                continue;
+            }
+            let together = |needs: &[(u32, u32)]| {
+                let n = |c: u32| needs.iter().find(|&&(d, _)| d == c).map_or(0, |&(_, n)| n);
+                if a == b {
+                    n(a) >= 2
+                } else {
+                    n(a) >= 1 && n(b) >= 1
+                }
+            };
+            if let Some(chord) = join.state.chords.iter().find(|c| together(&c.needs)) {
+                let name = |c: u32| &join.state.channels[c as usize].name;
+                panic!(
+                    "branches {i} (`{}`) and {j} (`{}`) of a choice are both calls of chord \
+                     `{}`, which would fire them both: a choice cannot meet itself",
+                    name(a),
+                    name(b),
+                    chord.name
+                );
+            }
+        }
+    }
 }
 
 /// Makes a choice among `legs` (see the module docs); `None` if none fired
@@ -661,10 +709,7 @@ pub(crate) fn at_most_one_rendezvous(rendezvous: usize) {
 /// # Panics
 /// If more than one branch is a rendezvous branch (not choosable).
 fn make<T>(legs: &mut dyn Legs<T>, patience: Patience) -> Option<T> {
-    let rendezvous = (0..legs.len())
-        .filter(|&i| !legs.leg(i).choosable())
-        .count();
-    at_most_one_rendezvous(rendezvous);
+    check_branches(legs.len(), |i| legs.leg_ref(i).call());
     for i in 0..legs.len() {
         if let Some(result) = legs.leg(i).fire_now() {
             return Some(result);
@@ -772,6 +817,10 @@ impl<T, const N: usize> Legs<T> for Tuple<'_, T, N> {
 
     fn leg(&mut self, i: usize) -> &mut dyn Branch<T> {
         &mut *self.0[i]
+    }
+
+    fn leg_ref(&self, i: usize) -> &dyn Branch<T> {
+        &*self.0[i]
     }
 }
 
