@@ -105,9 +105,9 @@ macro_rules! dyn_term {
         impl Term for DynTerm {
             type Binding = Binding;
 
-            fn spec(&self) -> TermSpec {
+            fn specs(&self, specs: &mut Vec<TermSpec>) {
                 match self {
-                    $(DynTerm::$variant(t) => t.spec(),)+
+                    $(DynTerm::$variant(t) => t.specs(specs),)+
                 }
             }
 

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::channel::{AsyncChannel, SyncChannel};
 use crate::channel_state::{ChannelState, Queue};
 use crate::error::BuildError;
-use crate::pattern::{Append, Pattern, Term};
+use crate::pattern::{All, Append, Pattern, Term};
 use crate::state::{Body, Chord, Join, State};
 use crate::sync::Arc;
 use crate::tables::{self, TermSpec};
@@ -95,6 +95,13 @@ impl JoinBuilder {
         }
     }
 
+    /// Starts a chord whose pattern begins with a term over `terms`, a slice
+    /// built at run time: a message (or call) of each, which the body gets
+    /// as a `Vec` in slice order (see [`All`]).
+    pub fn when_all<T: Term + Clone>(&mut self, terms: &[T]) -> When<'_, (All<T>,)> {
+        self.when(All(terms.to_vec()))
+    }
+
     /// Freezes the declarations into a [`Join`], ready to send and call.
     pub fn build(self) -> Result<Join, BuildError> {
         if let Some(error) = self.error {
@@ -142,6 +149,11 @@ impl JoinBuilder {
 
     fn add(&mut self, name: Option<String>, mut terms: Vec<TermSpec>, body: Body) {
         let name = name.unwrap_or_else(|| format!("chord{}", self.chords.len()));
+        if terms.is_empty() {
+            self.error
+                .get_or_insert(BuildError::NoTerms { chord: name });
+            return;
+        }
         if terms.iter().any(|t| t.join != self.id) {
             self.error
                 .get_or_insert(BuildError::ForeignChannel { chord: name });
@@ -202,6 +214,17 @@ impl<'b, P: Pattern> When<'b, P> {
             pattern: self.pattern.append(term),
             name: self.name,
         }
+    }
+
+    /// Adds a term over `terms`, a slice built at run time: a message (or
+    /// call) of each, which the body gets as a `Vec` in slice order (see
+    /// [`All`]). No limit on the length; the same channel twice takes two
+    /// of its messages.
+    pub fn and_all<T: Term + Clone>(self, terms: &[T]) -> When<'b, P::Output>
+    where
+        P: Append<All<T>>,
+    {
+        self.and(All(terms.to_vec()))
     }
 
     /// Names the chord, for `Debug` output and panic messages

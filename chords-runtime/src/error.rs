@@ -93,6 +93,12 @@ pub enum BuildError {
         /// The chord's name.
         chord: String,
     },
+    /// A chord's pattern takes no message at all (its only terms are
+    /// [`All`](crate::pattern::All) of empty slices): it could fire forever.
+    NoTerms {
+        /// The chord's name.
+        chord: String,
+    },
 }
 
 impl fmt::Display for BuildError {
@@ -109,6 +115,9 @@ impl fmt::Display for BuildError {
                     f,
                     "chord `{chord}` needs more than u32::MAX messages of one channel"
                 )
+            }
+            BuildError::NoTerms { chord } => {
+                write!(f, "chord `{chord}` takes no message (its terms are empty)")
             }
         }
     }

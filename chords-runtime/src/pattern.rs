@@ -1,9 +1,10 @@
 //! Patterns: the terms a chord waits for, and how its body's bindings are
 //! taken from a firing.
 //!
-//! A [`Term`] is a channel handle, or one [`Repeat`]ed; a [`Pattern`] is a
-//! tuple of terms. The builder asks each for its [`TermSpec`] (which channel,
-//! how many messages); when the chord fires, each takes its binding from the
+//! A [`Term`] is a channel handle, one [`Repeat`]ed, or [`All`] of a slice
+//! of them; a [`Pattern`] is a tuple of terms. The builder asks each for its
+//! [`TermSpec`]s (which channel, how many messages: one, or one per channel
+//! of an `All`); when the chord fires, each takes its binding from the
 //! [`Firing`], in pattern order. Both types are opaque outside this crate.
 
 use crate::channel::{AsyncChannel, Repeat, SyncChannel};
@@ -11,11 +12,12 @@ pub use crate::firing::Firing;
 pub use crate::tables::TermSpec;
 use crate::waiter::Reply;
 
-/// One term of a pattern: a channel, or a channel [`Repeat`]ed.
+/// One term of a pattern: a channel, a channel [`Repeat`]ed, or [`All`] of
+/// a slice of them.
 ///
 /// `Binding` is what the chord's body receives for it: `T` for an
-/// [`AsyncChannel<T>`], `(A, Reply<R>)` for a [`SyncChannel<A, R>`], and arrays
-/// of those for a [`Repeat`].
+/// [`AsyncChannel<T>`], `(A, Reply<R>)` for a [`SyncChannel<A, R>`], arrays
+/// of those for a [`Repeat`], and a `Vec` of them for an [`All`].
 ///
 /// ```
 /// use chords_runtime::{Reply, Term};
@@ -32,8 +34,9 @@ use crate::waiter::Reply;
 pub trait Term: Send + Sync + 'static {
     /// The value the body receives for this term.
     type Binding;
-    /// Which channel, and how many of its messages, the term takes.
-    fn spec(&self) -> TermSpec;
+    /// Which channels, and how many of their messages, the term takes: it
+    /// pushes one spec per channel, in the order it takes them.
+    fn specs(&self, specs: &mut Vec<TermSpec>);
     /// Takes the term's binding from a firing of its chord.
     fn take(&self, firing: &mut Firing<'_>) -> Self::Binding;
 }
@@ -41,8 +44,8 @@ pub trait Term: Send + Sync + 'static {
 impl<T: Send + 'static> Term for AsyncChannel<T> {
     type Binding = T;
 
-    fn spec(&self) -> TermSpec {
-        TermSpec::new(self.join, self.index, 1)
+    fn specs(&self, specs: &mut Vec<TermSpec>) {
+        specs.push(TermSpec::new(self.join, self.index, 1));
     }
 
     #[inline]
@@ -56,8 +59,8 @@ impl<T: Send + 'static> Term for AsyncChannel<T> {
 impl<T: Send + 'static, const N: usize> Term for Repeat<AsyncChannel<T>, N> {
     type Binding = [T; N];
 
-    fn spec(&self) -> TermSpec {
-        TermSpec::new(self.0.join, self.0.index, N as u32)
+    fn specs(&self, specs: &mut Vec<TermSpec>) {
+        specs.push(TermSpec::new(self.0.join, self.0.index, N as u32));
     }
 
     #[inline]
@@ -70,8 +73,8 @@ impl<T: Send + 'static, const N: usize> Term for Repeat<AsyncChannel<T>, N> {
 impl<A: Send + 'static, R: Send + 'static> Term for SyncChannel<A, R> {
     type Binding = (A, Reply<R>);
 
-    fn spec(&self) -> TermSpec {
-        TermSpec::new(self.join, self.index, 1)
+    fn specs(&self, specs: &mut Vec<TermSpec>) {
+        specs.push(TermSpec::new(self.join, self.index, 1));
     }
 
     #[inline]
@@ -85,8 +88,8 @@ impl<A: Send + 'static, R: Send + 'static> Term for SyncChannel<A, R> {
 impl<A: Send + 'static, R: Send + 'static, const N: usize> Term for Repeat<SyncChannel<A, R>, N> {
     type Binding = [(A, Reply<R>); N];
 
-    fn spec(&self) -> TermSpec {
-        TermSpec::new(self.0.join, self.0.index, N as u32)
+    fn specs(&self, specs: &mut Vec<TermSpec>) {
+        specs.push(TermSpec::new(self.0.join, self.0.index, N as u32));
     }
 
     #[inline]
@@ -94,6 +97,40 @@ impl<A: Send + 'static, R: Send + 'static, const N: usize> Term for Repeat<SyncC
         let term = firing.next_term();
         // SAFETY: the term is this channel's, whose calls carry `A` and return `R`.
         std::array::from_fn(|i| unsafe { firing.call(term, i as u32).split(firing.chord()) })
+    }
+}
+
+/// One term over a slice of terms built at run time: a message (or call) of
+/// each, bound as a `Vec` in slice order. Made by
+/// [`When::and_all`](crate::When::and_all) and
+/// [`JoinBuilder::when_all`](crate::JoinBuilder::when_all).
+///
+/// ```
+/// use chords_runtime::Join;
+///
+/// // Wait for a response from every one of 20 workers.
+/// let mut b = Join::builder();
+/// let done: Vec<_> = (0..20).map(|i| b.asynchronous::<u32>(format!("done{i}"))).collect();
+/// let all = b.synchronous::<(), Vec<u32>>("all");
+/// b.when(all).and_all(&done).then(|(((), r), results)| r.send(results));
+/// let join = b.build().unwrap();
+/// for (i, &worker) in done.iter().enumerate().rev() {
+///     join.send(worker, i as u32 * 10);
+/// }
+/// assert_eq!(join.call(all, ()), (0..20).map(|i| i * 10).collect::<Vec<_>>());
+/// ```
+#[derive(Clone, Debug)]
+pub struct All<T>(pub(crate) Vec<T>);
+
+impl<T: Term> Term for All<T> {
+    type Binding = Vec<T::Binding>;
+
+    fn specs(&self, specs: &mut Vec<TermSpec>) {
+        self.0.iter().for_each(|term| term.specs(specs));
+    }
+
+    fn take(&self, firing: &mut Firing<'_>) -> Vec<T::Binding> {
+        self.0.iter().map(|term| term.take(firing)).collect()
     }
 }
 
@@ -147,7 +184,9 @@ macro_rules! patterns {
 
             fn specs(&self) -> Vec<TermSpec> {
                 let ($($v,)+) = self;
-                vec![$($v.spec()),+]
+                let mut specs = Vec::new();
+                $($v.specs(&mut specs);)+
+                specs
             }
 
             #[inline]
