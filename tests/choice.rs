@@ -649,6 +649,77 @@ mod awaited {
         assert_eq!(other.counts(), (0, 0));
     }
 
+    /// On one thread: the task's rendezvous branch is counted on by a chord
+    /// handed to another task (which has not run it yet) when its other
+    /// branch is handed a chord. The choice cannot settle until that task
+    /// runs: it waits (Pending), and does not spin the thread away.
+    #[test]
+    fn an_awaited_choice_waits_for_a_task_of_its_own_thread_to_take_its_rendezvous_branch() {
+        let mut b = Join::builder();
+        let left = b.synchronous::<u32, u32>("left");
+        let right = b.synchronous::<u32, u32>("right");
+        let token = b.asynchronous::<()>("token");
+        b.when(left)
+            .and(right)
+            .and(token)
+            .then(|((l, rl), (r, rr), ())| {
+                rl.send(r);
+                rr.send(l);
+            });
+        let meeting = b.build().unwrap();
+        let other = buffer();
+        let mut choice = pin!(choose((
+            meeting.call_op(right, 2).map(|n| ('r', n)),
+            other.join.call_op(other.get, 5).map(|n| ('b', n)),
+        ))
+        .with_rest()
+        .into_future());
+        assert!(poll_once(choice.as_mut()).is_pending());
+        let mut partner = pin!(meeting.call_async(left, 1));
+        assert!(poll_once(partner.as_mut()).is_pending());
+        // The chord `left & right & token` is handed to the partner's task,
+        // counting on the choice's `right`; then the buffer's branch is
+        // handed a chord too.
+        meeting.send(token, ());
+        other.join.send(other.put, 8);
+        assert!(
+            poll_once(choice.as_mut()).is_pending(),
+            "it cannot settle yet"
+        );
+        assert_eq!(poll_once(partner.as_mut()), Poll::Ready(2));
+        // The partner took `right`: the rendezvous branch wins, and the
+        // buffer's chord went back.
+        match poll_once(choice.as_mut()) {
+            Poll::Ready(chosen) => assert_eq!(chosen, (('r', 1), (None, Some(5)))),
+            Poll::Pending => panic!("the partner answered the rendezvous branch"),
+        }
+        assert_eq!(other.counts(), (1, 0), "the put is still there");
+        assert_eq!((meeting.waiting(left), meeting.waiting(right)), (0, 0));
+
+        // The same, dropped while it waits to settle: the buffer's chord
+        // goes back, and the partner's chord still takes `right` (its
+        // result is dropped with the choice).
+        let mut choice = Box::pin(
+            choose((
+                meeting.call_op(right, 3).map(|n| ('r', n)),
+                other.join.call_op(other.get, 0).map(|n| ('b', n)),
+            ))
+            .into_future(),
+        );
+        // The put left from above is taken at once: take it first.
+        assert_eq!(other.join.call(other.get, 0), 8);
+        assert!(poll_once(choice.as_mut()).is_pending());
+        let mut partner = pin!(meeting.call_async(left, 1));
+        assert!(poll_once(partner.as_mut()).is_pending());
+        meeting.send(token, ());
+        other.join.send(other.put, 9);
+        assert!(poll_once(choice.as_mut()).is_pending());
+        drop(choice);
+        assert_eq!(poll_once(partner.as_mut()), Poll::Ready(3));
+        assert_eq!(other.counts(), (1, 0), "the buffer's chord went back");
+        assert_eq!((meeting.waiting(left), meeting.waiting(right)), (0, 0));
+    }
+
     #[test]
     fn an_awaited_rendezvous_branch_racing_a_put_fires_alone() {
         super::rendezvous_race(|meeting, right, other, round| {

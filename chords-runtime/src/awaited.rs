@@ -262,12 +262,17 @@ where
 
 /// What became of a call that a choice left before it ran another branch's
 /// chord: see [`CallFuture::leave_unless_taken`].
-pub(crate) enum Leaving<A> {
+pub enum Leaving<A> {
     /// It is withdrawn (or never began, or a chord handed to it went back):
     /// its argument.
     Left(A),
     /// A partner's chord took it: poll the future for the result.
     Fired,
+    /// Still queued, but a firing counts on it and will take it (or a
+    /// caller counting its own call will free a unit to withdraw it with):
+    /// try again later. The firing may be waiting for a task on this very
+    /// thread to run it, so the caller must not wait for it here.
+    Owed,
 }
 
 impl<'a, A: Send + 'static, R: Send + 'static, P> CallFuture<'a, A, R, P> {
@@ -281,8 +286,8 @@ impl<'a, A: Send + 'static, R: Send + 'static, P> CallFuture<'a, A, R, P> {
     /// Ends the call unless a partner's chord took it: withdraws it, or
     /// gives back a chord handed to it. Unlike [`withdraw`](Self::withdraw)
     /// it never leaves the call to a firing that counts on it (that firing
-    /// could take it as its partner): it waits for that firing, a few steps
-    /// of another thread.
+    /// could take it as its partner): it spins a while for that firing,
+    /// then says [`Leaving::Owed`], the call still queued.
     pub(crate) fn leave_unless_taken(self: Pin<&mut Self>) -> Leaving<A> {
         // SAFETY: nothing is moved out of the pinned future (see `poll`).
         let this = unsafe { self.get_unchecked_mut() };
@@ -297,6 +302,13 @@ impl<'a, A: Send + 'static, R: Send + 'static, P> CallFuture<'a, A, R, P> {
         'leave: loop {
             match queued::withdraw(join, channel, caller.waiter(), generation) {
                 Withdrawal::Withdrawn => break 'leave,
+                Withdrawal::Owed if backoff.is_completed() => {
+                    // Let the firing's thread run (under loom, this is
+                    // what lets another thread take the next step).
+                    backoff.snooze();
+                    this.stage = Stage::Queued(generation);
+                    return Leaving::Owed;
+                }
                 Withdrawal::Owed => backoff.snooze(),
                 Withdrawal::Taken => loop {
                     match caller.waiter().ended(generation) {

@@ -13,9 +13,14 @@
 //! instead be taken by a partner's chord at any time, which cannot be
 //! undone: it wins whenever that happens (its future is Ready, or Pending
 //! with its result to come). So before a choosable winner runs its chord,
-//! the choice leaves the rendezvous branch first, waiting out a firing that
-//! counts on its call rather than orphaning it; if a partner took it
-//! meanwhile, the rendezvous branch wins and the other's chord goes back.
+//! the choice leaves the rendezvous branch first, never orphaning it; if a
+//! partner took it meanwhile, the rendezvous branch wins and the other's
+//! chord goes back. If a firing counts on the rendezvous call but has not
+//! taken it yet, the choice cannot settle: that firing's chord may be handed
+//! to a task of this very thread, which must run first. So the winner keeps
+//! its chord reserved (`held`), the poll returns Pending and wakes the task
+//! at once, and the next poll tries again. A held chord goes back if the
+//! choice is dropped.
 //!
 //! Dropped at any point, the choice drops its branches' futures: each
 //! leaves no trace, as a dropped call's future does, and a winner whose
@@ -40,6 +45,9 @@ pub struct ChoiceFuture<L, T> {
     legs: L,
     /// The branch that fired, once one did.
     fired: Option<usize>,
+    /// A branch that holds a reserved chord while the rendezvous branch,
+    /// which a firing counts on, is still to leave.
+    held: Option<usize>,
     done: bool,
     _result: std::marker::PhantomData<fn() -> T>,
     _pinned: PhantomPinned,
@@ -54,6 +62,7 @@ impl<'a, L: Legs<'a, T>, T> ChoiceFuture<L, T> {
         ChoiceFuture {
             legs,
             fired: None,
+            held: None,
             done: false,
             _result: std::marker::PhantomData,
             _pinned: PhantomPinned,
@@ -111,6 +120,16 @@ impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
     }
 }
 
+impl<A: Send + 'static, R: Send + 'static, F> Drop for AsyncLeg<'_, A, R, F> {
+    fn drop(&mut self) {
+        // A chord reserved for the branch while the choice waited to settle:
+        // its messages go back.
+        if let (Some((chord, _)), Some(call)) = (self.reserved.take(), &self.call) {
+            call.give_back(chord);
+        }
+    }
+}
+
 /// How far a poll took a branch.
 pub enum Step<T> {
     /// A chord is reserved for it (kept in the branch): to run, or give
@@ -137,9 +156,10 @@ pub trait Branch<T> {
     /// Gives back the chord reserved for it: it lost, and keeps its
     /// argument.
     fn give_back(self: Pin<&mut Self>);
-    /// Leaves a rendezvous branch before another runs its chord: `true` if
-    /// a partner's chord took it first (it wins).
-    fn leave_unless_taken(self: Pin<&mut Self>) -> bool;
+    /// Leaves a rendezvous branch before another runs its chord:
+    /// [`Leaving::Fired`] if a partner's chord took it first (it wins),
+    /// [`Leaving::Owed`] if a firing counts on it (try again later).
+    fn leave_unless_taken(self: Pin<&mut Self>) -> Leaving<()>;
     /// Ends the branch, which lost: withdraws its call, or gives back the
     /// chord handed to it, and keeps its argument.
     fn lose(self: Pin<&mut Self>);
@@ -215,18 +235,19 @@ impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T> Branch<T>
         call.set(None);
     }
 
-    fn leave_unless_taken(self: Pin<&mut Self>) -> bool {
+    fn leave_unless_taken(self: Pin<&mut Self>) -> Leaving<()> {
         let (mut call, _, _, rest) = self.project();
         let Some(future) = call.as_mut().as_pin_mut() else {
-            return false;
+            return Leaving::Left(());
         };
         match future.leave_unless_taken() {
             Leaving::Left(arg) => {
                 *rest = Some(arg);
                 call.set(None);
-                false
+                Leaving::Left(())
             }
-            Leaving::Fired => true,
+            Leaving::Fired => Leaving::Fired,
+            Leaving::Owed => Leaving::Owed,
         }
     }
 
@@ -329,6 +350,31 @@ macro_rules! tuple_legs {
     };
 }
 
+/// Settles the choice for branch `reserved`, which has a chord reserved:
+/// leaves the rendezvous branch (if another is one), then every other
+/// branch, and returns the winner: `reserved`, or the rendezvous branch if a
+/// partner took it first (then `reserved`'s chord goes back). `None` if a
+/// firing counts on the rendezvous branch's call: nothing changed, try
+/// again later.
+fn settle<'a, T, L: Legs<'a, T> + ?Sized>(mut legs: Pin<&mut L>, reserved: usize) -> Option<usize> {
+    let rendezvous = (0..legs.len()).find(|&j| j != reserved && legs.as_mut().leg(j).rendezvous());
+    let mut winner = reserved;
+    if let Some(r) = rendezvous {
+        match legs.as_mut().leg(r).leave_unless_taken() {
+            Leaving::Left(()) => {}
+            Leaving::Fired => {
+                legs.as_mut().leg(reserved).give_back();
+                winner = r;
+            }
+            Leaving::Owed => return None,
+        }
+    }
+    // Exactly one branch fires: the others go, before the winner's chord
+    // runs and before any is polled again.
+    lose_all_but(legs, winner);
+    Some(winner)
+}
+
 /// Ends every branch but `winner`: each keeps its argument as its rest.
 fn lose_all_but<'a, T, L: Legs<'a, T> + ?Sized>(mut legs: Pin<&mut L>, winner: usize) {
     for other in (0..legs.len()).filter(|&j| j != winner) {
@@ -349,36 +395,45 @@ impl<'a, L: Legs<'a, T>, T> Future for ChoiceFuture<L, T> {
         assert!(!this.done, "a choice's future polled after it completed");
         // SAFETY: as above: `legs` stays where it is.
         let mut legs = unsafe { Pin::new_unchecked(&mut this.legs) };
-        let polled = match this.fired {
-            Some(winner) => legs.as_mut().leg(winner).poll_won(cx),
-            None => 'fire: {
+        let polled = match (this.fired, this.held) {
+            (Some(winner), _) => legs.as_mut().leg(winner).poll_won(cx),
+            (None, Some(held)) => match settle(legs.as_mut(), held) {
+                Some(winner) => {
+                    this.held = None;
+                    this.fired = Some(winner);
+                    legs.as_mut().leg(winner).poll_won(cx)
+                }
+                None => {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+            },
+            (None, None) => 'fire: {
                 for i in 0..legs.len() {
-                    let mut winner = i;
-                    match legs.as_mut().leg(i).poll_step(cx) {
+                    let winner = match legs.as_mut().leg(i).poll_step(cx) {
                         Step::Waiting => continue,
                         Step::Done(result) => {
                             this.fired = Some(i);
                             lose_all_but(legs.as_mut(), i);
                             break 'fire Poll::Ready(result);
                         }
-                        Step::Taken => {}
-                        // Before its chord runs, a rendezvous branch leaves;
-                        // if a partner took it first, it wins instead.
-                        Step::Reserved => {
-                            let rendezvous = (0..legs.len())
-                                .find(|&j| j != i && legs.as_mut().leg(j).rendezvous());
-                            if let Some(r) = rendezvous {
-                                if legs.as_mut().leg(r).leave_unless_taken() {
-                                    legs.as_mut().leg(i).give_back();
-                                    winner = r;
-                                }
-                            }
+                        Step::Taken => {
+                            lose_all_but(legs.as_mut(), i);
+                            i
                         }
-                    }
-                    // Exactly one branch fires: the others go, before the
-                    // winner's chord runs and before any is polled again.
+                        Step::Reserved => match settle(legs.as_mut(), i) {
+                            Some(winner) => winner,
+                            // A firing counts on the rendezvous branch's
+                            // call: perhaps a task of this thread's, which
+                            // must run before the choice can be settled.
+                            None => {
+                                this.held = Some(i);
+                                cx.waker().wake_by_ref();
+                                break 'fire Poll::Pending;
+                            }
+                        },
+                    };
                     this.fired = Some(winner);
-                    lose_all_but(legs.as_mut(), winner);
                     break 'fire legs.as_mut().leg(winner).poll_won(cx);
                 }
                 Poll::Pending
