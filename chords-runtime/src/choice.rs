@@ -70,6 +70,26 @@
 //! - *First listed first:* of branches that can fire when the choice
 //!   starts, the first listed fires; later, the first listed of those
 //!   handed a chord when the chooser looks.
+//!
+//! # Why no shared offer word (yet)
+//!
+//! Go's `select`, crossbeam's `Context` and Reagents' offers settle a
+//! choice with one word that every branch's waiting entry shares: the first
+//! party to CAS it wins, and the other entries are dead at once. In this
+//! engine a queued call is also a unit of its channel's counter, which
+//! firings reserve before they know which call they will take. A call
+//! killed by a shared word would stay counted (a *ghost*) until its chooser
+//! uncounts it, and a firing that reserved the ghost's unit would find no
+//! live call to take: after it may already have popped messages of its
+//! other terms, which cannot be put back in front. So each branch keeps its
+//! own waiter, and a firing only ever hands a choosable branch a chord,
+//! which the chooser claims or gives back: every ghost is avoided, at the
+//! price of giving back the extra chords when several branches are handed
+//! one at once, and of taking one rendezvous branch at most. Lifting that
+//! limit needs firings that claim their partner calls before they commit
+//! (a tentative call state, the offer word CASed there, and an abort that
+//! gives every unit back), or rendezvous calls counted apart and handed,
+//! not taken.
 
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
