@@ -101,13 +101,14 @@ use crate::awaited_choice::{AsyncLeg, ChoiceFuture};
 use crate::call::Patience;
 use crate::channel::SyncChannel;
 use crate::error::{TimeoutError, TryCallError};
+use crate::executor;
 use crate::queued::{self, Withdrawal};
 use crate::reserved::Reserved;
 use crate::resolve::give_back;
 use crate::state::Join;
 use crate::stats::{count, Event};
 use crate::sync::Arc;
-use crate::sync::{thread, Backoff};
+use crate::sync::Backoff;
 use crate::waiter::{Caller, Slot, Wake};
 
 /// A synchronous call not yet made, to offer to a [`choose`]: a branch of a
@@ -761,14 +762,12 @@ fn make<T>(legs: &mut dyn Legs<T>, patience: Patience) -> Option<T> {
         count(Event::Park);
         match deadline {
             Some(deadline) => {
-                let now = Instant::now();
-                if cfg!(loom) || now >= deadline {
+                if cfg!(loom) || Instant::now() >= deadline {
                     break;
                 }
-                #[cfg(not(loom))]
-                thread::park_timeout(deadline - now);
+                executor::park(Some(deadline));
             }
-            None => thread::park(),
+            None => executor::park(None),
         }
         backoff = Backoff::new();
     }

@@ -1,10 +1,20 @@
-//! Where asynchronous chords run: a process-wide cached thread pool.
+//! Where asynchronous chords run: a process-wide, bounded thread pool.
 //!
 //! A chord with no synchronous term never runs on the thread whose message
-//! completed it; once reserved, it is handed over here as a job. The pool never lets a job wait
-//! behind a body that blocks: every queued job has a worker of its own, idle
-//! or newly started, so a body may block on a synchronous call (even one that
-//! only another asynchronous body can answer) without deadlocking the pool.
+//! completed it; once reserved, it is handed over here as a job. A job goes
+//! to an idle worker, or to a new one while fewer than the maximum
+//! ([`set_max_workers`], [`DEFAULT_MAX_WORKERS`] by default) are *active*;
+//! otherwise it queues until an active worker is free.
+//!
+//! A worker blocked inside a chords synchronous call (parked in a call that
+//! waits for a chord, or for its reply) does not count as active, and when
+//! it blocks while jobs wait for a worker, it starts one in its stead. So a
+//! body may block on a synchronous call that only another asynchronous body
+//! can answer without deadlocking the pool, while bodies that sleep or
+//! compute queue for the maximum's workers instead of starting a thread
+//! each. (A body blocked on anything else, a lock or a sleep, holds its
+//! worker.)
+//!
 //! Workers that stay idle for [`KEEP_ALIVE`] exit, so an idle program holds
 //! no threads. Under loom each job runs on a thread of its own.
 //!
@@ -23,6 +33,45 @@ use crate::state::{self, Join};
 /// assert!(chords_runtime::KEEP_ALIVE >= std::time::Duration::from_secs(1));
 /// ```
 pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The most executor workers active at once unless [`set_max_workers`]
+/// says otherwise (as tokio's blocking pool).
+pub const DEFAULT_MAX_WORKERS: usize = 512;
+
+/// Sets the most executor workers that run asynchronous bodies (or wait
+/// for one) at once, process-wide (at least 1). Workers blocked inside a
+/// chords synchronous call do not count: see the reference's *What runs
+/// where*. Workers already running stay; new ones start only below the new
+/// maximum.
+///
+/// ```
+/// chords_runtime::set_max_workers(64);
+/// # chords_runtime::set_max_workers(chords_runtime::DEFAULT_MAX_WORKERS);
+/// ```
+pub fn set_max_workers(max: usize) {
+    #[cfg(not(loom))]
+    pool::POOL.set_max(max.max(1));
+    #[cfg(loom)]
+    let _ = max;
+}
+
+/// Parks the calling thread, as a synchronous call waits (until
+/// `deadline`, if any); an executor worker counts as blocked meanwhile, and
+/// starts a worker in its stead if jobs wait for one.
+pub(crate) fn park(deadline: Option<std::time::Instant>) {
+    #[cfg(not(loom))]
+    pool::blocking(|| match deadline {
+        Some(deadline) => {
+            std::thread::park_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+        }
+        None => std::thread::park(),
+    });
+    #[cfg(loom)]
+    {
+        assert!(deadline.is_none(), "loom has no clock");
+        loom::thread::park();
+    }
+}
 
 type Handler = dyn Fn(&str, &(dyn Any + Send)) + Send + Sync;
 
@@ -105,24 +154,63 @@ pub(crate) fn execute(join: Join, chord: usize) {
 
 #[cfg(not(loom))]
 mod pool {
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
     use std::sync::LazyLock;
 
     use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-    use super::{run, KEEP_ALIVE};
+    use super::{run, DEFAULT_MAX_WORKERS, KEEP_ALIVE};
     use crate::state::Join;
 
     type Job = (Join, usize);
 
-    /// Invariant: the workers in `recv` are at least the queued jobs plus
-    /// `idle`. A job is either given a worker counted in `idle` (which the
-    /// submitter uncounts) or a new worker; a worker joins `idle` only when it
-    /// is back in `recv`, and leaves the pool only by uncounting itself.
+    std::thread_local! {
+        /// Whether this thread is one of the pool's workers.
+        static WORKER: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// The pool's books, one word, so that every decision is one CAS: the
+    /// workers that are `idle` (waiting for a job, unpromised), the jobs
+    /// `pending` (queued with no worker promised to them), and the workers
+    /// `active` (not blocked in a chords call: running a body, idle, or
+    /// about to take a job).
+    #[derive(Clone, Copy)]
+    struct Books(u64);
+
+    const BITS: u32 = 21;
+    const MASK: u64 = (1 << BITS) - 1;
+
+    impl Books {
+        fn idle(self) -> u64 {
+            self.0 & MASK
+        }
+        fn pending(self) -> u64 {
+            self.0 >> BITS & MASK
+        }
+        fn active(self) -> u64 {
+            self.0 >> (2 * BITS)
+        }
+        fn with(idle: u64, pending: u64, active: u64) -> Self {
+            assert!(
+                idle.max(pending).max(active) <= MASK,
+                "over 2M executor jobs or workers"
+            );
+            Books(idle | pending << BITS | active << (2 * BITS))
+        }
+    }
+
+    /// Invariant: every job sent is promised a worker that will receive
+    /// one: an idle worker it uncounts, a worker it starts, or, while the
+    /// active workers are at the maximum, the next active worker that
+    /// finishes a body or blocks in a chords call (it uncounts `pending`).
+    /// Jobs are alike, so a worker may receive another job than the one it
+    /// was promised to; the promises and the jobs still match in number.
     pub(super) struct Pool {
         jobs: Sender<Job>,
         queue: Receiver<Job>,
-        idle: AtomicUsize,
+        books: AtomicU64,
+        max: AtomicUsize,
     }
 
     pub(super) static POOL: LazyLock<Pool> = LazyLock::new(|| {
@@ -130,47 +218,111 @@ mod pool {
         Pool {
             jobs,
             queue,
-            idle: AtomicUsize::new(0),
+            books: AtomicU64::new(0),
+            max: AtomicUsize::new(DEFAULT_MAX_WORKERS),
         }
     });
 
     impl Pool {
+        pub(super) fn set_max(&self, max: usize) {
+            self.max.store(max, SeqCst);
+        }
+
+        /// Applies `change` to the books in one CAS; returns what it returned.
+        fn update<T>(&self, mut change: impl FnMut(Books, u64) -> (Books, T)) -> T {
+            let max = self.max.load(SeqCst) as u64;
+            let mut now = Books(self.books.load(SeqCst));
+            loop {
+                let (new, out) = change(now, max);
+                match self
+                    .books
+                    .compare_exchange_weak(now.0, new.0, SeqCst, SeqCst)
+                {
+                    Ok(_) => return out,
+                    Err(actual) => now = Books(actual),
+                }
+            }
+        }
+
         pub(super) fn execute(&'static self, join: Join, chord: usize) {
             self.jobs
                 .send((join, chord))
                 .expect("the pool holds its receiver");
-            if self
-                .idle
-                .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
-                .is_err()
-            {
-                std::thread::Builder::new()
-                    .name("chords-executor".into())
-                    .spawn(move || self.work())
-                    .expect("failed to start a chords executor thread");
+            let start = self.update(|b, max| {
+                if b.idle() > 0 {
+                    (Books::with(b.idle() - 1, b.pending(), b.active()), false)
+                } else if b.active() < max {
+                    (Books::with(0, b.pending(), b.active() + 1), true)
+                } else {
+                    (Books::with(0, b.pending() + 1, b.active()), false)
+                }
+            });
+            if start {
+                self.start();
             }
         }
 
-        fn work(&self) {
+        fn start(&'static self) {
+            std::thread::Builder::new()
+                .name("chords-executor".into())
+                .spawn(move || self.work())
+                .expect("failed to start a chords executor thread");
+        }
+
+        fn work(&'static self) {
+            WORKER.with(|w| w.set(true));
             loop {
                 match self.queue.recv_timeout(KEEP_ALIVE) {
                     Ok((join, chord)) => {
                         run(join, chord);
-                        self.idle.fetch_add(1, SeqCst);
+                        // Promise itself to a pending job, or wait as idle.
+                        self.update(|b, _| {
+                            if b.pending() > 0 {
+                                (Books::with(b.idle(), b.pending() - 1, b.active()), ())
+                            } else {
+                                (Books::with(b.idle() + 1, 0, b.active()), ())
+                            }
+                        });
                     }
                     Err(RecvTimeoutError::Timeout) => {
-                        if self
-                            .idle
-                            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
-                            .is_ok()
-                        {
+                        let exit = self.update(|b, _| {
+                            if b.idle() > 0 {
+                                (Books::with(b.idle() - 1, b.pending(), b.active() - 1), true)
+                            } else {
+                                // Every idle worker is promised to a job: wait for it.
+                                (b, false)
+                            }
+                        });
+                        if exit {
                             return;
                         }
-                        // Every idle worker is promised to a job: wait for it.
                     }
                     Err(RecvTimeoutError::Disconnected) => return,
                 }
             }
         }
+    }
+
+    /// Runs `park` (a chords call's wait) on this thread: an executor worker
+    /// stops counting as active meanwhile, and starts a worker in its stead
+    /// if a job is pending.
+    pub(super) fn blocking(park: impl FnOnce()) {
+        if !WORKER.with(Cell::get) {
+            return park();
+        }
+        let pool: &'static Pool = &POOL;
+        let start = pool.update(|b, max| {
+            let active = b.active() - 1;
+            if b.pending() > 0 && active < max {
+                (Books::with(b.idle(), b.pending() - 1, active + 1), true)
+            } else {
+                (Books::with(b.idle(), b.pending(), active), false)
+            }
+        });
+        if start {
+            pool.start();
+        }
+        park();
+        pool.update(|b, _| (Books::with(b.idle(), b.pending(), b.active() + 1), ()));
     }
 }

@@ -149,7 +149,9 @@ pub use builder::{JoinBuilder, When};
 pub use channel::{AsyncChannel, Channel, Repeat, SyncChannel};
 pub use choice::{choose, Choice, Choices, Keep, Kept, Op, Value, WithRest};
 pub use error::{BuildError, TimeoutError, TryCallError};
-pub use executor::{panic_message, set_panic_handler, KEEP_ALIVE};
+pub use executor::{
+    panic_message, set_max_workers, set_panic_handler, DEFAULT_MAX_WORKERS, KEEP_ALIVE,
+};
 pub use pattern::{All, Append, Pattern, Term};
 pub use state::Join;
 pub use waiter::Reply;

@@ -26,7 +26,7 @@
 use std::ptr::NonNull;
 
 use crate::stats::{count, Event};
-use crate::sync::{thread, Arc, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::sync::{Arc, AtomicUsize, Backoff, Ordering, UnsafeCell};
 use crate::waiter::{thread_mark, Caller, Waiter, Wake};
 
 const PENDING: usize = 0;
@@ -160,7 +160,7 @@ impl End {
         }
         loop {
             count(Event::Park);
-            thread::park();
+            crate::executor::park(None);
             let word = self.word.load(Ordering::Acquire);
             if word != waiter as usize {
                 return word;

@@ -317,13 +317,12 @@ impl Waiter {
                 // A queued call may give up at its deadline; one that a
                 // firing owns waits for its reply, which always comes.
                 Some(deadline) if matches!(self.status(generation), WAITING | ROBBING) => {
-                    let now = Instant::now();
-                    if cfg!(loom) || now >= deadline {
+                    if cfg!(loom) || Instant::now() >= deadline {
                         return Wake::TimedOut;
                     }
-                    park_until(now, deadline);
+                    crate::executor::park(Some(deadline));
                 }
-                _ => thread::park(),
+                _ => crate::executor::park(None),
             }
             // Woken: spin again before parking, to claim at once a chord
             // handed over while we run (a robbed call is woken for nothing).
@@ -381,17 +380,6 @@ impl Waiter {
             WAITING | HANDING | HANDED | MOVING | ROBBING | IDLE
         )
     }
-}
-
-#[cfg(not(loom))]
-fn park_until(now: Instant, deadline: Instant) {
-    thread::park_timeout(deadline.saturating_duration_since(now));
-}
-
-#[cfg(loom)]
-fn park_until(_now: Instant, _deadline: Instant) {
-    // loom has no clock: `wait` times out at its first look instead.
-    unreachable!()
 }
 
 /// A waiter, lent to a caller for one call and given back after it: a
