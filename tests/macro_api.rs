@@ -266,3 +266,26 @@ fn raw_identifiers_empty_objects_and_unit_terms() {
     s.tick();
     assert_eq!(s.next(), "two_ticks");
 }
+
+#[test]
+fn wait_idle_waits_for_the_objects_asynchronous_chords() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    static RAN: AtomicUsize = AtomicUsize::new(0);
+
+    #[chords::chords]
+    impl Jobs {
+        async fn job(&self, n: u32);
+
+        #[chord(job(n))]
+        fn run(&self) {
+            thread::sleep(Duration::from_millis(u64::from(n % 3)));
+            RAN.fetch_add(1, SeqCst);
+        }
+    }
+
+    let jobs = Jobs::new();
+    jobs.job_all(0..50);
+    jobs.wait_idle();
+    assert_eq!(RAN.load(SeqCst), 50);
+    assert!(jobs.wait_idle_timeout(Duration::ZERO));
+}

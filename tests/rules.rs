@@ -1151,6 +1151,49 @@ fn executor_async_bodies_blocking_on_sync_calls_do_not_deadlock() {
     );
 }
 
+#[test]
+fn executor_wait_idle_waits_for_every_firing_and_those_they_set_off() {
+    let mut b = Join::builder();
+    let step = b.asynchronous::<u32>("step");
+    let gate = b.synchronous::<(), ()>("gate");
+    let open = b.asynchronous::<()>("open");
+    let blocked = b.asynchronous::<()>("blocked");
+    let ran = Arc::new(AtomicUsize::new(0));
+    b.when(gate).and(open).then(|(((), r), ())| r.send(()));
+    let r = ran.clone();
+    b.when(step).then_with(move |join, (n,)| {
+        thread::sleep(Duration::from_millis(1));
+        r.fetch_add(1, SeqCst);
+        // Each firing sets off the next, until 0.
+        if n > 0 {
+            join.send(step, n - 1);
+        }
+    });
+    b.when(blocked)
+        .then_with(move |join, ((),)| join.call(gate, ()));
+    let join = b.build().unwrap();
+    assert!(
+        join.wait_idle_timeout(Duration::ZERO),
+        "nothing to wait for"
+    );
+    for chain in 0..4 {
+        join.send(step, 9 + chain);
+    }
+    join.wait_idle();
+    assert_eq!(
+        ran.load(SeqCst),
+        10 + 11 + 12 + 13,
+        "every firing of every chain ran"
+    );
+
+    // A body blocked in a call holds the wait until it returns.
+    join.send(blocked, ());
+    assert!(!join.wait_idle_timeout(Duration::from_millis(20)));
+    join.send(open, ());
+    assert!(join.wait_idle_timeout(Duration::from_secs(60)));
+    assert_eq!(join.waiting(gate) + join.waiting(open), 0);
+}
+
 // ---------------------------------------------------------------------------
 // Multi-threaded invariants.
 

@@ -763,34 +763,79 @@ fn new_fn(input: &Input, real: bool) -> TokenStream {
     }
 }
 
-/// The generated `waiting`, in an impl of its own under the user's `where`
-/// clause only, as `Debug` calls it.
-fn waiting_impl(input: &Input, real: bool) -> TokenStream {
+/// The generated `waiting`, `wait_idle` and `wait_idle_timeout`, each with
+/// its name, for an impl of their own under the user's `where` clause only
+/// ([`object_impl`]), as `Debug` calls `waiting`.
+fn object_methods(input: &Input, real: bool) -> Vec<(String, TokenStream)> {
     let name = &input.name;
     let vis = &input.vis;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let doc = format!(
         " How many messages (or calls) wait on each channel of this `{}`, not yet \
          taken by a chord: a snapshot, in declaration order. `Debug` shows the same counts.",
         unraw(name)
     );
-    let body = if real {
+    let idle_doc = format!(
+        " Blocks until no asynchronous chord of this `{}` waits for the executor or \
+         runs there (see `Join::wait_idle`): for tests and an orderly exit.",
+        unraw(name)
+    );
+    let (waiting, idle, idle_timeout) = if real {
         let counts = input.channels.iter().map(|c| {
             let s = string(&c.name);
             let f = field(&c.name);
             quote!((#s, self.__join.waiting(self.#f)))
         });
-        quote!(::core::iter::FromIterator::from_iter([#(#counts),*]))
+        (
+            quote!(::core::iter::FromIterator::from_iter([#(#counts),*])),
+            quote!(self.__join.wait_idle()),
+            quote!(self.__join.wait_idle_timeout(timeout)),
+        )
     } else {
-        quote!(::core::unreachable!())
+        let stub = quote!(::core::unreachable!());
+        (stub.clone(), stub.clone(), stub)
     };
+    vec![
+        (
+            "waiting".into(),
+            quote! {
+                #[doc = #doc]
+                #[allow(dead_code)]
+                #vis fn waiting(&self) -> ::chords::Waiting {
+                    #waiting
+                }
+            },
+        ),
+        (
+            "wait_idle".into(),
+            quote! {
+                #[doc = #idle_doc]
+                #[allow(dead_code)]
+                #vis fn wait_idle(&self) {
+                    #idle
+                }
+            },
+        ),
+        (
+            "wait_idle_timeout".into(),
+            quote! {
+                /// As `wait_idle`, for at most `timeout`; whether no chord is left.
+                #[allow(dead_code)]
+                #vis fn wait_idle_timeout(&self, timeout: ::core::time::Duration) -> bool {
+                    #idle_timeout
+                }
+            },
+        ),
+    ]
+}
+
+/// `methods` in an impl of their own, under the user's `where` clause only.
+fn object_impl(input: &Input, methods: impl IntoIterator<Item = TokenStream>) -> TokenStream {
+    let name = &input.name;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let methods = methods.into_iter();
     quote! {
         impl #impl_generics #name #ty_generics #where_clause {
-            #[doc = #doc]
-            #[allow(dead_code)]
-            #vis fn waiting(&self) -> ::chords::Waiting {
-                #body
-            }
+            #(#methods)*
         }
     }
 }
@@ -816,11 +861,11 @@ pub fn stub(input: &Input) -> TokenStream {
     } else {
         TokenStream::new()
     };
-    let waiting = if taken.insert("waiting".into()) {
-        waiting_impl(input, false)
-    } else {
-        TokenStream::new()
-    };
+    let generated = object_methods(input, false)
+        .into_iter()
+        .filter(|(name, _)| taken.insert(name.clone()))
+        .map(|(_, method)| method);
+    let waiting = object_impl(input, generated);
     let mut methods = Vec::new();
     for channel in &input.channels {
         if taken.contains(&unraw(&channel.name)) {
@@ -1201,7 +1246,10 @@ pub fn expand(input: &Input) -> TokenStream {
     });
     let def = struct_def(input, quote!(#(#fields)*));
     let impls = trait_impls(input, true);
-    let waiting = waiting_impl(input, true);
+    let waiting = object_impl(
+        input,
+        object_methods(input, true).into_iter().map(|(_, m)| m),
+    );
     let checks = send_checks(input);
 
     let declare = input.channels.iter().map(|c| {

@@ -43,6 +43,15 @@ fn names(input: &Input, errors: &mut Errors) {
          and cannot be replaced)"
             .into(),
     );
+    for idle in ["wait_idle", "wait_idle_timeout"] {
+        taken.insert(
+            idle.into(),
+            format!(
+                "the method `{idle}` that `#[chords]` generates (it waits for the \
+                 asynchronous chords on the executor, and cannot be replaced)"
+            ),
+        );
+    }
     if !input.user_new() {
         taken.insert(
             "new".into(),

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::channel::{AsyncChannel, SyncChannel};
 use crate::channel_state::{ChannelState, Queue};
 use crate::error::BuildError;
+use crate::executor::Unfinished;
 use crate::pattern::{All, Append, Pattern, Term};
 use crate::state::{Body, Chord, Join, State};
 use crate::sync::Arc;
@@ -143,6 +144,7 @@ impl JoinBuilder {
                 id: self.id,
                 channels,
                 chords,
+                unfinished: Unfinished::new(),
             }),
         })
     }

@@ -26,6 +26,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::RwLock;
 
 use crate::state::{self, Join};
+use crate::sync::{AtomicUsize, Ordering};
 
 /// How long an idle executor worker waits for a job before it exits.
 ///
@@ -138,18 +139,86 @@ fn run(join: Join, chord: usize) {
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(body)) {
         report(&join.state.chords[chord].name, &*payload);
     }
+    join.state.unfinished.finish();
 }
 
 /// Queues an asynchronous firing of `chord`, reserved.
 #[cfg(loom)]
 pub(crate) fn execute(join: Join, chord: usize) {
+    join.state.unfinished.start();
     loom::thread::spawn(move || run(join, chord));
 }
 
 /// Queues an asynchronous firing of `chord`, reserved.
 #[cfg(not(loom))]
 pub(crate) fn execute(join: Join, chord: usize) {
+    join.state.unfinished.start();
     pool::POOL.execute(join, chord);
+}
+
+/// The asynchronous firings of one join handed to the executor and not yet
+/// run, for [`Join::wait_idle`](crate::Join::wait_idle).
+pub(crate) struct Unfinished {
+    count: AtomicUsize,
+    /// Threads in [`wait`](Unfinished::wait): the last firing to finish
+    /// wakes them only if there are any.
+    waiters: AtomicUsize,
+    lock: std::sync::Mutex<()>,
+    done: std::sync::Condvar,
+}
+
+impl Unfinished {
+    pub(crate) fn new() -> Self {
+        Unfinished {
+            count: AtomicUsize::new(0),
+            waiters: AtomicUsize::new(0),
+            lock: std::sync::Mutex::new(()),
+            done: std::sync::Condvar::new(),
+        }
+    }
+
+    fn start(&self) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn finish(&self) {
+        // SeqCst, with `wait`'s: either the waiter registered before this
+        // decrement's look at `waiters`, and is woken (under the lock, so
+        // not between its look at `count` and its wait), or it looks at
+        // `count` after the decrement.
+        if self.count.fetch_sub(1, Ordering::SeqCst) == 1 && self.waiters.load(Ordering::SeqCst) > 0
+        {
+            let _held = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.done.notify_all();
+        }
+    }
+
+    /// Waits until no firing is unfinished, or `deadline` passed; whether
+    /// none is.
+    pub(crate) fn wait(&self, deadline: Option<std::time::Instant>) -> bool {
+        let mut held = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let idle = loop {
+            if self.count.load(Ordering::SeqCst) == 0 {
+                break true;
+            }
+            held = match deadline {
+                None => self.done.wait(held).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    if left.is_zero() {
+                        break false;
+                    }
+                    self.done
+                        .wait_timeout(held, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        };
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        idle
+    }
 }
 
 #[cfg(not(loom))]

@@ -228,6 +228,42 @@ impl Join {
         self.state.channels[index].count.available() as usize
     }
 
+    /// Blocks until no asynchronous firing of this join waits for the
+    /// executor or runs there: for tests, and for an orderly exit (the
+    /// executor's threads end with the process, and bodies still queued
+    /// then never run). Firings that running bodies set off are waited for
+    /// too; firings that other threads set off meanwhile may be.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let done = Arc::new(AtomicUsize::new(0));
+    /// let mut b = chords_runtime::Join::builder();
+    /// let job = b.asynchronous::<u32>("job");
+    /// let d = done.clone();
+    /// b.when(job).then(move |(n,)| {
+    ///     std::thread::sleep(std::time::Duration::from_millis(n.into()));
+    ///     d.fetch_add(1, Ordering::SeqCst);
+    /// });
+    /// let jobs = b.build().unwrap();
+    /// jobs.send_all(job, 1..=20);
+    /// jobs.wait_idle();
+    /// assert_eq!(done.load(Ordering::SeqCst), 20);
+    /// ```
+    pub fn wait_idle(&self) {
+        self.state.unfinished.wait(None);
+    }
+
+    /// As [`wait_idle`](Join::wait_idle), for at most `timeout`; whether no
+    /// firing is left.
+    pub fn wait_idle_timeout(&self, timeout: std::time::Duration) -> bool {
+        match std::time::Instant::now().checked_add(timeout) {
+            Some(deadline) => self.state.unfinished.wait(Some(deadline)),
+            None => self.state.unfinished.wait(None),
+        }
+    }
+
     /// Calls a synchronous channel from an async task: a future of the
     /// result, which waits without blocking the thread. It follows the same
     /// rules as [`call`](Join::call), in the same queue as blocked threads'

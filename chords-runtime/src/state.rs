@@ -5,6 +5,7 @@
 
 use crate::channel::{AsyncChannel, Channel};
 use crate::channel_state::ChannelState;
+use crate::executor::Unfinished;
 use crate::firing::Firing;
 use crate::sync::Arc;
 use crate::tables::TermSpec;
@@ -44,6 +45,8 @@ pub(crate) struct State {
     pub(crate) id: u64,
     pub(crate) channels: Box<[ChannelState]>,
     pub(crate) chords: Box<[Chord]>,
+    /// Its asynchronous firings on the executor, not yet run.
+    pub(crate) unfinished: Unfinished,
 }
 
 /// One chord at run time.
