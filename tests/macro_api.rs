@@ -289,3 +289,31 @@ fn wait_idle_waits_for_the_objects_asynchronous_chords() {
     assert_eq!(RAN.load(SeqCst), 50);
     assert!(jobs.wait_idle_timeout(Duration::ZERO));
 }
+
+#[test]
+fn spawn_in_the_attribute_runs_the_objects_asynchronous_bodies() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    static SPAWNED: AtomicUsize = AtomicUsize::new(0);
+    static RAN: AtomicUsize = AtomicUsize::new(0);
+
+    fn thread_per_body(job: chords::Job) {
+        SPAWNED.fetch_add(1, SeqCst);
+        thread::spawn(move || job.run());
+    }
+
+    #[chords::chords(pub(crate), spawn = thread_per_body)]
+    impl Tasks {
+        async fn task(&self, n: u32);
+
+        #[chord(task(n))]
+        fn run(&self) {
+            assert_ne!(thread::current().name(), Some("chords-executor"));
+            RAN.fetch_add(n as usize, SeqCst);
+        }
+    }
+
+    let tasks = Tasks::new();
+    tasks.task_all(1..=10);
+    tasks.wait_idle();
+    assert_eq!((SPAWNED.load(SeqCst), RAN.load(SeqCst)), (10, 55));
+}

@@ -21,6 +21,9 @@ use crate::Errors;
 pub struct Input {
     /// Visibility of the generated struct (and of `new`).
     pub vis: Visibility,
+    /// `spawn = EXPR` of the attribute: the executor of the object's
+    /// asynchronous bodies, evaluated for each object built.
+    pub spawn: Option<syn::Expr>,
     /// The impl's outer attributes other than doc comments.
     pub attrs: Vec<Attribute>,
     /// The impl's doc comments: they go onto the struct.
@@ -121,32 +124,56 @@ fn is_doc(attr: &Attribute) -> bool {
     attr.path().is_ident("doc")
 }
 
-/// The attribute's arguments: nothing, or a visibility.
-pub fn parse_args(args: TokenStream, errors: &mut Errors) -> Visibility {
-    let parser = |input: ParseStream| -> syn::Result<Visibility> {
-        if input.is_empty() {
-            return Ok(Visibility::Inherited);
-        }
+/// The attribute's arguments: the generated struct's visibility, if any,
+/// then `spawn = EXPR`, if any.
+pub struct Args {
+    pub vis: Visibility,
+    pub spawn: Option<syn::Expr>,
+}
+
+/// Parses the attribute's arguments: nothing, a visibility, `spawn = EXPR`,
+/// or both, separated by a comma.
+pub fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
+    const EXPECTED: &str = "expected the visibility of the generated struct, `spawn = EXPR` \
+                            (the executor of its asynchronous bodies), or both, as in \
+                            `#[chords]`, `#[chords(pub)]` or \
+                            `#[chords(pub(crate), spawn = my_executor())]`";
+    let parser = |input: ParseStream| -> syn::Result<Args> {
         let vis: Visibility = input.parse()?;
-        if matches!(vis, Visibility::Inherited) || !input.is_empty() {
-            return Err(input.error(
-                "expected the visibility of the generated struct, as in \
-                 `#[chords]`, `#[chords(pub)]` or `#[chords(pub(crate))]`",
-            ));
+        if !matches!(vis, Visibility::Inherited) && !input.is_empty() {
+            let comma: syn::Token![,] = input.parse()?;
+            if input.is_empty() {
+                return Err(syn::Error::new(comma.span, EXPECTED));
+            }
         }
-        Ok(vis)
+        let mut spawn = None;
+        if !input.is_empty() {
+            let key: syn::Ident = input.parse()?;
+            if key != "spawn" {
+                return Err(syn::Error::new(key.span(), EXPECTED));
+            }
+            input.parse::<syn::Token![=]>()?;
+            spawn = Some(input.parse()?);
+            if !input.is_empty() {
+                return Err(input.error(EXPECTED));
+            }
+        }
+        Ok(Args { vis, spawn })
     };
     match parser.parse2(args) {
-        Ok(vis) => vis,
+        Ok(args) => args,
         Err(e) => {
-            errors.push(e);
-            Visibility::Inherited
+            errors.push(syn::Error::new(e.span(), EXPECTED));
+            Args {
+                vis: Visibility::Inherited,
+                spawn: None,
+            }
         }
     }
 }
 
 impl Input {
-    pub fn from_syn(vis: Visibility, item: ItemImpl, errors: &mut Errors) -> Option<Input> {
+    pub fn from_syn(args: Args, item: ItemImpl, errors: &mut Errors) -> Option<Input> {
         if let Some((path, _)) = &item.trait_ {
             errors.push(syn::Error::new_spanned(
                 path,
@@ -171,7 +198,8 @@ impl Input {
 
         let (docs, attrs) = item.attrs.into_iter().partition(is_doc);
         let mut input = Input {
-            vis,
+            vis: args.vis,
+            spawn: args.spawn,
             attrs,
             docs,
             generics: item.generics,

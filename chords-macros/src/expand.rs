@@ -1266,6 +1266,10 @@ pub fn expand(input: &Input) -> TokenStream {
     });
     let chords: Vec<ChordCode> = input.chords.iter().map(|c| chord_code(input, c)).collect();
     let registers = chords.iter().map(|c| &c.register);
+    let spawn = input
+        .spawn
+        .as_ref()
+        .map(|spawn| quote_spanned!(spawn.span()=> __builder.spawn_with(#spawn);));
     let bodies = chords.iter().map(|c| &c.body_fn);
     let fields = input.channels.iter().map(|c| field(&c.name));
     let new = new_fn(input, true);
@@ -1306,6 +1310,7 @@ pub fn expand(input: &Input) -> TokenStream {
             #[doc(hidden)]
             fn __chords_new() -> Self {
                 let mut __builder = ::chords::Join::builder();
+                #spawn
                 #(#declare)*
                 #(#registers)*
                 let __join = match __builder.build() {

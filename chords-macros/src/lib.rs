@@ -75,7 +75,7 @@ fn chords2(
     input: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
     let mut errors = Errors::default();
-    let vis = ast::parse_args(args, &mut errors);
+    let args = ast::parse_args(args, &mut errors);
     let item = match syn::parse2::<syn::Item>(input.clone()) {
         Ok(syn::Item::Impl(item)) => item,
         Ok(other) => {
@@ -93,7 +93,7 @@ fn chords2(
             return errors.into_compile_errors();
         }
     };
-    let Some(model) = ast::Input::from_syn(vis, item, &mut errors) else {
+    let Some(model) = ast::Input::from_syn(args, item, &mut errors) else {
         return errors.into_compile_errors();
     };
     valid::check(&model, &mut errors);

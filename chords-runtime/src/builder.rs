@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::channel::{AsyncChannel, SyncChannel};
 use crate::channel_state::{ChannelState, Queue};
 use crate::error::BuildError;
-use crate::executor::Unfinished;
+use crate::executor::{Spawn, Unfinished};
 use crate::pattern::{All, Append, Pattern, Term};
 use crate::state::{Body, Chord, Join, State};
 use crate::sync::Arc;
@@ -46,6 +46,7 @@ pub struct JoinBuilder {
     channels: Vec<(String, Queue)>,
     chords: Vec<Chord>,
     error: Option<BuildError>,
+    spawn: Option<Box<dyn Spawn>>,
 }
 
 impl Default for JoinBuilder {
@@ -63,6 +64,7 @@ impl JoinBuilder {
             channels: Vec::new(),
             chords: Vec::new(),
             error: None,
+            spawn: None,
         }
     }
 
@@ -101,6 +103,13 @@ impl JoinBuilder {
     /// as a `Vec` in slice order (see [`All`]).
     pub fn when_all<T: Term + Clone>(&mut self, terms: &[T]) -> When<'_, (All<T>,)> {
         self.when(All(terms.to_vec()))
+    }
+
+    /// Runs this join's asynchronous bodies on `spawn` instead of the
+    /// process's executor (see [`Spawn`]).
+    pub fn spawn_with(&mut self, spawn: impl Spawn) -> &mut Self {
+        self.spawn = Some(Box::new(spawn));
+        self
     }
 
     /// Freezes the declarations into a [`Join`], ready to send and call.
@@ -145,6 +154,7 @@ impl JoinBuilder {
                 channels,
                 chords,
                 unfinished: Unfinished::new(),
+                spawn: self.spawn,
             }),
         })
     }

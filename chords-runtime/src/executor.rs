@@ -149,11 +149,126 @@ pub(crate) fn execute(join: Join, chord: usize) {
     loom::thread::spawn(move || run(join, chord));
 }
 
-/// Queues an asynchronous firing of `chord`, reserved.
+/// Queues an asynchronous firing of `chord`, reserved: on the join's own
+/// executor, the process's, or the pool.
 #[cfg(not(loom))]
 pub(crate) fn execute(join: Join, chord: usize) {
     join.state.unfinished.start();
-    pool::POOL.execute(join, chord);
+    if join.state.spawn.is_some() {
+        let state = std::sync::Arc::clone(&join.state);
+        let spawn = state.spawn.as_ref().expect("checked above");
+        return spawn.spawn(Job { join, chord });
+    }
+    match DEFAULT_SPAWN.get() {
+        Some(spawn) => spawn.spawn(Job { join, chord }),
+        None => pool::POOL.execute(join, chord),
+    }
+}
+
+/// One asynchronous firing, for a [`Spawn`] to run: its chord's messages
+/// are taken, and [`run`](Job::run) runs the body (on any thread). A job
+/// dropped unrun loses its messages, and `wait_idle` waits for it forever:
+/// an executor runs every job it is given.
+pub struct Job {
+    join: Join,
+    chord: usize,
+}
+
+impl Job {
+    /// Runs the chord's body, here; a panic in it goes to the panic handler
+    /// ([`set_panic_handler`]), as on the built-in pool.
+    pub fn run(self) {
+        run(self.join, self.chord);
+    }
+
+    /// The chord's name.
+    pub fn chord(&self) -> &str {
+        &self.join.state.chords[self.chord].name
+    }
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job").field("chord", &self.chord()).finish()
+    }
+}
+
+/// An executor for asynchronous chord bodies, instead of the built-in pool:
+/// for one join ([`JoinBuilder::spawn_with`](crate::JoinBuilder::spawn_with),
+/// `#[chords(spawn = ..)]`) or for the process ([`set_spawn`]). A closure
+/// `Fn(Job)` is one.
+///
+/// The built-in pool never deadlocks on bodies blocked in chords calls (see
+/// the module docs); another executor keeps only its own promise. A body that
+/// blocks belongs on threads that may block (tokio's `spawn_blocking`, not
+/// `spawn`), and as many as may block at once.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// use chords_runtime::{Job, Join};
+///
+/// // A thread per body.
+/// let spawned = Arc::new(AtomicUsize::new(0));
+/// let counter = spawned.clone();
+/// let mut b = Join::builder();
+/// b.spawn_with(move |job: Job| {
+///     counter.fetch_add(1, Ordering::SeqCst);
+///     std::thread::spawn(move || job.run());
+/// });
+/// let tick = b.asynchronous::<()>("tick");
+/// b.when(tick).then(|((),)| ());
+/// let join = b.build().unwrap();
+/// join.send_all(tick, [(); 3]);
+/// join.wait_idle();
+/// assert_eq!(spawned.load(Ordering::SeqCst), 3);
+/// ```
+pub trait Spawn: Send + Sync + 'static {
+    /// Runs `job` soon, on some thread: call [`Job::run`] there.
+    fn spawn(&self, job: Job);
+}
+
+impl<F: Fn(Job) + Send + Sync + 'static> Spawn for F {
+    fn spawn(&self, job: Job) {
+        self(job)
+    }
+}
+
+static DEFAULT_SPAWN: std::sync::OnceLock<Box<dyn Spawn>> = std::sync::OnceLock::new();
+
+/// Sets the executor of every join built without one of its own
+/// ([`JoinBuilder::spawn_with`](crate::JoinBuilder::spawn_with)), once per
+/// process, before the first asynchronous firing that should use it (as a
+/// global allocator or a `tracing` subscriber). Hands `spawn` back if one
+/// is set already.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// // Every asynchronous body on a thread of its own (with tokio, a
+/// // runtime handle's `spawn_blocking`; with rayon, `rayon::spawn`).
+/// static SPAWNED: AtomicUsize = AtomicUsize::new(0);
+/// chords_runtime::set_spawn(|job: chords_runtime::Job| {
+///     SPAWNED.fetch_add(1, Ordering::SeqCst);
+///     std::thread::spawn(move || job.run());
+/// })
+/// .unwrap_or_else(|_| panic!("an executor was set already"));
+///
+/// let mut b = chords_runtime::Join::builder();
+/// let job = b.asynchronous::<u32>("job");
+/// b.when(job).then(|(_,)| ());
+/// let jobs = b.build().unwrap();
+/// jobs.send_all(job, 0..5);
+/// jobs.wait_idle();
+/// assert_eq!(SPAWNED.load(Ordering::SeqCst), 5);
+/// ```
+pub fn set_spawn<S: Spawn>(spawn: S) -> Result<(), S> {
+    let mut spawn = Some(spawn);
+    DEFAULT_SPAWN.get_or_init(|| Box::new(spawn.take().expect("taken once")));
+    match spawn {
+        None => Ok(()),
+        Some(spawn) => Err(spawn),
+    }
 }
 
 /// The asynchronous firings of one join handed to the executor and not yet

@@ -150,7 +150,8 @@ pub use channel::{AsyncChannel, Channel, Repeat, SyncChannel};
 pub use choice::{choose, Choice, Choices, Keep, Kept, Op, Value, WithRest};
 pub use error::{BuildError, TimeoutError, TryCallError};
 pub use executor::{
-    panic_message, set_max_workers, set_panic_handler, DEFAULT_MAX_WORKERS, KEEP_ALIVE,
+    panic_message, set_max_workers, set_panic_handler, set_spawn, Job, Spawn, DEFAULT_MAX_WORKERS,
+    KEEP_ALIVE,
 };
 pub use pattern::{All, Append, Pattern, Term};
 pub use state::Join;

@@ -5,7 +5,7 @@
 
 use crate::channel::{AsyncChannel, Channel};
 use crate::channel_state::ChannelState;
-use crate::executor::Unfinished;
+use crate::executor::{Spawn, Unfinished};
 use crate::firing::Firing;
 use crate::sync::Arc;
 use crate::tables::TermSpec;
@@ -47,6 +47,9 @@ pub(crate) struct State {
     pub(crate) chords: Box<[Chord]>,
     /// Its asynchronous firings on the executor, not yet run.
     pub(crate) unfinished: Unfinished,
+    /// Its own executor, if it has one (loom runs each job on a thread).
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) spawn: Option<Box<dyn Spawn>>,
 }
 
 /// One chord at run time.
