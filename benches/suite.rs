@@ -28,7 +28,10 @@
 //! synchronous call whose chord sends the token back; `lock_work` and
 //! `semaphore_1_work`, with a little work inside the critical section as well
 //! as between operations; `rwlock_tokens`, the reader/writer workload on the
-//! example's token lock (a reader takes one of 32 tokens, a writer all).
+//! example's token lock (a reader takes one of 32 tokens, a writer all);
+//! `jobs`, a job queue: every thread sends jobs with a tiny body, run by an
+//! asynchronous chord on the executor, against a `crossbeam_channel` and a
+//! fixed pool of as many workers; a run ends when every job sent has run.
 //!
 //! Output: a table per benchmark (ops/s of each implementation and the ratio
 //! chords / best peer), `results.csv` (`ns_per_op` is wall time per operation of
@@ -900,6 +903,70 @@ fn select(b: &mut Bench) {
     );
 }
 
+/// A job queue: `job(n)`, an asynchronous chord whose body is tiny, run on
+/// the executor; the peer, a `crossbeam_channel` and a fixed pool of as many
+/// worker threads as senders. An operation is one job sent; the run's time
+/// includes running every job sent.
+fn jobs(b: &mut Bench) {
+    let n = b.threads;
+    b.measure("chords", |stop| {
+        let jobs = Jobs::new();
+        let mut outcome = run_once(n, stop, &jobs, &|jobs: &Jobs, _, i| jobs.job(i));
+        let drain = Instant::now();
+        jobs.wait_idle();
+        outcome.elapsed += drain.elapsed();
+        assert_eq!(
+            JOBS_RUN.swap(0, Relaxed),
+            outcome.ops,
+            "jobs lost or doubled"
+        );
+        outcome
+    });
+    b.measure("crossbeam + pool", |stop| {
+        let (tx, rx) = crossbeam_channel::unbounded::<u64>();
+        let ran = AtomicU64::new(0);
+        thread::scope(|scope| {
+            for _ in 0..n {
+                let (rx, ran) = (rx.clone(), &ran);
+                scope.spawn(move || {
+                    for x in rx {
+                        black_box(x);
+                        ran.fetch_add(1, Relaxed);
+                    }
+                });
+            }
+            let mut outcome =
+                run_once(n, stop, &tx, &|tx: &crossbeam_channel::Sender<u64>,
+                                         _,
+                                         i| {
+                    tx.send(i).unwrap()
+                });
+            let drain = Instant::now();
+            while ran.load(Relaxed) < outcome.ops {
+                thread::yield_now();
+            }
+            outcome.elapsed += drain.elapsed();
+            drop(tx);
+            assert_eq!(ran.load(Relaxed), outcome.ops, "jobs lost or doubled");
+            outcome
+        })
+    });
+}
+
+/// Jobs that `jobs` ran, all runs (reset by each run's check).
+static JOBS_RUN: AtomicU64 = AtomicU64::new(0);
+
+#[chords::chords]
+impl Jobs {
+    async fn job(&self, n: u64);
+
+    #[chord(job(n))]
+    fn run() {
+        black_box(n);
+        JOBS_RUN.fetch_add(1, Relaxed);
+    }
+}
+
 fn producer_consumer(b: &mut Bench) {
     let n = b.threads;
     if n > 1 && !n.is_multiple_of(2) {
@@ -997,7 +1064,7 @@ fn philosophers(b: &mut Bench) {
 
 type Benchmark = (&'static str, Mode, fn(&mut Bench));
 
-const BENCHMARKS: [Benchmark; 16] = [
+const BENCHMARKS: [Benchmark; 17] = [
     ("lock", Mode::Timed, lock::<0>),
     ("lock_work", Mode::Timed, lock::<INSIDE>),
     ("lock_sync", Mode::Timed, lock_sync),
@@ -1010,6 +1077,7 @@ const BENCHMARKS: [Benchmark; 16] = [
     ("exchanger", Mode::Counted, exchanger),
     ("producer_consumer", Mode::Counted, producer_consumer),
     ("select", Mode::Counted, select),
+    ("jobs", Mode::Counted, jobs),
     ("philosophers", Mode::Timed, philosophers),
     ("lock_async", Mode::Timed, tasks::lock),
     ("semaphore_async", Mode::Timed, tasks::semaphore),
