@@ -40,7 +40,7 @@ pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5);
 pub const DEFAULT_MAX_WORKERS: usize = 512;
 
 /// Sets the most executor workers that run asynchronous bodies (or wait
-/// for one) at once, process-wide (at least 1). Workers blocked inside a
+/// for one) at once, process-wide (at least 1, at most 65,535). Workers blocked inside a
 /// chords synchronous call do not count: see the reference's *What runs
 /// where*. Workers already running stay; new ones start only below the new
 /// maximum.
@@ -51,7 +51,7 @@ pub const DEFAULT_MAX_WORKERS: usize = 512;
 /// ```
 pub fn set_max_workers(max: usize) {
     #[cfg(not(loom))]
-    pool::POOL.set_max(max.max(1));
+    pool::POOL.set_max(max.clamp(1, 65_535));
     #[cfg(loom)]
     let _ = max;
 }
@@ -362,25 +362,27 @@ mod pool {
     #[derive(Clone, Copy)]
     struct Books(u64);
 
-    const BITS: u32 = 21;
-    const MASK: u64 = (1 << BITS) - 1;
+    /// Bits of `idle` and of `active` (thread counts: the system's limit on
+    /// threads is far below); `pending` has the upper 32.
+    const WORKER_BITS: u32 = 16;
+    const WORKERS: u64 = (1 << WORKER_BITS) - 1;
 
     impl Books {
         fn idle(self) -> u64 {
-            self.0 & MASK
-        }
-        fn pending(self) -> u64 {
-            self.0 >> BITS & MASK
+            self.0 & WORKERS
         }
         fn active(self) -> u64 {
-            self.0 >> (2 * BITS)
+            self.0 >> WORKER_BITS & WORKERS
+        }
+        fn pending(self) -> u64 {
+            self.0 >> (2 * WORKER_BITS)
         }
         fn with(idle: u64, pending: u64, active: u64) -> Self {
             assert!(
-                idle.max(pending).max(active) <= MASK,
-                "over 2M executor jobs or workers"
+                idle.max(active) <= WORKERS && pending <= u64::from(u32::MAX),
+                "more than 65,535 executor workers or 4G jobs waiting for one"
             );
-            Books(idle | pending << BITS | active << (2 * BITS))
+            Books(idle | active << WORKER_BITS | pending << (2 * WORKER_BITS))
         }
     }
 
@@ -485,6 +487,24 @@ mod pool {
                 }
             }
         }
+    }
+
+    #[cfg(test)]
+    #[test]
+    fn the_books_keep_each_count_apart_up_to_its_limit() {
+        for (idle, pending, active) in [
+            (0, 0, 0),
+            (1, 2, 3),
+            (WORKERS, u64::from(u32::MAX), WORKERS),
+        ] {
+            let b = Books::with(idle, pending, active);
+            assert_eq!((b.idle(), b.pending(), b.active()), (idle, pending, active));
+        }
+        let over = std::panic::catch_unwind(|| Books::with(WORKERS + 1, 0, 0));
+        assert!(
+            over.is_err(),
+            "a count over its field is refused, not wrapped"
+        );
     }
 
     /// Runs `park` (a chords call's wait) on this thread: an executor worker
