@@ -210,19 +210,35 @@ fn exchanger() -> (Join, SyncChannel<u32, u32>, SyncChannel<u32, u32>) {
     (b.build().unwrap(), left, right)
 }
 
+/// A choice between a rendezvous branch, `right(arg)` on `meeting` (tagged
+/// `'r'`), and `other`'s `get(tag)` (tagged `'b'`).
+#[allow(clippy::type_complexity)]
+fn rendezvous_or_buffer<'a>(
+    meeting: &'a Join,
+    right: SyncChannel<u32, u32>,
+    arg: u32,
+    other: &'a Buffer,
+    tag: u32,
+) -> chords::Choice<
+    (
+        chords::Op<'a, u32, u32, impl FnOnce(u32) -> (char, u32)>,
+        chords::Op<'a, u32, u32, impl FnOnce(u32) -> (char, u32)>,
+    ),
+    (char, u32),
+> {
+    choose((
+        meeting.call_op(right, arg).map(|n| ('r', n)),
+        other.join.call_op(other.get, tag).map(|n| ('b', n)),
+    ))
+}
+
 #[test]
 fn a_rendezvous_branch_fires_when_a_partner_takes_it() {
     let (meeting, left, right) = exchanger();
     let other = Arc::new(buffer());
     let chooser = {
         let (meeting, other) = (meeting.clone(), other.clone());
-        thread::spawn(move || {
-            choose((
-                meeting.call_op(right, 2).map(|n| ('r', n)),
-                other.join.call_op(other.get, 0).map(|n| ('b', n)),
-            ))
-            .wait()
-        })
+        thread::spawn(move || rendezvous_or_buffer(&meeting, right, 2, &other, 0).wait())
     };
     wait_until("both offered", || {
         meeting.waiting(right) == 1 && other.counts().1 == 1
@@ -281,11 +297,7 @@ fn rendezvous_race(chooser: RendezvousChooser) {
 #[test]
 fn a_rendezvous_branch_racing_a_put_fires_alone() {
     rendezvous_race(|meeting, right, other, round| {
-        choose((
-            meeting.call_op(right, round).map(|n| ('r', n)),
-            other.join.call_op(other.get, 0).map(|n| ('b', n)),
-        ))
-        .wait()
+        rendezvous_or_buffer(meeting, right, round, other, 0).wait()
     });
 }
 
@@ -595,12 +607,9 @@ mod awaited {
     fn an_awaited_rendezvous_branch_fires_when_a_partner_takes_it() {
         let (meeting, left, right) = super::exchanger();
         let other = buffer();
-        let mut choice = pin!(choose((
-            meeting.call_op(right, 2).map(|n| ('r', n)),
-            other.join.call_op(other.get, 5).map(|n| ('b', n)),
-        ))
-        .with_rest()
-        .into_future());
+        let mut choice = pin!(super::rendezvous_or_buffer(&meeting, right, 2, &other, 5)
+            .with_rest()
+            .into_future());
         assert!(poll_once(choice.as_mut()).is_pending());
         assert_eq!((meeting.waiting(right), other.counts().1), (1, 1));
         // A `left` caller takes the task's `right` call as its partner.
@@ -618,12 +627,9 @@ mod awaited {
         let (meeting, left, right) = super::exchanger();
         let other = buffer();
         // Offered on both; then the buffer's branch is handed a chord.
-        let mut choice = pin!(choose((
-            meeting.call_op(right, 2).map(|n| ('r', n)),
-            other.join.call_op(other.get, 0).map(|n| ('b', n)),
-        ))
-        .with_rest()
-        .into_future());
+        let mut choice = pin!(super::rendezvous_or_buffer(&meeting, right, 2, &other, 0)
+            .with_rest()
+            .into_future());
         assert!(poll_once(choice.as_mut()).is_pending());
         other.join.send(other.put, 8);
         match poll_once(choice.as_mut()) {
@@ -638,11 +644,7 @@ mod awaited {
         // Ready at once: the rendezvous branch, listed first, never queues.
         other.join.send(other.put, 9);
         let chosen = futures::executor::block_on(
-            choose((
-                meeting.call_op(right, 3).map(|n| ('r', n)),
-                other.join.call_op(other.get, 0).map(|n| ('b', n)),
-            ))
-            .into_future(),
+            super::rendezvous_or_buffer(&meeting, right, 3, &other, 0).into_future(),
         );
         assert_eq!(chosen, ('b', 9));
         assert_eq!((meeting.waiting(left), meeting.waiting(right)), (0, 0));
@@ -668,12 +670,9 @@ mod awaited {
             });
         let meeting = b.build().unwrap();
         let other = buffer();
-        let mut choice = pin!(choose((
-            meeting.call_op(right, 2).map(|n| ('r', n)),
-            other.join.call_op(other.get, 5).map(|n| ('b', n)),
-        ))
-        .with_rest()
-        .into_future());
+        let mut choice = pin!(super::rendezvous_or_buffer(&meeting, right, 2, &other, 5)
+            .with_rest()
+            .into_future());
         assert!(poll_once(choice.as_mut()).is_pending());
         let mut partner = pin!(meeting.call_async(left, 1));
         assert!(poll_once(partner.as_mut()).is_pending());
@@ -699,13 +698,8 @@ mod awaited {
         // The same, dropped while it waits to settle: the buffer's chord
         // goes back, and the partner's chord still takes `right` (its
         // result is dropped with the choice).
-        let mut choice = Box::pin(
-            choose((
-                meeting.call_op(right, 3).map(|n| ('r', n)),
-                other.join.call_op(other.get, 0).map(|n| ('b', n)),
-            ))
-            .into_future(),
-        );
+        let mut choice =
+            Box::pin(super::rendezvous_or_buffer(&meeting, right, 3, &other, 0).into_future());
         // The put left from above is taken at once: take it first.
         assert_eq!(other.join.call(other.get, 0), 8);
         assert!(poll_once(choice.as_mut()).is_pending());
@@ -724,11 +718,7 @@ mod awaited {
     fn an_awaited_rendezvous_branch_racing_a_put_fires_alone() {
         super::rendezvous_race(|meeting, right, other, round| {
             futures::executor::block_on(
-                choose((
-                    meeting.call_op(right, round).map(|n| ('r', n)),
-                    other.join.call_op(other.get, 0).map(|n| ('b', n)),
-                ))
-                .into_future(),
+                super::rendezvous_or_buffer(meeting, right, round, other, 0).into_future(),
             )
         });
     }
