@@ -38,7 +38,8 @@
 //!   and `(2, 4)`), each firing's messages still in order; firings that do not
 //!   overlap take consecutive messages.
 //! - **Where bodies run**: a chord with no synchronous term runs on the
-//!   [executor](set_panic_handler), never on the sender's thread; a chord with
+//!   executor (a pool bounded by [`set_max_workers`], or the [`Spawn`] its
+//!   join was given), never on the sender's thread; a chord with
 //!   synchronous terms runs on the thread of the oldest caller of its first
 //!   synchronous term, and answers every caller through its [`Reply`].
 //! - **Panics**: the caller running a body unwinds as usual; every other caller
@@ -89,7 +90,7 @@
 //!  reserved        a chord reserved with a caller's own call, run on its thread
 //!  queued          a queued call: wait, withdraw, or be handed a chord
 //!  resolve         an arrival: reserve what it enabled, hand each firing over
-//!  executor        where firings without a caller run
+//!  executor        where firings without a caller run: the bounded pool, or a Spawn
 //!  ─────────────────────────────────────────────────────────────────────────────────
 //!  matcher         reserving: functions over the state that return what they reserved
 //!  ─────────────────────────────────────────────────────────────────────────────────
