@@ -20,6 +20,11 @@
 //!
 //! A panic in an asynchronous body is caught; the worker reports it through
 //! the handler set with [`set_panic_handler`] and goes on.
+//!
+//! A join may run its bodies elsewhere: on the [`Spawn`] it was built with,
+//! or the process's ([`set_spawn`]), which gets each firing as a [`Job`].
+//! Whatever runs them, each join counts its firings not yet run
+//! ([`Unfinished`]), for `wait_idle`.
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
