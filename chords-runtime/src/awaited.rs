@@ -347,11 +347,11 @@ impl<'a, A: Send + 'static, R: Send + 'static, P> CallFuture<'a, A, R, P> {
         let this = unsafe { self.get_unchecked_mut() };
         match std::mem::replace(&mut this.stage, Stage::Finished) {
             Stage::Start(arg) => Some(arg),
-            Stage::Queued(generation) => {
-                this.stage = Stage::Queued(generation);
+            // Queued (or already finished: `leave` has nothing to do).
+            stage => {
+                this.stage = stage;
                 this.leave(true)
             }
-            Stage::Finished => None,
         }
     }
 

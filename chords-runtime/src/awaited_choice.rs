@@ -86,8 +86,6 @@ pub struct AsyncLeg<'a, A: Send + 'static, R: Send + 'static, F> {
     pub(crate) target: (&'a Join, u32),
     call: Option<CallFuture<'a, A, R, General<'a, A, R>>>,
     map: Option<F>,
-    /// Whether a partner's chord may take its call.
-    rendezvous: bool,
     /// A chord reserved for the call, with its argument, while the choice
     /// leaves a rendezvous branch.
     reserved: Option<(Reserved<'a, A, R>, A)>,
@@ -107,7 +105,6 @@ impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
                 General { join, channel },
             )),
             map: Some(map),
-            rendezvous: !join.state.channels[channel.index as usize].choosable,
             reserved: None,
             rest: None,
         }
@@ -190,7 +187,8 @@ impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T> Branch<T>
     for AsyncLeg<'_, A, R, F>
 {
     fn rendezvous(&self) -> bool {
-        self.rendezvous
+        let (join, channel) = self.target;
+        !join.state.channels[channel as usize].choosable
     }
 
     fn poll_step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Step<T> {

@@ -480,8 +480,6 @@ impl<T, Rest, F: Future<Output = (T, Rest)>, K: Keep<T, Rest>> Future for Kept<F
 struct Leg<'a, A, R, F, N> {
     join: &'a Join,
     channel: SyncChannel<A, R>,
-    /// Whether no other caller's chord can take its call as a partner.
-    choosable: bool,
     slot: Slot<A, R>,
     offered: Option<(Caller, u64)>,
     map: Option<F>,
@@ -493,7 +491,6 @@ impl<'a, A, R, F, N> Leg<'a, A, R, F, N> {
         Leg {
             join: op.join,
             channel: op.channel,
-            choosable: op.join.state.channels[op.channel.index as usize].choosable,
             slot: Slot::new(op.arg),
             offered: None,
             map: Some(op.map),
@@ -608,6 +605,8 @@ where
     fn leave(&mut self, lost: bool) -> Option<Won<T>> {
         let (mut caller, generation) = self.offered.take()?;
         let channel = self.channel.index;
+        // Whether no other caller's chord can take its call as a partner.
+        let choosable = self.join.state.channels[channel as usize].choosable;
         let backoff = Backoff::new();
         loop {
             let waiter = caller.waiter();
@@ -620,7 +619,7 @@ where
                 // keep its argument; then (if that thread was descheduled,
                 // say) it leaves its call to that firing, which gives its
                 // chord back, and its argument goes with the call.
-                Withdrawal::Owed if lost && self.choosable && backoff.is_completed() => {
+                Withdrawal::Owed if lost && choosable && backoff.is_completed() => {
                     let slot = &self.slot;
                     if queued::orphan(self.join, channel, &mut caller, generation, slot) {
                         return None;
