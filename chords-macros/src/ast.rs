@@ -47,6 +47,8 @@ pub struct Channel {
     pub params: Vec<Param>,
     /// The result type of a synchronous channel, `None` for `()`.
     pub ret: Option<Type>,
+    /// `#[state]`: the channel always holds exactly one message.
+    pub state: Option<Attribute>,
     /// Whether the declaration is free of errors (those found are reported).
     pub ok: bool,
 }
@@ -118,6 +120,10 @@ fn is_chord_attr(attr: &Attribute) -> bool {
         [krate, one] => krate == "chords" && one == "chord",
         _ => false,
     }
+}
+
+fn is_state_attr(attr: &Attribute) -> bool {
+    attr.path().is_ident("state") && matches!(attr.meta, Meta::Path(_))
 }
 
 fn is_doc(attr: &Attribute) -> bool {
@@ -228,6 +234,11 @@ impl Input {
     pub fn channel(&self, name: &Ident) -> Option<&Channel> {
         let name = unraw(name);
         self.channels.iter().find(|c| unraw(&c.name) == name)
+    }
+
+    /// The state channels, in declaration order.
+    pub fn states(&self) -> impl Iterator<Item = &Channel> {
+        self.channels.iter().filter(|c| c.state.is_some())
     }
 
     /// Whether the user wrote a `new` of their own.
@@ -431,6 +442,24 @@ impl Channel {
             ));
             ok = false;
         }
+        let (mut states, attrs): (Vec<Attribute>, Vec<Attribute>) =
+            attrs.into_iter().partition(is_state_attr);
+        for extra in states.iter().skip(1) {
+            errors.push(syn::Error::new_spanned(extra, "`#[state]` once is enough"));
+        }
+        let mut state = states.drain(..).next();
+        if let (Some(attr), None) = (&state, &sig.asyncness) {
+            errors.push(syn::Error::new_spanned(
+                attr,
+                format!(
+                    "a state channel is asynchronous: it holds one message, and nobody waits \
+                     on it. Write `#[state] async fn {}(&self, ..);`",
+                    sig.ident
+                ),
+            ));
+            ok = false;
+            state = None;
+        }
         ok &= qualifiers(&sig, "a channel", true, errors);
         if !sig.generics.params.is_empty() {
             errors.push(syn::Error::new_spanned(
@@ -531,6 +560,7 @@ impl Channel {
             kind,
             params,
             ret,
+            state,
             ok,
         }
     }
@@ -572,6 +602,14 @@ impl Chord {
         let (chord_attrs, attrs): (Vec<Attribute>, Vec<Attribute>) =
             attrs.into_iter().partition(is_chord_attr);
         let first = chord_attrs.first()?.clone();
+        for state in attrs.iter().filter(|a| is_state_attr(a)) {
+            errors.push(syn::Error::new_spanned(
+                state,
+                "`#[state]` goes on an asynchronous channel's declaration, \
+                 `#[state] async fn count(&self, n: u32);`, not on a chord",
+            ));
+        }
+        let attrs = attrs.into_iter().filter(|a| !is_state_attr(a)).collect();
         for extra in &chord_attrs[1..] {
             errors.push(syn::Error::new_spanned(
                 extra,

@@ -304,6 +304,17 @@ fn trait_impls(input: &Input, real: bool) -> TokenStream {
     } else {
         where_clause.to_token_stream()
     };
+    // An object with state channels has no default: `new` takes their messages.
+    let default_impl = input.states().next().is_none().then(|| {
+        quote! {
+            impl #impl_generics ::core::default::Default for #name #ty_generics #default_where {
+                /// A new object with empty queues: no message is waiting.
+                fn default() -> Self {
+                    #default
+                }
+            }
+        }
+    });
     quote! {
         impl #impl_generics ::core::clone::Clone for #name #ty_generics #where_clause {
             fn clone(&self) -> Self {
@@ -317,12 +328,7 @@ fn trait_impls(input: &Input, real: bool) -> TokenStream {
             }
         }
 
-        impl #impl_generics ::core::default::Default for #name #ty_generics #default_where {
-            /// A new object with empty queues: no message is waiting.
-            fn default() -> Self {
-                #default
-            }
-        }
+        #default_impl
     }
 }
 
@@ -513,6 +519,47 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
         quote!(#[allow(unused_variables)])
     };
     match channel.kind {
+        Kind::Async if channel.state.is_some() => {
+            let members = members_name(name);
+            let send = body(
+                quote!(::chords::__private::send(&self.__join, self.#field, #message, Self::#members)),
+            );
+            let name_str = unraw(name);
+            let now_name = format_ident!("{}_now", name, span = name.span());
+            let msg = channel.message_type();
+            let read = body(quote!(self.__join.read(self.#field)));
+            let now_doc = format!(
+                " The message the state channel `{name_str}` holds now, cloned, not consumed: \
+                 out of date as soon as a chord consumes it. Waits while a chord that \
+                 consumed it runs (until it sends it again)."
+            );
+            vec![
+                (
+                    name_str.clone(),
+                    quote! {
+                        #(#attrs)*
+                        #allow
+                        #[allow(dead_code)]
+                        fn #name(&self, #(#names: #types),*) {
+                            #send
+                        }
+                    },
+                ),
+                (
+                    format!("{name_str}_now"),
+                    quote! {
+                        #[doc = #now_doc]
+                        #[allow(dead_code)]
+                        #vis fn #now_name(&self) -> #msg
+                        where
+                            for<'__chords> #msg: ::core::clone::Clone,
+                        {
+                            #read
+                        }
+                    },
+                ),
+            ]
+        }
         Kind::Async => {
             let members = members_name(name);
             let send = body(
@@ -739,25 +786,59 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
     }
 }
 
-/// The generated `new`, unless the user wrote one.
+/// The parameters of `new`: each state channel's initial message, named
+/// after the channel, in declaration order (a channel without parameters
+/// needs none).
+fn state_params(input: &Input) -> Vec<(Ident, TokenStream)> {
+    input
+        .states()
+        .filter(|c| !c.params.is_empty())
+        .map(|c| (c.name.clone(), c.message_type()))
+        .collect()
+}
+
+/// The generated `new`, unless the user wrote one (an object with state
+/// channels always gets it: it takes their initial messages).
 fn new_fn(input: &Input, real: bool) -> TokenStream {
-    if input.user_new() {
+    let states = state_params(input);
+    if input.user_new() && input.states().next().is_none() {
         return TokenStream::new();
     }
     let vis = &input.vis;
-    let doc = format!(
-        " A new `{}` with empty queues: no message is waiting.",
-        unraw(&input.name)
-    );
+    let doc = if input.states().next().is_none() {
+        format!(
+            " A new `{}` with empty queues: no message is waiting.",
+            unraw(&input.name)
+        )
+    } else {
+        let names: Vec<String> = input
+            .states()
+            .map(|c| format!("`{}`", unraw(&c.name)))
+            .collect();
+        format!(
+            " A new `{}` whose state channels ({}) hold the messages given, in \
+             declaration order; no other message is waiting.",
+            unraw(&input.name),
+            names.join(", ")
+        )
+    };
+    let params = states.iter().map(|(n, ty)| quote!(#n: #ty));
+    let args = states.iter().map(|(n, _)| n);
     let body = if real {
-        quote!(Self::__chords_new())
+        quote!(Self::__chords_new(#(#args),*))
     } else {
         quote!(::core::unreachable!())
+    };
+    let allow = if real {
+        quote!()
+    } else {
+        quote!(#[allow(unused_variables)])
     };
     quote! {
         #[doc = #doc]
         #[allow(dead_code)]
-        #vis fn new() -> Self {
+        #allow
+        #vis fn new(#(#params),*) -> Self {
             #body
         }
     }
@@ -1257,6 +1338,14 @@ pub fn expand(input: &Input) -> TokenStream {
         let s = string(&c.name);
         let msg = c.message_type();
         match c.kind {
+            Kind::Async if c.state.is_some() => {
+                let initial = if c.params.is_empty() {
+                    quote!(())
+                } else {
+                    c.name.to_token_stream()
+                };
+                quote!(let #f = __builder.state::<#msg>(#s, #initial);)
+            }
             Kind::Async => quote!(let #f = __builder.asynchronous::<#msg>(#s);),
             Kind::Sync => {
                 let result = c.result_type();
@@ -1273,6 +1362,9 @@ pub fn expand(input: &Input) -> TokenStream {
     let bodies = chords.iter().map(|c| &c.body_fn);
     let fields = input.channels.iter().map(|c| field(&c.name));
     let new = new_fn(input, true);
+    let state_params = state_params(input)
+        .into_iter()
+        .map(|(n, ty)| quote!(#n: #ty));
     let methods = input
         .channels
         .iter()
@@ -1308,7 +1400,7 @@ pub fn expand(input: &Input) -> TokenStream {
         impl #impl_generics #name #ty_generics #bounded {
             /// Declares the channels and chords on the runtime.
             #[doc(hidden)]
-            fn __chords_new() -> Self {
+            fn __chords_new(#(#state_params),*) -> Self {
                 let mut __builder = ::chords::Join::builder();
                 #spawn
                 #(#declare)*

@@ -10,9 +10,11 @@
 //! errors show. Use the macro through the `chords` crate, which documents it.
 
 mod ast;
+mod bodies;
 mod expand;
 #[cfg(test)]
 mod fuzz;
+mod paths;
 mod select;
 mod valid;
 

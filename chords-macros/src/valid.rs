@@ -30,6 +30,7 @@ pub fn check(input: &Input, errors: &mut Errors) {
         coverage(input, errors);
     }
     shadowing(&resolved, errors);
+    crate::bodies::check(input, &resolved, errors);
 }
 
 /// Channels, the methods they generate, `new`, `waiting`, the user's own
@@ -52,7 +53,15 @@ fn names(input: &Input, errors: &mut Errors) {
             ),
         );
     }
-    if !input.user_new() {
+    if input.states().next().is_some() {
+        taken.insert(
+            "new".into(),
+            "the constructor `new` that `#[chords]` generates for an object with state \
+             channels (it takes their initial messages; give your own constructor another \
+             name, and call `Self::new(..)` from it)"
+                .into(),
+        );
+    } else if !input.user_new() {
         taken.insert(
             "new".into(),
             "the constructor `new` that `#[chords]` generates (write your own `new` to \
@@ -79,7 +88,7 @@ fn names(input: &Input, errors: &mut Errors) {
             Kind::Sync => "synchronous",
             Kind::Async => "asynchronous",
         };
-        for generated in generated_method_names(channel.kind, &name) {
+        for generated in generated_method_names(channel.kind, channel.state.is_some(), &name) {
             if let Some(what) = taken.get(&generated) {
                 errors.push(syn::Error::new_spanned(
                     &channel.name,
@@ -130,8 +139,12 @@ fn names(input: &Input, errors: &mut Errors) {
     }
 }
 
-/// The methods a channel `name` of `kind` generates besides `name`.
-pub fn generated_method_names(kind: Kind, name: &str) -> Vec<String> {
+/// The methods a channel `name` of `kind` (a state channel or not)
+/// generates besides `name`.
+pub fn generated_method_names(kind: Kind, state: bool, name: &str) -> Vec<String> {
+    if state {
+        return vec![format!("{name}_now")];
+    }
     match kind {
         Kind::Sync => vec![
             format!("try_{name}"),

@@ -47,7 +47,12 @@ pub struct JoinBuilder {
     chords: Vec<Chord>,
     error: Option<BuildError>,
     spawn: Option<Box<dyn Spawn>>,
+    /// The state channels' initial messages, sent once the join is built.
+    initial: Vec<Initial>,
 }
+
+/// Sends a state channel's initial message into the join just built.
+type Initial = Box<dyn FnOnce(&Join) + Send>;
 
 impl Default for JoinBuilder {
     fn default() -> Self {
@@ -65,6 +70,7 @@ impl JoinBuilder {
             chords: Vec::new(),
             error: None,
             spawn: None,
+            initial: Vec::new(),
         }
     }
 
@@ -77,6 +83,42 @@ impl JoinBuilder {
     pub fn asynchronous<T: Send + 'static>(&mut self, name: impl Into<String>) -> AsyncChannel<T> {
         let index = self.channel(name.into(), Queue::messages::<T>());
         AsyncChannel::new(self.id, index)
+    }
+
+    /// Declares a state channel: an asynchronous channel of `T` that holds
+    /// exactly one message, `initial` once the join is built (see
+    /// docs/reference.md, *State channels*). Every chord that consumes it
+    /// must send it again, once, and nothing else may send it: it has no
+    /// queue, only a slot, and a second message sent while it holds one
+    /// panics. [`Join::read`] clones the message without consuming it.
+    ///
+    /// ```
+    /// use chords_runtime::Join;
+    ///
+    /// // A counter: `tick` adds one to the state, `get` reads it.
+    /// let mut b = Join::builder();
+    /// let count = b.state::<u64>("count", 0);
+    /// let tick = b.synchronous::<(), ()>("tick");
+    /// b.when(tick).and(count).then_with(move |join, (((), r), n)| {
+    ///     join.send(count, n + 1);
+    ///     r.send(());
+    /// });
+    /// let counter = b.build().unwrap();
+    /// counter.call(tick, ());
+    /// counter.call(tick, ());
+    /// assert_eq!(counter.read(count), 2);
+    /// assert_eq!(counter.waiting(count), 1);
+    /// ```
+    pub fn state<T: Send + 'static>(
+        &mut self,
+        name: impl Into<String>,
+        initial: T,
+    ) -> AsyncChannel<T> {
+        let index = self.channel(name.into(), Queue::state::<T>());
+        let channel = AsyncChannel::new(self.id, index);
+        self.initial
+            .push(Box::new(move |join: &Join| join.send(channel, initial)));
+        channel
     }
 
     /// Declares a synchronous channel whose calls take an `A` and return an `R`.
@@ -148,7 +190,7 @@ impl JoinBuilder {
                 ChannelState::new(name, queue, members, choosable)
             })
             .collect();
-        Ok(Join {
+        let join = Join {
             state: Arc::new(State {
                 id: self.id,
                 channels,
@@ -156,7 +198,11 @@ impl JoinBuilder {
                 unfinished: Unfinished::new(),
                 spawn: self.spawn,
             }),
-        })
+        };
+        for send in self.initial {
+            send(&join);
+        }
+        Ok(join)
     }
 
     fn add(&mut self, name: Option<String>, mut terms: Vec<TermSpec>, body: Body) {

@@ -25,7 +25,8 @@ pub(crate) struct ChannelState {
 
 /// Where a channel's messages wait.
 pub(crate) enum Queue {
-    /// An asynchronous channel's: a `Payloads<T>`, and `T`'s type id.
+    /// An asynchronous channel's: a `Payloads<T>` (a FIFO, or a state
+    /// channel's slot), and `T`'s type id.
     Messages(Box<dyn Store>, TypeId),
     /// A synchronous channel's.
     Calls(Box<Calls>),
@@ -35,6 +36,11 @@ impl Queue {
     /// The queue of an asynchronous channel of `T`.
     pub(crate) fn messages<T: Send + 'static>() -> Self {
         Queue::Messages(Box::new(Payloads::<T>::new()), TypeId::of::<T>())
+    }
+
+    /// The slot of a state channel of `T`.
+    pub(crate) fn state<T: Send + 'static>() -> Self {
+        Queue::Messages(Box::new(Payloads::<T>::state()), TypeId::of::<T>())
     }
 
     /// The queue of a synchronous channel.

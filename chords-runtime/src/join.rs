@@ -228,6 +228,27 @@ impl Join {
         self.state.channels[index].count.available() as usize
     }
 
+    /// A clone of the message a state channel holds (see
+    /// [`JoinBuilder::state`](crate::JoinBuilder::state)), without
+    /// consuming it: a volatile read, out of date as soon as a chord
+    /// consumes the message. While a firing holds the message (its body
+    /// runs and has not sent it again), the read waits for it; so a body
+    /// must not read a state channel it consumed: it has the value.
+    ///
+    /// # Panics
+    /// If `channel` is not a state channel, or belongs to another join.
+    pub fn read<T: Clone + Send + 'static>(&self, channel: AsyncChannel<T>) -> T {
+        let index = self.state.check(&channel);
+        let channel = &self.state.channels[index];
+        channel.payloads::<T>().read().unwrap_or_else(|| {
+            panic!(
+                "`read` reads a state channel, and `{}` is not one: declare it with \
+                 `JoinBuilder::state`",
+                channel.name
+            )
+        })
+    }
+
     /// Blocks until no asynchronous firing of this join waits for the
     /// executor or runs there: for tests, and for an orderly exit (the
     /// executor's threads end with the process, and bodies still queued

@@ -101,7 +101,7 @@
 //!  ─────────────────────────────────────────────────────────────────────────────────
 //!  count  calls  waiter  own_call  atomic_waker  the lock-free pieces
 //!  stats                                         counting, in a counting build
-//!  payloads  fifo  epoch
+//!  payloads  fifo  slot  epoch
 //!  channel  error  sync                          handles, errors, std or loom
 //! ```
 //!
@@ -139,6 +139,7 @@ mod payloads;
 mod queued;
 mod reserved;
 mod resolve;
+mod slot;
 mod state;
 pub mod stats;
 mod sync;

@@ -375,6 +375,22 @@ fn chord(
             .map(|_| rng.pick(&asyncs).name.clone())
             .collect()
     };
+    // An asynchronous-only chord that sends again every message it took
+    // would fire forever, a compile error (docs/reference.md, *State
+    // channels*): such a chord sends nothing.
+    let mut sends = sends;
+    let resends_all = terms.iter().all(|t| {
+        let sent = sends.iter().filter(|s| same(s, &t.channel)).count();
+        let taken: u32 = terms
+            .iter()
+            .filter(|u| same(&u.channel, &t.channel))
+            .map(|u| u.repeat.unwrap_or(1))
+            .sum();
+        sent as u32 >= taken
+    });
+    if sync.is_empty() && resends_all {
+        sends.clear();
+    }
     let attrs = match rng.below(10) {
         0 | 1 => format!("/// The chord `k{k}`.\n    "),
         2 => "#[inline]\n    ".to_string(),

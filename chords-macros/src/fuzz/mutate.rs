@@ -299,5 +299,5 @@ fn generated(channel: &Channel) -> Vec<String> {
     } else {
         crate::ast::Kind::Async
     };
-    crate::valid::generated_method_names(kind, plain(&channel.name))
+    crate::valid::generated_method_names(kind, false, plain(&channel.name))
 }
