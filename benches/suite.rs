@@ -31,7 +31,10 @@
 //! example's token lock (a reader takes one of 32 tokens, a writer all);
 //! `jobs`, a job queue: every thread sends jobs with a tiny body, run by an
 //! asynchronous chord on the executor, against a `crossbeam_channel` and a
-//! fixed pool of as many workers; a run ends when every job sent has run.
+//! fixed pool of as many workers; a run ends when every job sent has run;
+//! `counter`, a shared count that `add(1)` bumps: a state channel (one
+//! slot), the same object with an ordinary channel (a queue), and
+//! `parking_lot::Mutex`.
 //!
 //! Output: a table per benchmark (ops/s of each implementation and the ratio
 //! chords / best peer), `results.csv` (`ns_per_op` is wall time per operation of
@@ -90,7 +93,10 @@ mod tokens;
 
 use counting::allocations;
 use lock::Lock;
-use objects::{seat, Buffer, ChordBarrier, CondvarSemaphore, Exchanger, SyncLock, Table};
+use objects::{
+    seat, Buffer, ChordBarrier, CondvarSemaphore, Exchanger, QueueCounter, StateCounter, SyncLock,
+    Table,
+};
 use rusty_junctions::Junction;
 use rwlock::ReaderWriter;
 use semaphore::Semaphore;
@@ -903,6 +909,38 @@ fn select(b: &mut Bench) {
     );
 }
 
+/// A shared counter, `add(1)` returning the new count: its count as a
+/// state channel (a slot), as an ordinary channel (a queue), and behind a
+/// `parking_lot::Mutex`. The check finds no update lost.
+fn counter(b: &mut Bench) {
+    b.run(
+        "chords",
+        || StateCounter::new(0),
+        |c, _, _| {
+            black_box(c.add(1));
+        },
+        |c, ops| assert_eq!(c.count_now(), ops, "lost updates"),
+    );
+    b.run(
+        "chords (queue)",
+        || QueueCounter::new(0),
+        |c, _, _| {
+            black_box(c.add(1));
+        },
+        |c, ops| assert_eq!(c.add(0), ops, "lost updates"),
+    );
+    b.run(
+        "parking_lot::Mutex",
+        || parking_lot::Mutex::new(0u64),
+        |m, _, _| {
+            let mut count = m.lock();
+            *count += 1;
+            black_box(*count);
+        },
+        |m, ops| assert_eq!(*m.lock(), ops, "lost updates"),
+    );
+}
+
 /// A job queue: `job(n)`, an asynchronous chord whose body is tiny, run on
 /// the executor; the peer, a `crossbeam_channel` and a fixed pool of as many
 /// worker threads as senders. An operation is one job sent; the run's time
@@ -1064,7 +1102,7 @@ fn philosophers(b: &mut Bench) {
 
 type Benchmark = (&'static str, Mode, fn(&mut Bench));
 
-const BENCHMARKS: [Benchmark; 17] = [
+const BENCHMARKS: [Benchmark; 18] = [
     ("lock", Mode::Timed, lock::<0>),
     ("lock_work", Mode::Timed, lock::<INSIDE>),
     ("lock_sync", Mode::Timed, lock_sync),
@@ -1077,6 +1115,7 @@ const BENCHMARKS: [Benchmark; 17] = [
     ("exchanger", Mode::Counted, exchanger),
     ("producer_consumer", Mode::Counted, producer_consumer),
     ("select", Mode::Counted, select),
+    ("counter", Mode::Timed, counter),
     ("jobs", Mode::Counted, jobs),
     ("philosophers", Mode::Timed, philosophers),
     ("lock_async", Mode::Timed, tasks::lock),

@@ -28,6 +28,43 @@ impl Buffer {
     }
 }
 
+/// A shared counter whose count is a state channel: one slot, no queue.
+#[chords(pub)]
+impl StateCounter {
+    /// The count (`count_now` reads it; only `added` sends it).
+    #[state]
+    pub async fn count(&self, n: u64);
+    /// Adds `k`; returns the new count.
+    pub fn add(&self, k: u64) -> u64;
+
+    #[chord(add(k) & count(n))]
+    fn added(&self) -> u64 {
+        self.count(n + k);
+        n + k
+    }
+}
+
+/// The same counter with its count in an ordinary channel, a queue: what
+/// `StateCounter` was before state channels.
+#[chords(pub)]
+impl QueueCounter {
+    async fn count(&self, n: u64);
+    /// Adds `k`; returns the new count.
+    pub fn add(&self, k: u64) -> u64;
+
+    pub fn new(n: u64) -> Self {
+        let counter = Self::default();
+        counter.count(n);
+        counter
+    }
+
+    #[chord(add(k) & count(n))]
+    fn added(&self) -> u64 {
+        self.count(n + k);
+        n + k
+    }
+}
+
 /// An `n`-way barrier for `n` known at run time: one chord over `n` calls,
 /// its rounds counted.
 pub struct ChordBarrier {
