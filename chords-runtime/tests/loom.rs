@@ -714,3 +714,34 @@ fn loom_choice_with_a_rendezvous_branch() {
         assert_eq!(b.waiting(b_get), 0);
     });
 }
+
+/// A state channel (a slot, not a queue): two threads' chords consume and
+/// send it again while a third reads it. Each firing sees the other's
+/// value or the first; the read sees a value some firing left (it waits
+/// while one holds it); at the end the slot holds exactly one message.
+#[test]
+fn loom_state_channel_firings_race_a_read() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let state = b.state::<u32>("state", 0);
+        let add = b.synchronous::<u32, u32>("add");
+        b.when(add).and(state).then_with(move |join, ((k, r), n)| {
+            join.send(state, n + k);
+            r.send(n);
+        });
+        let join = b.build().unwrap();
+        let j2 = join.clone();
+        let adder = thread::spawn(move || j2.call(add, 1));
+        let j3 = join.clone();
+        let reader = thread::spawn(move || j3.read(state));
+        let mine = join.call(add, 10);
+        let theirs = adder.join().unwrap();
+        assert!(
+            matches!((mine, theirs), (0, 10) | (1, 0)),
+            "{mine} {theirs}"
+        );
+        assert!([0, 1, 10, 11].contains(&reader.join().unwrap()));
+        assert_eq!(join.read(state), 11);
+        assert_eq!(join.waiting(state), 1);
+    });
+}
