@@ -73,7 +73,9 @@ use std::collections::HashSet;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{GenericParam, Ident, ImplItem, ReturnType, Type, TypeParamBound, WherePredicate};
+use syn::{
+    GenericParam, Ident, ImplItem, ReturnType, Type, TypeParamBound, Visibility, WherePredicate,
+};
 
 use chords_runtime::__private::tables;
 
@@ -797,20 +799,31 @@ fn state_params(input: &Input) -> Vec<(Ident, TokenStream)> {
         .collect()
 }
 
-/// The generated `new`, unless the user wrote one (an object with state
-/// channels always gets it: it takes their initial messages).
+/// The name of the generated constructor: `new`, or `from_state` for an
+/// object with state channels whose impl has a `new` of its own.
+fn constructor_name(input: &Input) -> &'static str {
+    if input.user_new() && input.states().next().is_some() {
+        "from_state"
+    } else {
+        "new"
+    }
+}
+
+/// The generated `new`, unless the user wrote one. With state channels it
+/// takes their initial messages; if the user wrote a `new`, it is the
+/// private `from_state` for theirs to call.
 fn new_fn(input: &Input, real: bool) -> TokenStream {
-    let states = state_params(input);
-    if input.user_new() && input.states().next().is_none() {
+    let stateful = input.states().next().is_some();
+    if input.user_new() && !stateful {
         return TokenStream::new();
     }
-    let vis = &input.vis;
-    let doc = if input.states().next().is_none() {
-        format!(
-            " A new `{}` with empty queues: no message is waiting.",
-            unraw(&input.name)
-        )
+    let vis = if input.user_new() {
+        Visibility::Inherited
     } else {
+        input.vis.clone()
+    };
+    let name = format_ident!("{}", constructor_name(input));
+    let doc = if stateful {
         let names: Vec<String> = input
             .states()
             .map(|c| format!("`{}`", unraw(&c.name)))
@@ -821,7 +834,13 @@ fn new_fn(input: &Input, real: bool) -> TokenStream {
             unraw(&input.name),
             names.join(", ")
         )
+    } else {
+        format!(
+            " A new `{}` with empty queues: no message is waiting.",
+            unraw(&input.name)
+        )
     };
+    let states = state_params(input);
     let params = states.iter().map(|(n, ty)| quote!(#n: #ty));
     let args = states.iter().map(|(n, _)| n);
     let body = if real {
@@ -838,7 +857,7 @@ fn new_fn(input: &Input, real: bool) -> TokenStream {
         #[doc = #doc]
         #[allow(dead_code)]
         #allow
-        #vis fn new(#(#params),*) -> Self {
+        #vis fn #name(#(#params),*) -> Self {
             #body
         }
     }
@@ -937,7 +956,7 @@ pub fn stub(input: &Input) -> TokenStream {
             _ => None,
         })
         .collect();
-    let new = if taken.insert("new".into()) {
+    let new = if taken.insert(constructor_name(input).into()) {
         new_fn(input, false)
     } else {
         TokenStream::new()

@@ -53,12 +53,11 @@ fn names(input: &Input, errors: &mut Errors) {
             ),
         );
     }
-    if input.states().next().is_some() {
+    if input.states().next().is_some() && input.user_new() {
         taken.insert(
-            "new".into(),
-            "the constructor `new` that `#[chords]` generates for an object with state \
-             channels (it takes their initial messages; give your own constructor another \
-             name, and call `Self::new(..)` from it)"
+            "from_state".into(),
+            "the constructor `from_state` that `#[chords]` generates for an object with \
+             state channels and a `new` of its own (it takes their initial messages)"
                 .into(),
         );
     } else if !input.user_new() {

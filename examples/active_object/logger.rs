@@ -7,8 +7,10 @@
 //! ```
 //!
 //! The state lives in the one `idle` message, so no two bodies run at once, and
-//! each firing takes the oldest `log` still queued. This module is shared with
-//! `tests/example_active_object.rs`.
+//! each firing takes the oldest `log` still queued. `idle` is a state channel
+//! (docs/reference.md, *State channels*): the macro checks that each chord
+//! sends it back exactly once, and `new` gives it its first message. This
+//! module is shared with `tests/example_active_object.rs`.
 
 use chords::chords;
 
@@ -20,13 +22,12 @@ impl Logger {
     /// The lines appended so far.
     pub fn lines(&self) -> Vec<String>;
     /// The object's state, between two requests.
+    #[state]
     async fn idle(&self, lines: Vec<String>);
 
     /// A new, empty log.
     pub fn new() -> Self {
-        let logger = Self::default();
-        logger.idle(Vec::new());
-        logger
+        Self::from_state(Vec::new())
     }
 
     #[chord(log(line) & idle(lines))]

@@ -32,6 +32,8 @@ impl Counter {
     pub fn new() -> Self {
         unimplemented!()
     }
+
+    fn from_state() {}
 }
 
 fn main() {}
