@@ -90,13 +90,15 @@ fn three_arrivals_wait_for_the_fourth() {
     assert!(barrier.try_arrive().is_err(), "a new round waits again");
 }
 
-/// The `CountingBarrier` at rest: one `gathering` state message, nobody waiting.
+/// The `CountingBarrier` at rest: one `round` state message, nobody waiting.
 fn at_rest() -> Waiting {
     [
         ("count_in", 0),
-        ("pass", 0),
-        ("gathering", 1),
-        ("releasing", 0),
+        ("pass_even", 0),
+        ("pass_odd", 0),
+        ("open_even", 0),
+        ("open_odd", 0),
+        ("round", 1),
     ]
     .into_iter()
     .collect()
@@ -126,7 +128,10 @@ fn counting_barrier_waits_for_the_last_arrival_then_resets() {
             })
             .collect();
         // N - 1 have counted in and wait to pass; the state counts them.
-        wait_until("N - 1 threads wait", || barrier.waiting()["pass"] == N - 1);
+        wait_until("N - 1 threads wait", || {
+            let waiting = barrier.waiting();
+            waiting["pass_even"] + waiting["pass_odd"] == N - 1
+        });
         assert!(
             waiting.iter().all(|t| !t.is_finished()),
             "round {round}: passed early"

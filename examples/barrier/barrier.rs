@@ -4,20 +4,25 @@
 //! ```text
 //! Barrier:          #[chord([arrive(); 4])]  =>  all four callers return together
 //!
-//! CountingBarrier:  #[chord(count_in() & gathering(k, n))]  =>  gathering(k + 1, n), or
-//!                                                              releasing(n - 1, n) for the n-th
-//!                   #[chord(pass() & releasing(left, n))]   =>  releasing(left - 1, n), or
-//!                                                              gathering(0, n) for the last
+//! CountingBarrier:  #[chord(count_in() & round(k, n, odd))]  =>  round(k + 1, n, odd), or for
+//!                                                               the n-th: n - 1 passes through
+//!                                                               this round's gate, round(0, n, !odd)
+//!                   #[chord(pass_even() & open_even())]      =>  through (and the same, odd)
 //! ```
 //!
 //! `Barrier`: each round's four calls are the only ones queued until that round
 //! fires (a thread arrives again only after it has passed), so rounds never mix
 //! and the barrier needs no reset.
 //!
-//! `CountingBarrier`: the state is one message, either `gathering` (counting
-//! arrivals) or `releasing` (letting the waiting callers through). A thread
-//! that passes and arrives again at once finds no `gathering` message until
-//! everyone of its round has passed, so it cannot overtake a slower thread.
+//! `CountingBarrier`: the state is one message, `round`, a state channel
+//! (docs/reference.md, *State channels*): how many have arrived, of how
+//! many, and whether the round is even or odd. Rounds alternate between two
+//! gates (a sense-reversing barrier): the last arrival opens its round's gate
+//! for the others and starts the next round at the other gate. A thread that
+//! passes and arrives again at once waits at the other gate, so it cannot
+//! take a pass meant for a slower thread of the round before; and that gate
+//! opens only once every thread, the slower ones included, has counted in to
+//! the new round, after its own pass.
 //!
 //! This module is shared with `tests/example_barrier.rs`.
 
@@ -37,58 +42,59 @@ impl Barrier {
 }
 
 /// A barrier for `n` threads, `n` chosen at run time, reusable round after
-/// round. Make one with [`CountingBarrier::new`] (a `default()` one has no
-/// state message, and its callers would wait forever).
+/// round: a sense-reversing barrier.
 #[chords(pub)]
 impl CountingBarrier {
-    /// Counts the caller in; `true` for the caller that completes the round.
-    fn count_in(&self) -> bool;
-    /// Waits until the round is complete.
-    fn pass(&self);
-    /// State: `arrived` of `parties` have counted in this round.
-    async fn gathering(&self, arrived: usize, parties: usize);
-    /// State: `left` callers of the complete round have still to pass.
-    async fn releasing(&self, left: usize, parties: usize);
+    /// Counts the caller in: whether its round is odd, and whether it
+    /// completed the round.
+    fn count_in(&self) -> (bool, bool);
+    /// Waits at the gate of an even round, or of an odd one.
+    fn pass_even(&self);
+    fn pass_odd(&self);
+    /// A pass through the gate of an even round, or of an odd one.
+    async fn open_even(&self);
+    async fn open_odd(&self);
+    /// State: `arrived` of `parties` have counted in to this round, even or odd.
+    #[state]
+    async fn round(&self, arrived: usize, parties: usize, odd: bool);
 
     /// A barrier for `parties` threads (at least one).
     pub fn new(parties: usize) -> Self {
         assert!(parties >= 1, "a barrier needs at least one party");
-        let barrier = Self::default();
-        barrier.gathering(0, parties);
-        barrier
+        Self::from_state((0, parties, false))
     }
 
     /// Waits until `parties` threads have arrived in this round, then returns
     /// in each.
     pub fn arrive(&self) {
-        if !self.count_in() {
-            self.pass();
+        match self.count_in() {
+            (_, true) => {}
+            (false, false) => self.pass_even(),
+            (true, false) => self.pass_odd(),
         }
     }
 
-    /// Lets `left` waiting callers through, then gathers the next round.
-    fn open(&self, left: usize, parties: usize) {
-        if left == 0 {
-            self.gathering(0, parties);
+    #[chord(count_in() & round(arrived, parties, odd))]
+    fn count(&self) -> (bool, bool) {
+        let last = arrived + 1 == parties;
+        if last {
+            // The others (parties - 1) wait at this round's gate.
+            let others = std::iter::repeat_n((), parties - 1);
+            if odd {
+                self.open_odd_all(others);
+            } else {
+                self.open_even_all(others);
+            }
+            self.round(0, parties, !odd);
         } else {
-            self.releasing(left, parties);
+            self.round(arrived + 1, parties, odd);
         }
+        (odd, last)
     }
 
-    #[chord(count_in() & gathering(arrived, parties))]
-    fn count(&self) -> bool {
-        if arrived + 1 < parties {
-            self.gathering(arrived + 1, parties);
-            false
-        } else {
-            // The last arrival: the others (parties - 1) are waiting in pass().
-            self.open(parties - 1, parties);
-            true
-        }
-    }
+    #[chord(pass_even() & open_even())]
+    fn through_even(&self) {}
 
-    #[chord(pass() & releasing(left, parties))]
-    fn let_through(&self) {
-        self.open(left - 1, parties);
-    }
+    #[chord(pass_odd() & open_odd())]
+    fn through_odd(&self) {}
 }
