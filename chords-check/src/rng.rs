@@ -4,7 +4,7 @@
 //! One generator for all the project's randomized tests: this crate's, the
 //! macro's fuzz tests (`chords-macros/src/fuzz/`, by `#[path]`), and the
 //! programs `tests/macro_fuzz.rs` generates (which paste this file in); and
-//! for the seeded delays of the Santa example (`examples/santa/north_pole.rs`,
+//! for the seeded delays of the Santa example (`examples/santa/story.rs`,
 //! by `#[path]`).
 
 /// SplitMix64 (Steele, Lea & Flood): one `u64` of state, good enough to draw
