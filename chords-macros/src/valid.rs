@@ -381,6 +381,10 @@ fn coverage(input: &Input, errors: &mut Errors) {
         let name = unraw(&channel.name);
         if !used.contains(&name) {
             let why = match channel.kind {
+                Kind::Async if channel.state.is_some() => {
+                    "its one message would never be used (a state channel is for chords to \
+                     consume and send again)"
+                }
                 Kind::Async => "its messages would never be consumed (they would stay queued until the object is dropped)",
                 Kind::Sync => "its callers would wait forever",
             };
