@@ -18,6 +18,7 @@ use syn::{
 use crate::Errors;
 
 /// The whole input: the attribute's visibility and the impl block.
+#[derive(Clone)]
 pub struct Input {
     /// Visibility of the generated struct (and of `new`).
     pub vis: Visibility,
@@ -38,6 +39,7 @@ pub struct Input {
 }
 
 /// `async fn name(&self, a: A);` or `fn name(&self, a: A) -> R;`
+#[derive(Clone)]
 pub struct Channel {
     /// All of the declaration's attributes (docs included).
     pub attrs: Vec<Attribute>,
@@ -59,12 +61,14 @@ pub enum Kind {
     Sync,
 }
 
+#[derive(Clone)]
 pub struct Param {
     pub name: Ident,
     pub ty: Type,
 }
 
 /// A method with a body and `#[chord(PATTERN)]`.
+#[derive(Clone)]
 pub struct Chord {
     /// The method's attributes, less `#[chord]`.
     pub attrs: Vec<Attribute>,
@@ -76,11 +80,18 @@ pub struct Chord {
     pub block: syn::Block,
     /// `None` when the pattern did not parse (the error is reported).
     pub pattern: Option<Vec<Term>>,
+    /// `if EXPR` after the pattern: the chord fires only with messages for
+    /// which it holds.
+    pub guard: Option<Expr>,
+    /// Which declaration of the chord this is, when the chord is declared
+    /// once per sub-channel of a split channel (see `route.rs`).
+    pub expansion: Option<usize>,
     /// The `#[chord(...)]` attribute, for errors about the chord as a whole.
     pub attr: Attribute,
 }
 
 /// `chan(x, y)` or `[chan(x, y); N]`.
+#[derive(Clone)]
 pub struct Term {
     pub channel: Ident,
     pub bindings: Vec<Binding>,
@@ -98,13 +109,39 @@ impl Term {
     }
 }
 
-/// One binding of a term: a name, `mut name`, or `_`.
+/// One binding of a term: a name, `mut name`, `_`, or a value pattern
+/// (`0`, `true`, `Some(x)`, `Phase::Idle`) that a message must fit.
+#[derive(Clone)]
 pub enum Binding {
     Name {
         mutability: Option<Token![mut]>,
         ident: Ident,
     },
     Wild,
+    Pattern(Box<Pat>),
+}
+
+impl Binding {
+    /// The names it binds, in order.
+    pub fn names(&self) -> Vec<Ident> {
+        struct Names(Vec<Ident>);
+        impl<'ast> syn::visit::Visit<'ast> for Names {
+            fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+                self.0.push(p.ident.clone());
+                syn::visit::visit_pat_ident(self, p);
+            }
+            fn visit_expr(&mut self, _: &'ast Expr) {}
+        }
+        match self {
+            Binding::Name { ident, .. } => vec![ident.clone()],
+            Binding::Wild => Vec::new(),
+            Binding::Pattern(pat) => {
+                let mut names = Names(Vec::new());
+                syn::visit::Visit::visit_pat(&mut names, pat);
+                names.0
+            }
+        }
+    }
 }
 
 /// The name of an identifier without its `r#`.
@@ -617,9 +654,13 @@ impl Chord {
                  write a second chord that calls a shared helper method",
             ));
         }
+        let mut guard = None;
         let pattern = match &first.meta {
             Meta::List(list) => match list.parse_args_with(parse_pattern) {
-                Ok(terms) => Some(terms),
+                Ok((terms, g)) => {
+                    guard = g;
+                    Some(terms)
+                }
                 Err(e) => {
                     errors.push(e);
                     None
@@ -662,6 +703,8 @@ impl Chord {
             sig,
             block,
             pattern,
+            guard,
+            expansion: None,
             attr: first,
         })
     }
@@ -683,12 +726,26 @@ fn check_counts(terms: Vec<Term>, errors: &mut Errors) -> Option<Vec<Term>> {
     ok.then_some(terms)
 }
 
-fn parse_pattern(input: ParseStream) -> syn::Result<Vec<Term>> {
+/// The terms of a pattern, and its guard (`if EXPR`), if any.
+fn parse_pattern(input: ParseStream) -> syn::Result<(Vec<Term>, Option<Expr>)> {
     if input.is_empty() {
         return Err(input.error("a pattern needs at least one term: `#[chord(get() & put(item))]`"));
     }
     let mut terms = vec![parse_term(input)?];
     while !input.is_empty() {
+        if input.peek(Token![if]) {
+            let _: Token![if] = input.parse()?;
+            if input.is_empty() {
+                return Err(input.error(
+                    "expected a condition after `if`: `#[chord(take() & item(n) if *n > 0)]`",
+                ));
+            }
+            let guard: Expr = input.parse()?;
+            if !input.is_empty() {
+                return Err(input.error("expected the end of the pattern after its guard"));
+            }
+            return Ok((terms, Some(guard)));
+        }
         if !input.peek(Token![&]) || input.peek(Token![&&]) {
             return Err(input.error(
                 "expected `&` between terms: a pattern is `chan(x) & other(y) & [many(z); 3]`",
@@ -697,7 +754,7 @@ fn parse_pattern(input: ParseStream) -> syn::Result<Vec<Term>> {
         let _: Token![&] = input.parse()?;
         terms.push(parse_term(input)?);
     }
-    Ok(terms)
+    Ok((terms, None))
 }
 
 fn parse_term(input: ParseStream) -> syn::Result<Term> {
@@ -771,18 +828,35 @@ fn parse_call(input: ParseStream) -> syn::Result<(Ident, Vec<Binding>, Span)> {
     let parens = syn::parenthesized!(content in input);
     let mut bindings = Vec::new();
     while !content.is_empty() {
-        let binding = if content.peek(Token![_]) {
-            let _: Token![_] = content.parse()?;
-            Binding::Wild
-        } else {
-            let mutability: Option<Token![mut]> = content.parse()?;
-            let ident: Ident = content.parse().map_err(|e| {
-                syn::Error::new(
-                    e.span(),
-                    "a binding is a name, `mut name`, or `_` to drop the value",
-                )
-            })?;
-            Binding::Name { mutability, ident }
+        let pat = Pat::parse_single(&content).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "a binding is a name, `mut name`, `_` to drop the value, or a value pattern \
+                 the message must fit (`0`, `true`, `Some(x)`, `Phase::Idle`)",
+            )
+        })?;
+        let binding = match pat {
+            Pat::Wild(_) => Binding::Wild,
+            Pat::Ident(pi) if pi.ident == "self" => {
+                return Err(syn::Error::new_spanned(
+                    pi,
+                    "a binding is a name, `mut name`, `_` or a value pattern; `self` is the \
+                     object, not a binding",
+                ))
+            }
+            // A capitalized name is a constant or a unit variant (`None`,
+            // `MAX`), as Rust's own naming makes it: a pattern, not a name.
+            Pat::Ident(pi)
+                if pi.by_ref.is_none()
+                    && pi.subpat.is_none()
+                    && !unraw(&pi.ident).starts_with(char::is_uppercase) =>
+            {
+                Binding::Name {
+                    mutability: pi.mutability,
+                    ident: pi.ident,
+                }
+            }
+            pat => Binding::Pattern(Box::new(pat)),
         };
         bindings.push(binding);
         if content.is_empty() {

@@ -80,6 +80,7 @@ use syn::{
 use chords_runtime::__private::tables;
 
 use crate::ast::{unraw, Binding, Channel, Chord, Input, Kind, Term};
+use crate::route::{Routes, Test};
 
 fn field(channel: &Ident) -> Ident {
     format_ident!("__ch_{}", channel, span = channel.span())
@@ -283,7 +284,10 @@ fn trait_impls(input: &Input, real: bool) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let (clone, fmt, default) = if real {
         let fields: Vec<Ident> = input.channels.iter().map(|c| field(&c.name)).collect();
-        let chords = input.chords.iter().map(|c| string(&c.name));
+        // A chord declared once per expansion (`route.rs`) is named once.
+        let mut names: Vec<String> = input.chords.iter().map(|c| unraw(&c.name)).collect();
+        names.dedup();
+        let chords = names.into_iter();
         (
             quote! {
                 Self {
@@ -788,6 +792,103 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
     }
 }
 
+/// The methods of a channel split by value patterns or guards (`route.rs`):
+/// its send method (and `_all`, or `_now` for a state channel), which route
+/// each message to the sub-channel of its tests' outcomes.
+fn routed_methods(channel: &Channel, subs: &[(usize, Ident)], tests: &[Test]) -> TokenStream {
+    let Channel {
+        attrs,
+        name,
+        params,
+        ..
+    } = channel;
+    let vis = if channel.state.is_some() {
+        syn::Visibility::Inherited
+    } else {
+        channel.vis.clone()
+    };
+    let declared_vis = &channel.vis;
+    let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
+    let types: Vec<&syn::Type> = params.iter().map(|p| &p.ty).collect();
+    let message = match names.as_slice() {
+        [one] => quote!(#one),
+        names => quote!((#(#names,)*)),
+    };
+    let msg = channel.message_type();
+    let send = format_ident!("__send_{}", name);
+    let route = format_ident!("__route_{}", name);
+    let bits = tests.iter().enumerate().map(|(i, test)| {
+        let passes = test.passes(&quote!(__m));
+        quote!(if #passes { __v |= 1 << #i; })
+    });
+    let arms = subs.iter().map(|(v, sub)| {
+        let f = field(sub);
+        let members = members_name(sub);
+        quote!(#v => ::chords::__private::send(&self.__join, self.#f, __m, Self::#members),)
+    });
+    let name_str = unraw(name);
+    let extra = if channel.state.is_some() {
+        let now = format_ident!("{}_now", name, span = name.span());
+        let fields = subs.iter().map(|(_, sub)| field(sub));
+        let doc = format!(
+            " The message the state channel `{name_str}` holds now, cloned, not consumed: \
+             out of date as soon as a chord consumes it. Waits while a chord that \
+             consumed it runs (until it sends it again)."
+        );
+        quote! {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            #declared_vis fn #now(&self) -> #msg
+            where
+                for<'__chords> #msg: ::core::clone::Clone,
+            {
+                ::chords::__private::read_any(&self.__join, &[#(self.#fields),*])
+            }
+        }
+    } else {
+        let all = format_ident!("{}_all", name, span = name.span());
+        let doc = format!(
+            " Sends every message of `msgs` on [`{name_str}`](Self::{name_str}), in \
+             order, one by one (each goes where its value patterns send it)."
+        );
+        quote! {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            #vis fn #all(&self, msgs: impl ::core::iter::IntoIterator<Item = #msg>) {
+                for __m in msgs {
+                    self.#send(__m);
+                }
+            }
+        }
+    };
+    quote! {
+        #(#attrs)*
+        #[allow(dead_code)]
+        #vis fn #name(&self, #(#names: #types),*) {
+            self.#send(#message)
+        }
+
+        #extra
+
+        /// Which sub-channel a message goes to: bit `i` set when test `i` holds.
+        #[doc(hidden)]
+        #[allow(unused_variables, clippy::match_like_matches_macro)]
+        fn #route(__m: &#msg) -> usize {
+            let mut __v = 0usize;
+            #(#bits)*
+            __v
+        }
+
+        #[doc(hidden)]
+        fn #send(&self, __m: #msg) {
+            match Self::#route(&__m) {
+                #(#arms)*
+                _ => ::core::unreachable!("a message routed to no sub-channel"),
+            }
+        }
+    }
+}
+
 /// The parameters of `new`: each state channel's initial message, named
 /// after the channel, in declaration order (a channel without parameters
 /// needs none).
@@ -866,7 +967,7 @@ fn new_fn(input: &Input, real: bool) -> TokenStream {
 /// The generated `waiting`, `wait_idle` and `wait_idle_timeout`, each with
 /// its name, for an impl of their own under the user's `where` clause only
 /// ([`object_impl`]), as `Debug` calls `waiting`.
-fn object_methods(input: &Input, real: bool) -> Vec<(String, TokenStream)> {
+fn object_methods(input: &Input, routes: &Routes, real: bool) -> Vec<(String, TokenStream)> {
     let name = &input.name;
     let vis = &input.vis;
     let doc = format!(
@@ -880,10 +981,18 @@ fn object_methods(input: &Input, real: bool) -> Vec<(String, TokenStream)> {
         unraw(name)
     );
     let (waiting, idle, idle_timeout) = if real {
+        // A split channel's messages wait in its sub-channels (`route.rs`).
         let counts = input.channels.iter().map(|c| {
             let s = string(&c.name);
-            let f = field(&c.name);
-            quote!((#s, self.__join.waiting(self.#f)))
+            let fields = routes
+                .subs(c)
+                .map_or_else(
+                    || vec![c.name.clone()],
+                    |subs| subs.into_iter().map(|(_, n)| n).collect(),
+                )
+                .into_iter()
+                .map(|name| field(&name));
+            quote!((#s, 0 #(+ self.__join.waiting(self.#fields))*))
         });
         (
             quote!(::core::iter::FromIterator::from_iter([#(#counts),*])),
@@ -961,7 +1070,7 @@ pub fn stub(input: &Input) -> TokenStream {
     } else {
         TokenStream::new()
     };
-    let generated = object_methods(input, false)
+    let generated = object_methods(input, &Routes::default(), false)
         .into_iter()
         .filter(|(name, _)| taken.insert(name.clone()))
         .map(|(_, method)| method);
@@ -1005,6 +1114,8 @@ struct TermCode {
     /// For a synchronous term: its replies, its element of the result type,
     /// and that element's value when it is made of `()` only.
     replies: Option<(Replies, TokenStream, Option<TokenStream>)>,
+    /// Statements that bind a value pattern's names, at the body's start.
+    prologue: Vec<TokenStream>,
 }
 
 enum Replies {
@@ -1016,7 +1127,12 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
     let k = channel.params.len();
     let var = |j: usize| format_ident!("__b{}_{}", t, j);
     let elem = |j: usize, i: u32| format_ident!("__b{}_{}_{}", t, j, i);
-    let named = |j: usize| matches!(term.bindings.get(j), Some(Binding::Name { .. }));
+    let named = |j: usize| {
+        matches!(
+            term.bindings.get(j),
+            Some(Binding::Name { .. } | Binding::Pattern(_))
+        )
+    };
     // Pattern of one message: `_`, a variable, or a tuple of them.
     let message = |name: &dyn Fn(usize) -> Ident| -> TokenStream {
         let one = |j: usize| {
@@ -1036,10 +1152,25 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
         }
     };
     let mut args = Vec::new();
-    let mut push_arg = |j: usize, ty: TokenStream, value: TokenStream| {
-        if let Some(Binding::Name { mutability, ident }) = term.bindings.get(j) {
+    let mut prologue = Vec::new();
+    let mut push_arg = |j: usize, ty: TokenStream, value: TokenStream| match term.bindings.get(j) {
+        Some(Binding::Name { mutability, ident }) => {
             args.push((quote!(#mutability #ident), ty, value));
         }
+        // A value pattern: the body gets the value, and binds the
+        // pattern's names from it; the value fits (`route.rs` sent it
+        // to this chord's sub-channel).
+        Some(Binding::Pattern(pat)) => {
+            let p = format_ident!("__p{}_{}", t, j);
+            prologue.push(quote! {
+                #[allow(irrefutable_let_patterns)]
+                let #pat = #p else {
+                    ::core::unreachable!("a message that does not fit its value pattern")
+                };
+            });
+            args.push((p.to_token_stream(), ty, value));
+        }
+        _ => {}
     };
     let is_sync = channel.kind == Kind::Sync;
     match term.repeat {
@@ -1055,6 +1186,7 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                     pattern: quote!((#msg, #reply)),
                     messages: msg,
                     args,
+                    prologue,
                     replies: Some((
                         Replies::One(reply),
                         channel.result_type(),
@@ -1066,6 +1198,7 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                     pattern: msg.clone(),
                     messages: msg,
                     args,
+                    prologue,
                     replies: None,
                 }
             }
@@ -1081,6 +1214,7 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                     pattern: message(&var),
                     messages: message(&var),
                     args,
+                    prologue,
                     replies: None,
                 };
             }
@@ -1097,6 +1231,7 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                     pattern: quote!([#((#messages, #replies)),*]),
                     messages: quote!([#(#messages),*]),
                     args,
+                    prologue,
                     replies: Some((
                         Replies::Many(replies),
                         quote!([#result; #count]),
@@ -1108,6 +1243,7 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                     pattern: quote!(_),
                     messages: quote!(_),
                     args,
+                    prologue,
                     replies: None,
                 }
             } else {
@@ -1115,6 +1251,7 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
                     pattern: quote!([#(#messages),*]),
                     messages: quote!([#(#messages),*]),
                     args,
+                    prologue,
                     replies: None,
                 }
             }
@@ -1169,7 +1306,11 @@ fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
         });
         codes.push(term_code(t, term, channel));
     }
-    let method = format_ident!("__chord_{}", chord.name, span = chord.name.span());
+    // A chord declared once per expansion (`route.rs`) has a body each.
+    let method = match chord.expansion {
+        None => format_ident!("__chord_{}", chord.name, span = chord.name.span()),
+        Some(e) => format_ident!("__chord_{}_{}", chord.name, e, span = chord.name.span()),
+    };
     // A body that takes `&self` but never names it runs as an associated
     // function: the firing then need not build a handle (an `Arc` clone).
     let has_self = chord.has_self && mentions_self(chord.block.to_token_stream());
@@ -1188,6 +1329,12 @@ fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
     let attrs = &chord.attrs;
     let output = &chord.sig.output;
     let block = &chord.block;
+    let prologue: Vec<&TokenStream> = codes.iter().flat_map(|c| &c.prologue).collect();
+    let block = if prologue.is_empty() {
+        block.to_token_stream()
+    } else {
+        quote!({ #(#prologue)* #block })
+    };
     let fn_token = &chord.sig.fn_token;
     let body_fn = quote! {
         #(#attrs)*
@@ -1327,7 +1474,12 @@ fn mentions_self(tokens: TokenStream) -> bool {
     })
 }
 
-pub fn expand(input: &Input) -> TokenStream {
+pub fn expand(original: &Input, routes: &Routes) -> TokenStream {
+    // Split channels become their sub-channels, and chords over them one
+    // declaration per expansion (`route.rs`); the methods users call are
+    // generated from the original.
+    let lowered = routes.lower(original);
+    let input = &lowered;
     let name = &input.name;
     let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
     let bounded = bounded_where(input);
@@ -1348,7 +1500,9 @@ pub fn expand(input: &Input) -> TokenStream {
     let impls = trait_impls(input, true);
     let waiting = object_impl(
         input,
-        object_methods(input, true).into_iter().map(|(_, m)| m),
+        object_methods(original, routes, true)
+            .into_iter()
+            .map(|(_, m)| m),
     );
     let checks = send_checks(input);
 
@@ -1357,6 +1511,11 @@ pub fn expand(input: &Input) -> TokenStream {
         let s = string(&c.name);
         let msg = c.message_type();
         match c.kind {
+            // A split state channel's sub-channels: slots, its message
+            // routed to one of them once built.
+            Kind::Async if c.state.is_some() && original.channel(&c.name).is_none() => {
+                quote!(let #f = ::chords::__private::state_slot::<#msg>(&mut __builder, #s);)
+            }
             Kind::Async if c.state.is_some() => {
                 let initial = if c.params.is_empty() {
                     quote!(())
@@ -1380,15 +1539,34 @@ pub fn expand(input: &Input) -> TokenStream {
         .map(|spawn| quote_spanned!(spawn.span()=> __builder.spawn_with(#spawn);));
     let bodies = chords.iter().map(|c| &c.body_fn);
     let fields = input.channels.iter().map(|c| field(&c.name));
-    let new = new_fn(input, true);
-    let state_params = state_params(input)
+    let new = new_fn(original, true);
+    let state_params = state_params(original)
         .into_iter()
         .map(|(n, ty)| quote!(#n: #ty));
+    // A sub-channel has no methods: its channel's routed ones send to it.
     let methods = input
         .channels
         .iter()
+        .filter(|c| original.channel(&c.name).is_some())
         .flat_map(|c| channel_methods(c, true))
         .map(|(_, method)| method);
+    let routed = original.channels.iter().filter_map(|c| {
+        let tests = routes.tests(&c.name)?;
+        Some(routed_methods(c, &routes.subs(c)?, tests))
+    });
+    // A split state channel's initial message, routed once built.
+    let route_initial = original
+        .states()
+        .filter(|c| routes.tests(&c.name).is_some())
+        .map(|c| {
+            let send = format_ident!("__send_{}", c.name);
+            let initial = if c.params.is_empty() {
+                quote!(())
+            } else {
+                c.name.to_token_stream()
+            };
+            quote!(__this.#send(#initial);)
+        });
     let nows = input
         .channels
         .iter()
@@ -1431,16 +1609,19 @@ pub fn expand(input: &Input) -> TokenStream {
                 if ::core::cfg!(debug_assertions) {
                     #(::chords::__private::check_tables(&__join, #checks_fields, Self::#checks_members);)*
                 }
-                Self {
+                let __this = Self {
                     __join,
                     #(#fields,)*
                     __marker: ::core::marker::PhantomData,
-                }
+                };
+                #(#route_initial)*
+                __this
             }
 
             #tables
             #new
             #(#methods)*
+            #(#routed)*
             #(#nows)*
             #(#bodies)*
             #(#user_items)*

@@ -15,6 +15,7 @@ mod expand;
 #[cfg(test)]
 mod fuzz;
 mod paths;
+mod route;
 mod select;
 mod valid;
 
@@ -98,9 +99,9 @@ fn chords2(
     let Some(model) = ast::Input::from_syn(args, item, &mut errors) else {
         return errors.into_compile_errors();
     };
-    valid::check(&model, &mut errors);
+    let routes = valid::check(&model, &mut errors);
     if errors.is_empty() {
-        expand::expand(&model)
+        expand::expand(&model, &routes)
     } else {
         let mut out = expand::stub(&model);
         out.extend(errors.into_compile_errors());

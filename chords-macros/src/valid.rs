@@ -10,13 +10,16 @@ use chords_runtime::__private::tables;
 use syn::{ImplItem, ReturnType};
 
 use crate::ast::{unraw, Binding, Chord, Input, Kind};
+use crate::route::Routes;
 use crate::{error_range, Errors};
 
 /// The most terms a pattern may have: the runtime's patterns are tuples of 1 to 12.
 pub const MAX_TERMS: usize = 12;
 
-pub fn check(input: &Input, errors: &mut Errors) {
+/// Checks `input`; returns the routes of its value patterns and guards.
+pub fn check(input: &Input, errors: &mut Errors) -> Routes {
     names(input, errors);
+    let routes = Routes::of(input, errors);
     let mut resolved = Vec::new();
     for chord in &input.chords {
         if let Some(needs) = pattern(input, chord, errors) {
@@ -29,8 +32,9 @@ pub fn check(input: &Input, errors: &mut Errors) {
     if resolved.len() == input.chords.len() {
         coverage(input, errors);
     }
-    shadowing(&resolved, errors);
+    shadowing(input, &routes, &resolved, errors);
     crate::bodies::check(input, &resolved, errors);
+    routes
 }
 
 /// Channels, the methods they generate, `new`, `waiting`, the user's own
@@ -177,12 +181,12 @@ fn pattern(input: &Input, chord: &Chord, errors: &mut Errors) -> Option<Vec<(u32
     let mut bound: HashSet<String> = HashSet::new();
     let mut counted: Vec<(u32, u32)> = Vec::new();
     for term in terms {
-        for binding in &term.bindings {
-            if let Binding::Name { ident, .. } = binding {
-                let name = unraw(ident);
+        for ident in term.bindings.iter().flat_map(Binding::names) {
+            {
+                let name = unraw(&ident);
                 if !bound.insert(name.clone()) {
                     errors.push(syn::Error::new_spanned(
-                        ident,
+                        &ident,
                         format!(
                             "`{name}` is bound twice in this pattern: give each binding its own \
                              name, or write `_` to drop a value"
@@ -402,14 +406,57 @@ fn coverage(input: &Input, errors: &mut Errors) {
 
 /// A chord whose pattern contains an earlier chord's pattern (as multisets
 /// of channels) can never fire: the earlier chord takes priority and fires
-/// as soon as its own messages are there.
-fn shadowing(chords: &[(&Chord, Vec<(u32, u32)>)], errors: &mut Errors) {
+/// as soon as its own messages are there. With value patterns and guards,
+/// a chord is shadowed when each of its declarations (one per sub-channel
+/// it may take from, see `route.rs`) is: an earlier `count(0) & wait()`
+/// does not shadow a later `count(n) & wait()`, but an earlier
+/// `count(n) & wait()` shadows a later `count(0) & wait()`.
+fn shadowing(
+    input: &Input,
+    routes: &Routes,
+    chords: &[(&Chord, Vec<(u32, u32)>)],
+    errors: &mut Errors,
+) {
+    // Each declaration's needs, a split channel's sub-channels counted apart.
+    let declared: Vec<Vec<Vec<(u32, u32)>>> = chords
+        .iter()
+        .map(|(chord, _)| {
+            routes
+                .expansions(input, chord)
+                .into_iter()
+                .map(|subs| {
+                    let counted = chord.pattern.iter().flatten().zip(subs).map(|(term, sub)| {
+                        let c = input
+                            .channels
+                            .iter()
+                            .position(|c| unraw(&c.name) == unraw(&term.channel))
+                            .expect("a resolved pattern") as u32;
+                        (c * 17 + sub.map_or(0, |v| v as u32 + 1), term.count())
+                    });
+                    tables::needs(counted).map_or_else(|_| Vec::new(), |n| n.by_channel)
+                })
+                .collect()
+        })
+        .collect();
     for (j, (later, later_needs)) in chords.iter().enumerate() {
-        let earlier = chords[..j]
-            .iter()
-            .find(|(_, needs)| tables::contains(later_needs, needs));
-        if let Some((earlier, needs)) = earlier {
-            let what = if needs == later_needs {
+        let earlier = (0..j).find(|&i| {
+            declared[j]
+                .iter()
+                .all(|l| declared[i].iter().any(|e| tables::contains(l, e)))
+        });
+        if let Some(i) = earlier {
+            let (earlier, needs) = &chords[i];
+            let what = if later.guard.is_some()
+                || earlier.guard.is_some()
+                || declared[i].len() > 1
+                || declared[j].len() > 1
+            {
+                format!(
+                    "takes every message that fits `{}`, and `{}` fits no other",
+                    describe(earlier),
+                    describe(later)
+                )
+            } else if needs == later_needs {
                 format!("needs the same messages (`{}`)", describe(earlier))
             } else {
                 format!(

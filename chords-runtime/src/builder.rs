@@ -114,11 +114,17 @@ impl JoinBuilder {
         name: impl Into<String>,
         initial: T,
     ) -> AsyncChannel<T> {
-        let index = self.channel(name.into(), Queue::state::<T>());
-        let channel = AsyncChannel::new(self.id, index);
+        let channel = self.slot(name.into());
         self.initial
             .push(Box::new(move |join: &Join| join.send(channel, initial)));
         channel
+    }
+
+    /// A channel of `T` whose messages wait in a slot (a state channel),
+    /// with no message yet.
+    pub(crate) fn slot<T: Send + 'static>(&mut self, name: String) -> AsyncChannel<T> {
+        let index = self.channel(name, Queue::state::<T>());
+        AsyncChannel::new(self.id, index)
     }
 
     /// Declares a synchronous channel whose calls take an `A` and return an `R`.

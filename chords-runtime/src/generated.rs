@@ -46,6 +46,31 @@ pub fn send_all<T: Send + 'static>(
     crate::resolve::send_all(join, channel, msgs, members);
 }
 
+/// A slot for one of the sub-channels of a state channel split by value
+/// patterns: a state channel without its initial message, which the
+/// generated constructor routes to one of them once the join is built.
+pub fn state_slot<T: Send + 'static>(
+    builder: &mut crate::JoinBuilder,
+    name: impl Into<String>,
+) -> AsyncChannel<T> {
+    builder.slot(name.into())
+}
+
+/// [`Join::read`] of a state channel split into `slots`: the message of
+/// whichever holds it, waiting while a firing holds it.
+pub fn read_any<T: Clone + Send + 'static>(join: &Join, slots: &[AsyncChannel<T>]) -> T {
+    let backoff = crate::sync::Backoff::new();
+    loop {
+        for &slot in slots {
+            let channel = &join.state.channels[join.state.check(&slot)];
+            if let Some(value) = channel.payloads::<T>().try_read() {
+                return value;
+            }
+        }
+        backoff.snooze();
+    }
+}
+
 /// [`Join::call_op`], for a channel the macro found choosable, fired at
 /// once by `now` (the generated code's own way to fire the channel's
 /// chords).

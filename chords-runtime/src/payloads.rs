@@ -70,6 +70,18 @@ impl<T> Payloads<T> {
         }
     }
 
+    /// A clone of a state channel's message if its slot holds it now;
+    /// `None` if it is empty, or not a slot.
+    pub(crate) fn try_read(&self) -> Option<T>
+    where
+        T: Clone,
+    {
+        match self {
+            Payloads::Fifo(_) => None,
+            Payloads::Slot(slot) => slot.try_read(),
+        }
+    }
+
     /// A clone of a state channel's message, waiting while a firing holds
     /// it; `None` for a channel that is not one.
     pub(crate) fn read(&self) -> Option<T>

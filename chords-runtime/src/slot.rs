@@ -98,6 +98,33 @@ impl<T> Slot<T> {
         T: Clone,
     {
         self.hold_full();
+        self.clone_held()
+    }
+
+    /// A clone of the message if the slot holds it now (waiting only while
+    /// another reader clones it); `None` if it is empty.
+    pub(crate) fn try_read(&self) -> Option<T>
+    where
+        T: Clone,
+    {
+        let backoff = Backoff::new();
+        loop {
+            match self
+                .state
+                .compare_exchange_weak(FULL, BUSY, Acquire, Acquire)
+            {
+                Ok(_) => return Some(self.clone_held()),
+                Err(EMPTY) => return None,
+                Err(_) => backoff.snooze(),
+            }
+        }
+    }
+
+    /// Clones the value under `BUSY`, then marks the slot full again.
+    fn clone_held(&self) -> T
+    where
+        T: Clone,
+    {
         /// Marks the slot full again, even if the clone panics.
         struct Refill<'a>(&'a AtomicU32);
         impl Drop for Refill<'_> {

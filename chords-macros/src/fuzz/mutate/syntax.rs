@@ -86,7 +86,8 @@ fn syntax_mistake(terms: &[Term], rng: &mut Rng) -> Option<RawPattern> {
         2 if with_binding.is_some() => {
             let t = with_binding.expect("checked");
             (
-                splice(text, at(Part::Binding(t, 0)), "1", true),
+                // Not a pattern (a value pattern such as `1` is valid).
+                splice(text, at(Part::Binding(t, 0)), "+", true),
                 "a binding is a name",
                 true,
             )

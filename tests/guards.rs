@@ -1,0 +1,314 @@
+//! Value patterns and guards (docs/reference.md, *Guards and value
+//! patterns*): a chord fires only with messages that fit its patterns and
+//! its guard; the oldest that fit; priority among patterned and plain
+//! chords; nothing consumed when nothing fits; counts conserved under
+//! concurrent sends; a panicking guard reaches its sender.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::thread;
+
+use chords::chords;
+
+mod common;
+use common::within;
+
+/// JoCaml's countdown: `wait` returns once `count` reaches zero.
+#[chords]
+impl Countdown {
+    async fn count(&self, n: u32);
+    async fn tick(&self);
+    fn wait(&self);
+
+    #[chord(count(0) & wait())]
+    fn done(&self) {
+        self.count(0);
+    }
+
+    #[chord(count(n) & tick() if *n > 0)]
+    fn ticked(&self) {
+        self.count(n - 1);
+    }
+}
+
+#[test]
+fn a_countdown_fires_at_zero_only() {
+    within("countdown", || {
+        for round in 0..20 {
+            let c = Countdown::new();
+            c.count(8);
+            assert!(c.try_wait().is_err(), "round {round}: fired at 8");
+            let tickers: Vec<_> = (0..4)
+                .map(|_| {
+                    let c = c.clone();
+                    thread::spawn(move || {
+                        c.tick();
+                        c.tick();
+                    })
+                })
+                .collect();
+            for t in tickers {
+                t.join().unwrap();
+            }
+            c.wait();
+            c.wait_idle();
+            // Every tick was taken while the count was above zero, and the
+            // count, at zero, is still there.
+            assert_eq!(c.waiting()["tick"], 0);
+            assert_eq!(c.waiting()["count"], 1);
+            c.tick(); // no chord takes a tick at zero
+            c.wait_idle();
+            assert_eq!(c.waiting()["tick"], 1);
+        }
+    });
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rw {
+    Idle,
+    Readers(usize),
+    Writing,
+}
+
+/// A reader/writer lock whose state is one state channel, matched by value.
+#[chords]
+impl RwLock {
+    #[state]
+    async fn state(&self, s: Rw);
+    fn shared(&self);
+    fn release_shared(&self);
+    fn exclusive(&self);
+    fn release_exclusive(&self);
+
+    #[chord(shared() & state(Rw::Idle))]
+    fn first_reader(&self) {
+        self.state(Rw::Readers(1));
+    }
+
+    #[chord(shared() & state(Rw::Readers(n)))]
+    fn next_reader(&self) {
+        self.state(Rw::Readers(n + 1));
+    }
+
+    #[chord(release_shared() & state(Rw::Readers(n)))]
+    fn reader_leaves(&self) {
+        self.state(if n == 1 { Rw::Idle } else { Rw::Readers(n - 1) });
+    }
+
+    #[chord(exclusive() & state(Rw::Idle))]
+    fn writer(&self) {
+        self.state(Rw::Writing);
+    }
+
+    #[chord(release_exclusive() & state(Rw::Writing))]
+    fn writer_leaves(&self) {
+        self.state(Rw::Idle);
+    }
+}
+
+#[test]
+fn readers_and_writers_exclude_each_other_by_value() {
+    within("rwlock by value", || {
+        let lock = RwLock::new(Rw::Idle);
+        let readers = Arc::new(AtomicUsize::new(0));
+        let writers = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let (lock, readers, writers) = (lock.clone(), readers.clone(), writers.clone());
+                thread::spawn(move || {
+                    for i in 0..300 {
+                        if (i + t) % 4 == 0 {
+                            lock.exclusive();
+                            assert_eq!(writers.fetch_add(1, SeqCst), 0, "two writers");
+                            assert_eq!(readers.load(SeqCst), 0, "a reader beside a writer");
+                            assert_eq!(lock.state_now(), Rw::Writing);
+                            writers.fetch_sub(1, SeqCst);
+                            lock.release_exclusive();
+                        } else {
+                            lock.shared();
+                            readers.fetch_add(1, SeqCst);
+                            assert_eq!(writers.load(SeqCst), 0, "a writer beside a reader");
+                            readers.fetch_sub(1, SeqCst);
+                            lock.release_shared();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(lock.state_now(), Rw::Idle);
+        assert_eq!(lock.waiting()["state"], 1);
+    });
+}
+
+/// Items that may carry a value: `take` wants one that does, `skip` one
+/// that does not, `big` one above 100.
+#[chords]
+impl Items {
+    async fn item(&self, x: Option<u32>);
+    fn take(&self) -> u32;
+    fn skip(&self);
+    fn big(&self) -> u32;
+
+    #[chord(take() & item(Some(x)))]
+    fn taken(&self) -> u32 {
+        x
+    }
+
+    #[chord(skip() & item(None))]
+    fn skipped(&self) {}
+
+    #[chord(big() & item(x) if x.is_some_and(|x| x > 100))]
+    fn found_big(&self) -> u32 {
+        x.unwrap()
+    }
+}
+
+#[test]
+fn a_chord_takes_the_oldest_messages_that_fit() {
+    let items = Items::new();
+    for x in [None, Some(1), None, Some(2), Some(3)] {
+        items.item(x);
+    }
+    assert_eq!(items.take(), 1);
+    assert_eq!(items.take(), 2);
+    items.skip();
+    assert_eq!(items.take(), 3);
+    assert!(items.try_take().is_err());
+    assert_eq!(items.waiting()["item"], 1, "one `None` left");
+    items.skip();
+    assert_eq!(items.waiting()["item"], 0);
+}
+
+#[test]
+fn nothing_is_consumed_when_no_message_fits_the_guard() {
+    let items = Items::new();
+    items.item_all([Some(1), Some(100), None]);
+    assert!(items.try_big().is_err());
+    assert_eq!(items.waiting()["item"], 3, "nothing consumed");
+    let waiter = {
+        let items = items.clone();
+        thread::spawn(move || items.big())
+    };
+    common::wait_until("big waits", || items.waiting()["big"] == 1);
+    items.item(Some(101));
+    assert_eq!(waiter.join().unwrap(), 101);
+    assert_eq!(items.waiting()["item"], 3);
+    assert_eq!(items.take(), 1, "the others are still there, in order");
+}
+
+/// A patterned chord declared before a plain one over the same channel.
+#[chords]
+impl Picky {
+    async fn n(&self, n: u32);
+    fn get(&self) -> (&'static str, u32);
+
+    #[chord(get() & n(0))]
+    fn zero(&self) -> (&'static str, u32) {
+        ("zero", 0)
+    }
+
+    #[chord(get() & n(n))]
+    fn any(&self) -> (&'static str, u32) {
+        ("any", n)
+    }
+}
+
+#[test]
+fn an_earlier_patterned_chord_takes_priority_over_a_plain_one() {
+    let p = Picky::new();
+    p.n(5);
+    p.n(0);
+    assert_eq!(
+        p.get(),
+        ("zero", 0),
+        "both could fire: the first declared does"
+    );
+    assert_eq!(p.get(), ("any", 5));
+    p.n(0);
+    assert_eq!(p.get(), ("zero", 0));
+    assert!(p.try_get().is_err());
+}
+
+/// Even and odd numbers, taken by two kinds of callers.
+#[chords]
+impl Parity {
+    async fn num(&self, n: u64);
+    fn even(&self) -> u64;
+    fn odd(&self) -> u64;
+
+    #[chord(even() & num(n) if *n % 2 == 0)]
+    fn took_even(&self) -> u64 {
+        n
+    }
+
+    #[chord(odd() & num(n) if *n % 2 == 1)]
+    fn took_odd(&self) -> u64 {
+        n
+    }
+}
+
+#[test]
+fn guards_racing_concurrent_sends_conserve_every_message() {
+    within("parity", || {
+        let p = Parity::new();
+        let (senders, per) = (3u64, 400u64);
+        let sent: Vec<_> = (0..senders)
+            .map(|s| {
+                let p = p.clone();
+                thread::spawn(move || (0..per).for_each(|i| p.num(s * per + i)))
+            })
+            .collect();
+        let takers: Vec<_> = [true, false, true, false]
+            .into_iter()
+            .map(|even| {
+                let p = p.clone();
+                thread::spawn(move || {
+                    (0..senders * per / 4)
+                        .map(|_| if even { p.even() } else { p.odd() })
+                        .inspect(|n| assert_eq!(n % 2 == 0, even, "{n} to the wrong taker"))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for s in sent {
+            s.join().unwrap();
+        }
+        let mut taken: Vec<u64> = takers.into_iter().flat_map(|t| t.join().unwrap()).collect();
+        taken.sort_unstable();
+        assert_eq!(taken, (0..senders * per).collect::<Vec<_>>(), "each once");
+        assert_eq!(p.waiting()["num"], 0);
+    });
+}
+
+/// A guard that panics for some values.
+#[chords]
+impl Fragile {
+    async fn v(&self, n: u32);
+    fn get(&self) -> u32;
+
+    #[chord(get() & v(n) if 10 / *n > 1)]
+    fn got(&self) -> u32 {
+        n
+    }
+}
+
+#[test]
+fn a_panicking_guard_reaches_its_sender_and_queues_nothing() {
+    let f = Fragile::new();
+    let err = panic::catch_unwind(AssertUnwindSafe(|| f.v(0))).unwrap_err();
+    let message = err.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("divide by zero"), "{message}");
+    assert_eq!(
+        f.waiting()["v"],
+        0,
+        "the message that panicked is not queued"
+    );
+    f.v(9); // 10 / 9 == 1: does not fit
+    f.v(2);
+    assert_eq!(f.get(), 2, "the object is still usable");
+    assert_eq!(f.waiting()["v"], 1);
+}
