@@ -17,7 +17,6 @@ use std::collections::{HashMap, HashSet};
 
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
-use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
 use crate::ast::{unraw, Binding, Channel, Chord, Input, Kind, Term};
@@ -122,12 +121,8 @@ impl Routes {
             let choices: Vec<Option<usize>> = match self.tests(&term.channel) {
                 None => vec![None],
                 Some(tests) => {
-                    let bit = test.map(|t| {
-                        tests
-                            .iter()
-                            .position(|u| u.key() == t.key())
-                            .expect("every test is recorded")
-                    });
+                    // (A test left out, reported as one too many, is none.)
+                    let bit = test.and_then(|t| tests.iter().position(|u| u.key() == t.key()));
                     outcomes(tests)
                         .into_iter()
                         .filter(|v| bit.is_none_or(|b| v & (1 << b) != 0))
@@ -365,7 +360,7 @@ fn guarded_term(chord: &Chord, terms: &[Term], guard: &Expr, errors: &mut Errors
                      test anything else in the body"
                 )
             };
-            errors.push(syn::Error::new(guard.span(), message));
+            errors.push(syn::Error::new_spanned(guard, message));
             None
         }
         _ => {
@@ -373,8 +368,8 @@ fn guarded_term(chord: &Chord, terms: &[Term], guard: &Expr, errors: &mut Errors
                 .iter()
                 .map(|(t, name)| format!("`{name}` of `{}`", unraw(&terms[*t].channel)))
                 .collect();
-            errors.push(syn::Error::new(
-                guard.span(),
+            errors.push(syn::Error::new_spanned(
+                guard,
                 format!(
                     "this guard reads the bindings of several terms ({}): a guard tests the \
                      messages of one term, as each is sent. Guards across terms are not \

@@ -452,9 +452,9 @@ fn shadowing(
                 || declared[j].len() > 1
             {
                 format!(
-                    "takes every message that fits `{}`, and `{}` fits no other",
-                    describe(earlier),
-                    describe(later)
+                    "matches every set of messages that `{}` matches (with `{}`)",
+                    written(later),
+                    written(earlier)
                 )
             } else if needs == later_needs {
                 format!("needs the same messages (`{}`)", describe(earlier))
@@ -477,6 +477,37 @@ fn shadowing(
             ));
         }
     }
+}
+
+/// A pattern as written, with its bindings and guard.
+fn written(chord: &Chord) -> String {
+    let terms: Vec<String> = chord
+        .pattern
+        .iter()
+        .flatten()
+        .map(|term| {
+            let bindings: Vec<String> = term
+                .bindings
+                .iter()
+                .map(|b| match b {
+                    Binding::Name { ident, .. } => unraw(ident),
+                    Binding::Wild => "_".into(),
+                    Binding::Pattern(p) => pretty(&quote::quote!(#p).to_string()),
+                })
+                .collect();
+            let call = format!("{}({})", unraw(&term.channel), bindings.join(", "));
+            match term.repeat {
+                Some((n, _)) => format!("[{call}; {n}]"),
+                None => call,
+            }
+        })
+        .collect();
+    let guard = chord
+        .guard
+        .as_ref()
+        .map(|g| format!(" if {}", quote::quote!(#g)))
+        .unwrap_or_default();
+    format!("{}{guard}", terms.join(" & "))
 }
 
 /// A pattern's channels in order of first appearance, `[c; n]` for `n` messages of `c`.

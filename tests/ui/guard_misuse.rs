@@ -1,0 +1,41 @@
+use chords::chords;
+
+#[chords]
+impl Keyed {
+    fn take(&self, k: u32) -> u32;
+    async fn item(&self, key: u32, v: u32);
+    fn never(&self);
+    fn any(&self) -> u32;
+    fn fixed(&self, k: u32) -> u32;
+    fn two(&self) -> [u32; 2];
+
+    // Across two terms: not supported yet.
+    #[chord(take(k) & item(key, v) if *key == *k)]
+    fn keyed(&self) -> u32 {
+        v
+    }
+
+    // Always false: can never fire.
+    #[chord(never() & item(_, _) if false)]
+    fn nothing(&self) {}
+
+    // Reads no binding.
+    #[chord(any() & item(_, v) if cfg!(debug_assertions))]
+    fn whatever(&self) -> u32 {
+        v
+    }
+
+    // A value pattern on a synchronous term.
+    #[chord(fixed(0) & item(_, v))]
+    fn zero(&self) -> u32 {
+        v
+    }
+
+    // A value pattern on a repeated term.
+    #[chord(two() & [item(1, v); 2])]
+    fn ones(&self) -> [u32; 2] {
+        v
+    }
+}
+
+fn main() {}
