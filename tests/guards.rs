@@ -312,3 +312,110 @@ fn a_panicking_guard_reaches_its_sender_and_queues_nothing() {
     assert_eq!(f.get(), 2, "the object is still usable");
     assert_eq!(f.waiting()["v"], 1);
 }
+
+/// A keyed lookup: `take(k)` waits for an item of key `k`.
+#[chords]
+impl Store {
+    fn take(&self, k: u32) -> u64;
+    async fn item(&self, key: u32, v: u64);
+
+    #[chord(take(k) & item(key, v) if *key == *k)]
+    fn keyed(&self) -> u64 {
+        v
+    }
+}
+
+#[test]
+fn a_keyed_chord_takes_the_oldest_item_of_its_key() {
+    let store = Store::new();
+    store.item_all([(1, 10), (2, 20), (1, 11), (3, 30)]);
+    assert_eq!(store.take(1), 10);
+    assert_eq!(store.take(3), 30);
+    assert_eq!(store.take(1), 11);
+    assert_eq!(
+        store.try_take(1),
+        Err(chords::TryCallError(1)),
+        "none left of key 1"
+    );
+    assert_eq!(store.waiting()["item"], 1, "key 2's item is still there");
+    let waiter = {
+        let store = store.clone();
+        thread::spawn(move || store.take(9))
+    };
+    common::wait_until("take(9) waits", || store.waiting()["take"] == 1);
+    store.item(8, 80); // another key: the waiter keeps waiting
+    store.item(9, 90);
+    assert_eq!(waiter.join().unwrap(), 90);
+    assert_eq!(
+        store.take_timeout(4, std::time::Duration::from_millis(1)),
+        Err(chords::TimeoutError(4)),
+        "a timeout gives the key back"
+    );
+    assert_eq!(store.waiting()["item"], 2);
+    assert_eq!(store.waiting()["take"], 0);
+}
+
+#[test]
+fn keyed_lookups_conserve_every_item_under_concurrency() {
+    within("keyed", || {
+        let store = Store::new();
+        let (keys, per_key) = (16u32, 200u64);
+        // Producers send items of every key; consumers take their own keys.
+        let producers: Vec<_> = (0..2u64)
+            .map(|p| {
+                let store = store.clone();
+                thread::spawn(move || {
+                    for i in 0..per_key / 2 {
+                        for k in 0..keys {
+                            store.item(k, u64::from(k) * 1_000_000 + p * 1000 + i);
+                        }
+                    }
+                })
+            })
+            .collect();
+        let consumers: Vec<_> = (0..4u32)
+            .map(|c| {
+                let store = store.clone();
+                thread::spawn(move || {
+                    let mut got = Vec::new();
+                    for k in (c..keys).step_by(4) {
+                        for _ in 0..per_key {
+                            let v = store.take(k);
+                            assert_eq!(v / 1_000_000, u64::from(k), "an item of another key");
+                            got.push(v);
+                        }
+                    }
+                    got
+                })
+            })
+            .collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        let mut got: Vec<u64> = consumers
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect();
+        got.sort_unstable();
+        let mut sent: Vec<u64> = (0..keys)
+            .flat_map(|k| {
+                (0..2u64).flat_map(move |p| {
+                    (0..per_key / 2).map(move |i| u64::from(k) * 1_000_000 + p * 1000 + i)
+                })
+            })
+            .collect();
+        sent.sort_unstable();
+        assert_eq!(got, sent, "every item taken once");
+        assert_eq!(store.waiting()["item"], 0);
+    });
+}
+
+#[test]
+fn keyed_calls_await_too() {
+    let store = Store::new();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    store.item(5, 55);
+    assert_eq!(runtime.block_on(store.take_async(5)), 55);
+}

@@ -278,16 +278,13 @@ fn send_checks(input: &Input) -> TokenStream {
 }
 
 /// The `Clone`, `Debug` and `Default` impls.
-fn trait_impls(input: &Input, real: bool) -> TokenStream {
+fn trait_impls(input: &Input, chord_names: &[String], real: bool) -> TokenStream {
     let name = &input.name;
     let name_str = string(name);
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let (clone, fmt, default) = if real {
         let fields: Vec<Ident> = input.channels.iter().map(|c| field(&c.name)).collect();
-        // A chord declared once per expansion (`route.rs`) is named once.
-        let mut names: Vec<String> = input.chords.iter().map(|c| unraw(&c.name)).collect();
-        names.dedup();
-        let chords = names.into_iter();
+        let chords = chord_names.iter();
         (
             quote! {
                 Self {
@@ -340,7 +337,7 @@ fn trait_impls(input: &Input, real: bool) -> TokenStream {
 
 /// The name for an extra parameter (`timeout`, `deadline`) that no declared
 /// parameter uses: `wanted`, else `call_wanted`, else `call_wanted2`, ...
-fn fresh(channel: &Channel, wanted: &str) -> Ident {
+pub fn fresh(channel: &Channel, wanted: &str) -> Ident {
     let taken = |name: &str| channel.params.iter().any(|p| unraw(&p.name) == name);
     let mut name = wanted.to_string();
     let mut n = 1;
@@ -980,10 +977,17 @@ fn object_methods(input: &Input, routes: &Routes, real: bool) -> Vec<(String, To
          runs there (see `Join::wait_idle`): for tests and an orderly exit.",
         unraw(name)
     );
-    let (waiting, idle, idle_timeout) = if real {
-        // A split channel's messages wait in its sub-channels (`route.rs`).
-        let counts = input.channels.iter().map(|c| {
+    let (waiting, idle, idle_timeout) =
+        if real {
+            // A split channel's messages wait in its sub-channels (`route.rs`).
+            let counts = input.channels.iter().map(|c| {
             let s = string(&c.name);
+            if routes.keyed.as_ref().is_some_and(|k| k.key_of(&c.name).is_some()) {
+                // A keyed channel's messages wait in the objects of their keys.
+                return quote! {
+                    (#s, self.__index().objects().iter().map(|o| o.waiting()[#s]).sum::<usize>())
+                };
+            }
             let fields = routes
                 .subs(c)
                 .map_or_else(
@@ -994,15 +998,32 @@ fn object_methods(input: &Input, routes: &Routes, real: bool) -> Vec<(String, To
                 .map(|name| field(&name));
             quote!((#s, 0 #(+ self.__join.waiting(self.#fields))*))
         });
-        (
-            quote!(::core::iter::FromIterator::from_iter([#(#counts),*])),
-            quote!(self.__join.wait_idle()),
-            quote!(self.__join.wait_idle_timeout(timeout)),
-        )
-    } else {
-        let stub = quote!(::core::unreachable!());
-        (stub.clone(), stub.clone(), stub)
-    };
+            let (idle, idle_timeout) = if routes.keyed.is_some() {
+                (
+                    quote! {
+                        self.__join.wait_idle();
+                        self.__index().objects().iter().for_each(|o| o.wait_idle());
+                    },
+                    quote! {
+                        self.__join.wait_idle_timeout(timeout)
+                            && self.__index().objects().iter().all(|o| o.wait_idle_timeout(timeout))
+                    },
+                )
+            } else {
+                (
+                    quote!(self.__join.wait_idle()),
+                    quote!(self.__join.wait_idle_timeout(timeout)),
+                )
+            };
+            (
+                quote!(::core::iter::FromIterator::from_iter([#(#counts),*])),
+                idle,
+                idle_timeout,
+            )
+        } else {
+            let stub = quote!(::core::unreachable!());
+            (stub.clone(), stub.clone(), stub)
+        };
     vec![
         (
             "waiting".into(),
@@ -1088,7 +1109,8 @@ pub fn stub(input: &Input) -> TokenStream {
     }
     let user_items = &input.user_items;
     let def = struct_def(input, TokenStream::new());
-    let impls = trait_impls(input, false);
+    let names: Vec<String> = input.chords.iter().map(|c| unraw(&c.name)).collect();
+    let impls = trait_impls(input, &names, false);
     quote! {
         #def
         #impls
@@ -1466,7 +1488,7 @@ fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
 }
 
 /// Whether `tokens` name `self` anywhere, macro arguments included.
-fn mentions_self(tokens: TokenStream) -> bool {
+pub fn mentions_self(tokens: TokenStream) -> bool {
     tokens.into_iter().any(|tree| match tree {
         proc_macro2::TokenTree::Ident(ident) => ident == "self",
         proc_macro2::TokenTree::Group(group) => mentions_self(group.stream()),
@@ -1497,7 +1519,8 @@ pub fn expand(original: &Input, routes: &Routes) -> TokenStream {
         }
     });
     let def = struct_def(input, quote!(#(#fields)*));
-    let impls = trait_impls(input, true);
+    let names: Vec<String> = original.chords.iter().map(|c| unraw(&c.name)).collect();
+    let impls = trait_impls(input, &names, true);
     let waiting = object_impl(
         input,
         object_methods(original, routes, true)
@@ -1554,6 +1577,39 @@ pub fn expand(original: &Input, routes: &Routes) -> TokenStream {
         let tests = routes.tests(&c.name)?;
         Some(routed_methods(c, &routes.subs(c)?, tests))
     });
+    // The keyed part: an object per key, in an index the join keeps.
+    let (keyed_items, keyed_index, keyed_methods) = match &routes.keyed {
+        None => (TokenStream::new(), TokenStream::new(), Vec::new()),
+        Some(keyed) => {
+            let inner = keyed.inner(original);
+            let inner_name = &inner.name;
+            let inner_ty = quote!(#inner_name #ty_generics);
+            let key = &keyed.key;
+            let methods: Vec<TokenStream> = original
+                .channels
+                .iter()
+                .filter_map(|c| Some(crate::keyed::methods(c, keyed.key_of(&c.name)?, &inner_ty)))
+                .collect();
+            (
+                expand(&inner, &Routes::default()),
+                quote! {
+                    ::chords::__private::set_extension(
+                        &mut __builder,
+                        ::chords::__private::Index::<#key, #inner_ty>::new(<#inner_ty>::new),
+                    );
+                },
+                std::iter::once(quote! {
+                    /// The objects of the keyed chords, one per key.
+                    #[doc(hidden)]
+                    fn __index(&self) -> &::chords::__private::Index<#key, #inner_ty> {
+                        ::chords::__private::extension(&self.__join)
+                    }
+                })
+                .chain(methods)
+                .collect(),
+            )
+        }
+    };
     // A split state channel's initial message, routed once built.
     let route_initial = original
         .states()
@@ -1592,6 +1648,7 @@ pub fn expand(original: &Input, routes: &Routes) -> TokenStream {
         #impls
         #waiting
         #checks
+        #keyed_items
 
         #(#attrs)*
         impl #impl_generics #name #ty_generics #bounded {
@@ -1600,6 +1657,7 @@ pub fn expand(original: &Input, routes: &Routes) -> TokenStream {
             fn __chords_new(#(#state_params),*) -> Self {
                 let mut __builder = ::chords::Join::builder();
                 #spawn
+                #keyed_index
                 #(#declare)*
                 #(#registers)*
                 let __join = match __builder.build() {
@@ -1622,6 +1680,7 @@ pub fn expand(original: &Input, routes: &Routes) -> TokenStream {
             #new
             #(#methods)*
             #(#routed)*
+            #(#keyed_methods)*
             #(#nows)*
             #(#bodies)*
             #(#user_items)*

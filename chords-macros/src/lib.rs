@@ -14,6 +14,7 @@ mod bodies;
 mod expand;
 #[cfg(test)]
 mod fuzz;
+mod keyed;
 mod paths;
 mod route;
 mod select;

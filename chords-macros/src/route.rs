@@ -20,6 +20,7 @@ use quote::{quote, ToTokens};
 use syn::{Expr, Ident};
 
 use crate::ast::{unraw, Binding, Channel, Chord, Input, Kind, Term};
+use crate::keyed::{key_terms, Keyed};
 use crate::Errors;
 
 /// The most tests a channel may have: `2^4` sub-channels.
@@ -60,17 +61,22 @@ impl Test {
     }
 }
 
-/// The channels that are split, by name, with their tests.
+/// The channels that are split, by name, with their tests; and the keyed
+/// part of the object, if any (`keyed.rs`).
 #[derive(Default)]
 pub struct Routes {
     splits: HashMap<String, Vec<Test>>,
+    pub keyed: Option<Keyed>,
 }
 
 impl Routes {
     /// The tests of every term and guard of `input`, checked; errors for
     /// what cannot be routed.
     pub fn of(input: &Input, errors: &mut Errors) -> Routes {
-        let mut routes = Routes::default();
+        let mut routes = Routes {
+            keyed: Keyed::of(input, errors),
+            ..Routes::default()
+        };
         for chord in &input.chords {
             for (term, test) in chord_tests(input, chord, errors) {
                 let Some(test) = test else { continue };
@@ -148,6 +154,14 @@ impl Routes {
     /// each chord over split channels by its declarations, one per
     /// expansion (numbered, for their bodies' names).
     pub fn lower(&self, input: &Input) -> Input {
+        let outer;
+        let input = match &self.keyed {
+            Some(keyed) => {
+                outer = keyed.outer(input);
+                &outer
+            }
+            None => input,
+        };
         let mut channels = Vec::new();
         for channel in &input.channels {
             match self.subs(channel) {
@@ -343,6 +357,10 @@ fn guarded_term(chord: &Chord, terms: &[Term], guard: &Expr, errors: &mut Errors
     }
     let terms_read: HashSet<usize> = read.iter().map(|(t, _)| *t).collect();
     let chord_name = unraw(&chord.name);
+    if key_terms(chord, guard).is_some() {
+        // Equal keys of two terms: an index serves it (`keyed.rs`).
+        return None;
+    }
     match terms_read.len() {
         1 => Some(read[0].0),
         0 => {

@@ -47,6 +47,8 @@ pub struct JoinBuilder {
     chords: Vec<Chord>,
     error: Option<BuildError>,
     spawn: Option<Box<dyn Spawn>>,
+    /// What generated code keeps with the join (see `State::extension`).
+    pub(crate) extension: Option<Box<dyn std::any::Any + Send + Sync>>,
     /// The state channels' initial messages, sent once the join is built.
     initial: Vec<Initial>,
 }
@@ -70,6 +72,7 @@ impl JoinBuilder {
             chords: Vec::new(),
             error: None,
             spawn: None,
+            extension: None,
             initial: Vec::new(),
         }
     }
@@ -203,6 +206,7 @@ impl JoinBuilder {
                 chords,
                 unfinished: Unfinished::new(),
                 spawn: self.spawn,
+                extension: self.extension,
             }),
         };
         for send in self.initial {

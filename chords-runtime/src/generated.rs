@@ -46,6 +46,54 @@ pub fn send_all<T: Send + 'static>(
     crate::resolve::send_all(join, channel, msgs, members);
 }
 
+/// Keeps `value` with the join being built, for [`extension`] to find.
+pub fn set_extension(builder: &mut crate::JoinBuilder, value: impl std::any::Any + Send + Sync) {
+    builder.extension = Some(Box::new(value));
+}
+
+/// What [`set_extension`] kept with `join`.
+///
+/// # Panics
+/// If nothing of type `T` was kept.
+pub fn extension<T: 'static>(join: &Join) -> &T {
+    join.state
+        .extension
+        .as_deref()
+        .and_then(|e| e.downcast_ref())
+        .expect("generated code keeps this extension with its join")
+}
+
+/// The objects of a keyed chord object, one per key, made on first use:
+/// a chord whose guard equates two terms' keys (`take(k) & item(key, v)
+/// if *key == *k`) fires within the object of its key, as a database
+/// joins on an index instead of scanning.
+pub struct Index<K, V> {
+    objects: crate::sync::Mutex<std::collections::HashMap<K, V>>,
+    make: fn() -> V,
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Index<K, V> {
+    /// An empty index, whose objects `make` makes.
+    pub fn new(make: fn() -> V) -> Self {
+        Index {
+            objects: crate::sync::Mutex::new(std::collections::HashMap::new()),
+            make,
+        }
+    }
+
+    /// The object of `key`, made if it is new.
+    pub fn get(&self, key: K) -> V {
+        let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+        objects.entry(key).or_insert_with(self.make).clone()
+    }
+
+    /// The objects made so far.
+    pub fn objects(&self) -> Vec<V> {
+        let objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+        objects.values().cloned().collect()
+    }
+}
+
 /// A slot for one of the sub-channels of a state channel split by value
 /// patterns: a state channel without its initial message, which the
 /// generated constructor routes to one of them once the join is built.

@@ -50,6 +50,9 @@ pub(crate) struct State {
     /// Its own executor, if it has one (loom runs each job on a thread).
     #[cfg_attr(loom, allow(dead_code))]
     pub(crate) spawn: Option<Box<dyn Spawn>>,
+    /// What generated code keeps with the join: the index of a keyed
+    /// object's per-key objects (`generated::Index`).
+    pub(crate) extension: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 /// One chord at run time.
