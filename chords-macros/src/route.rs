@@ -390,8 +390,9 @@ fn guarded_term(chord: &Chord, terms: &[Term], guard: &Expr, errors: &mut Errors
                 guard,
                 format!(
                     "this guard reads the bindings of several terms ({}): a guard tests the \
-                     messages of one term, as each is sent. Guards across terms are not \
-                     supported yet; keep one channel per key, or test in the body",
+                     messages of one term, as each is sent, or equates two terms' keys \
+                     (`*key == *k`, served by an index); other guards across terms are not \
+                     supported yet: test in the body",
                     what.join(", ")
                 ),
             ));
