@@ -34,7 +34,10 @@
 //! fixed pool of as many workers; a run ends when every job sent has run;
 //! `counter`, a shared count that `add(1)` bumps: a state channel (one
 //! slot), the same object with an ordinary channel (a queue), and
-//! `parking_lot::Mutex`.
+//! `parking_lot::Mutex`; `keyed`, a store of 100 keys' items whose
+//! operation takes the item of a key (a keyed chord, served by an index) and
+//! stores it back, against a `HashMap` of queues under a mutex with a
+//! `Condvar`.
 //!
 //! Output: a table per benchmark (ops/s of each implementation and the ratio
 //! chords / best peer), `results.csv` (`ns_per_op` is wall time per operation of
@@ -94,8 +97,8 @@ mod tokens;
 use counting::allocations;
 use lock::Lock;
 use objects::{
-    seat, Buffer, ChordBarrier, CondvarSemaphore, Exchanger, QueueCounter, StateCounter, SyncLock,
-    Table,
+    seat, Buffer, ChordBarrier, CondvarSemaphore, CondvarStore, Exchanger, KeyedStore,
+    QueueCounter, StateCounter, SyncLock, Table,
 };
 use rusty_junctions::Junction;
 use rwlock::ReaderWriter;
@@ -941,6 +944,52 @@ fn counter(b: &mut Bench) {
     );
 }
 
+/// Keys with an item each in a keyed store: an operation takes the item of
+/// a key (`take(k) & item(key, v) if *key == *k`) and stores it back. The
+/// peer: a `HashMap` of queues under a `parking_lot::Mutex`, with a
+/// `Condvar`. The check finds every item still there, each under its key.
+fn keyed(b: &mut Bench) {
+    const KEYS: u32 = 100;
+    // Each thread walks the keys in its own order.
+    let key = |t: usize, i: u64| ((i * 37 + t as u64 * 11) % u64::from(KEYS)) as u32;
+    let full = |items: Vec<(u32, u64)>| {
+        let mut items = items;
+        items.sort_unstable();
+        assert_eq!(
+            items,
+            (0..KEYS).map(|k| (k, u64::from(k))).collect::<Vec<_>>()
+        );
+    };
+    b.run(
+        "chords",
+        || {
+            let store = KeyedStore::new();
+            store.item_all((0..KEYS).map(|k| (k, u64::from(k))));
+            store
+        },
+        |s, t, i| {
+            let k = key(t, i);
+            let v = s.take(k);
+            s.item(k, v);
+        },
+        |s, _| full((0..KEYS).map(|k| (k, s.take(k))).collect()),
+    );
+    b.run(
+        "Mutex<HashMap> + Condvar",
+        || {
+            let store = CondvarStore::default();
+            (0..KEYS).for_each(|k| store.item(k, u64::from(k)));
+            store
+        },
+        |s, t, i| {
+            let k = key(t, i);
+            let v = s.take(k);
+            s.item(k, v);
+        },
+        |s, _| full((0..KEYS).map(|k| (k, s.take(k))).collect()),
+    );
+}
+
 /// A job queue: `job(n)`, an asynchronous chord whose body is tiny, run on
 /// the executor; the peer, a `crossbeam_channel` and a fixed pool of as many
 /// worker threads as senders. An operation is one job sent; the run's time
@@ -1102,7 +1151,7 @@ fn philosophers(b: &mut Bench) {
 
 type Benchmark = (&'static str, Mode, fn(&mut Bench));
 
-const BENCHMARKS: [Benchmark; 18] = [
+const BENCHMARKS: [Benchmark; 19] = [
     ("lock", Mode::Timed, lock::<0>),
     ("lock_work", Mode::Timed, lock::<INSIDE>),
     ("lock_sync", Mode::Timed, lock_sync),
@@ -1116,6 +1165,7 @@ const BENCHMARKS: [Benchmark; 18] = [
     ("producer_consumer", Mode::Counted, producer_consumer),
     ("select", Mode::Counted, select),
     ("counter", Mode::Timed, counter),
+    ("keyed", Mode::Timed, keyed),
     ("jobs", Mode::Counted, jobs),
     ("philosophers", Mode::Timed, philosophers),
     ("lock_async", Mode::Timed, tasks::lock),

@@ -171,6 +171,46 @@ impl CondvarSemaphore {
     }
 }
 
+/// A keyed store: `take(k)` waits for an item of key `k` (an index serves
+/// the keyed chord, docs/reference.md, *Guards and value patterns*).
+#[chords(pub)]
+impl KeyedStore {
+    /// Waits for an item of key `k`, and takes the oldest.
+    pub fn take(&self, k: u32) -> u64;
+    /// Stores `v` under `key`.
+    pub async fn item(&self, key: u32, v: u64);
+
+    #[chord(take(k) & item(key, v) if *key == *k)]
+    fn keyed(&self) -> u64 {
+        v
+    }
+}
+
+/// The same store by hand: a map of queues under a mutex, and a condition
+/// variable for the takers who find their key's queue empty.
+#[derive(Default)]
+pub struct CondvarStore {
+    pub items: parking_lot::Mutex<std::collections::HashMap<u32, std::collections::VecDeque<u64>>>,
+    stored: parking_lot::Condvar,
+}
+
+impl CondvarStore {
+    pub fn take(&self, k: u32) -> u64 {
+        let mut items = self.items.lock();
+        loop {
+            if let Some(v) = items.get_mut(&k).and_then(|q| q.pop_front()) {
+                return v;
+            }
+            self.stored.wait(&mut items);
+        }
+    }
+
+    pub fn item(&self, key: u32, v: u64) {
+        self.items.lock().entry(key).or_default().push_back(v);
+        self.stored.notify_all();
+    }
+}
+
 /// A lock as a new user writes it: `release` is a synchronous call, whose
 /// chord sends the `free()` token back (the example's lock sends `free()`
 /// itself).

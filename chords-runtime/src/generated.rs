@@ -66,31 +66,94 @@ pub fn extension<T: 'static>(join: &Join) -> &T {
 /// The objects of a keyed chord object, one per key, made on first use:
 /// a chord whose guard equates two terms' keys (`take(k) & item(key, v)
 /// if *key == *k`) fires within the object of its key, as a database
-/// joins on an index instead of scanning.
+/// joins on an index instead of scanning. The keys are spread over
+/// [`SHARDS`] maps, each under its own lock, so that threads working on
+/// different keys seldom meet.
 pub struct Index<K, V> {
-    objects: crate::sync::Mutex<std::collections::HashMap<K, V>>,
+    shards: [crate::sync::Mutex<Shard<K, V>>; SHARDS],
+    hasher: std::collections::hash_map::RandomState,
     make: fn() -> V,
+}
+
+/// How many maps an [`Index`] spreads its keys over.
+pub const SHARDS: usize = 16;
+
+/// One map of an [`Index`]: keys hashed once, for the shard and the map.
+type Shard<K, V> = std::collections::HashMap<Hashed<K>, V, std::hash::BuildHasherDefault<Unmixed>>;
+
+/// A key with its hash, which is all it hashes as.
+struct Hashed<K> {
+    hash: u64,
+    key: K,
+}
+
+impl<K> std::hash::Hash for Hashed<K> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl<K: PartialEq> PartialEq for Hashed<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.key == other.key
+    }
+}
+
+impl<K: Eq> Eq for Hashed<K> {}
+
+/// A hasher for [`Hashed`] keys, already hashed: it passes the hash on.
+#[derive(Default)]
+struct Unmixed(u64);
+
+impl std::hash::Hasher for Unmixed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is called; anything else still hashes.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl<K: std::hash::Hash + Eq, V: Clone> Index<K, V> {
     /// An empty index, whose objects `make` makes.
     pub fn new(make: fn() -> V) -> Self {
         Index {
-            objects: crate::sync::Mutex::new(std::collections::HashMap::new()),
+            shards: std::array::from_fn(|_| crate::sync::Mutex::new(Shard::default())),
+            hasher: Default::default(),
             make,
         }
     }
 
     /// The object of `key`, made if it is new.
     pub fn get(&self, key: K) -> V {
-        let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        objects.entry(key).or_insert_with(self.make).clone()
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(&key);
+        // The map uses the hash's low bits; the shard, its high ones.
+        let shard = (hash >> 60) as usize % SHARDS;
+        let mut objects = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
+        objects
+            .entry(Hashed { hash, key })
+            .or_insert_with(self.make)
+            .clone()
     }
 
     /// The objects made so far.
     pub fn objects(&self) -> Vec<V> {
-        let objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        objects.values().cloned().collect()
+        self.shards
+            .iter()
+            .flat_map(|shard| {
+                let objects = shard.lock().unwrap_or_else(|e| e.into_inner());
+                objects.values().cloned().collect::<Vec<_>>()
+            })
+            .collect()
     }
 }
 
