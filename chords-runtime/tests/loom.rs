@@ -745,3 +745,75 @@ fn loom_state_channel_firings_race_a_read() {
         assert_eq!(join.waiting(state), 1);
     });
 }
+
+/// The shape `#[chords]` gives a value pattern (docs/reference.md, *Guards
+/// and value patterns*): `get() & n(0)` and `get() & n(k) if *k > 0` over
+/// the two sub-channels the send routes each message to. A routed send
+/// races a match: each caller gets the value that fits its chord, and the
+/// other message stays.
+#[test]
+fn loom_routed_guard_races_a_send_and_another_match() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let zero = b.asynchronous::<u32>("n_0");
+        let positive = b.asynchronous::<u32>("n_1");
+        let get_zero = b.synchronous::<(), u32>("get_zero");
+        let get_positive = b.synchronous::<(), u32>("get_positive");
+        b.when(get_zero).and(zero).then(|(((), r), n)| r.send(n));
+        b.when(get_positive)
+            .and(positive)
+            .then(|(((), r), n)| r.send(n));
+        let join = b.build().unwrap();
+        // The generated send: test, then send to the sub-channel.
+        let send = move |join: &Join, n: u32| {
+            if n == 0 {
+                join.send(zero, n)
+            } else {
+                join.send(positive, n)
+            }
+        };
+        let j2 = join.clone();
+        let sender = thread::spawn(move || {
+            send(&j2, 5);
+            send(&j2, 0);
+        });
+        let j3 = join.clone();
+        let other = thread::spawn(move || j3.call(get_positive, ()));
+        assert_eq!(join.call(get_zero, ()), 0);
+        assert_eq!(other.join().unwrap(), 5);
+        sender.join().unwrap();
+        assert_eq!([join.waiting(zero), join.waiting(positive)], [0, 0]);
+    });
+}
+
+/// The index of a keyed object: two threads ask for the same new key at
+/// once and get the same object (one made), whose chord then fires once.
+#[test]
+fn loom_keyed_index_makes_one_object_per_key() {
+    use chords_runtime::__private::Index;
+    use std::sync::atomic::{AtomicUsize as StdCount, Ordering::Relaxed};
+
+    static MADE: StdCount = StdCount::new(0);
+    fn store() -> (Join, AsyncChannel<u32>, SyncChannel<(), u32>) {
+        MADE.fetch_add(1, Relaxed);
+        let mut b = Join::builder();
+        let item = b.asynchronous::<u32>("item");
+        let take = b.synchronous::<(), u32>("take");
+        b.when(take).and(item).then(|(((), r), v)| r.send(v));
+        (b.build().unwrap(), item, take)
+    }
+    loom::model(|| {
+        MADE.store(0, Relaxed);
+        let index = Arc::new(Index::<u8, _>::new(store));
+        let i2 = index.clone();
+        let sender = thread::spawn(move || {
+            let (join, item, _) = i2.get(7);
+            join.send(item, 70);
+        });
+        let (join, _, take) = index.get(7);
+        assert_eq!(join.call(take, ()), 70);
+        sender.join().unwrap();
+        assert_eq!(MADE.load(Relaxed), 1, "one object for the key");
+        assert_eq!(index.objects().len(), 1);
+    });
+}
