@@ -419,3 +419,43 @@ fn keyed_calls_await_too() {
     store.item(5, 55);
     assert_eq!(runtime.block_on(store.take_async(5)), 55);
 }
+
+/// Shapes that must compile without a warning (CI lints the tests with
+/// `-D warnings`): alternatives; a binding only
+/// the guard reads; a patterned chord whose body is one expression.
+#[chords]
+impl Shapes {
+    async fn n(&self, n: u32);
+    fn small(&self) -> u32;
+    fn big(&self) -> &'static str;
+    #[state]
+    async fn s(&self, s: Rw);
+    fn busy(&self) -> usize;
+
+    #[chord(small() & n(0 | 1))]
+    fn tiny(&self) -> u32 {
+        1
+    }
+
+    #[chord(big() & n(x) if *x > 2)]
+    fn large(&self) -> &'static str {
+        "big"
+    }
+
+    #[chord(busy() & s(Rw::Readers(_) | Rw::Writing))]
+    fn occupied(&self) -> usize {
+        self.s(Rw::Idle);
+        0
+    }
+}
+
+#[test]
+fn alternatives_and_guard_only_bindings() {
+    let shapes = Shapes::new(Rw::Idle);
+    shapes.n(7);
+    shapes.n(1);
+    assert_eq!(shapes.small(), 1);
+    assert_eq!(shapes.big(), "big");
+    assert_eq!(shapes.waiting()["n"], 0);
+    assert!(shapes.try_busy().is_err(), "Idle fits no alternative");
+}

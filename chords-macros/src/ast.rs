@@ -130,6 +130,12 @@ impl Binding {
                 self.0.push(p.ident.clone());
                 syn::visit::visit_pat_ident(self, p);
             }
+            // Every alternative binds the same names (Rust's rule).
+            fn visit_pat_or(&mut self, p: &'ast syn::PatOr) {
+                if let Some(first) = p.cases.first() {
+                    self.visit_pat(first);
+                }
+            }
             fn visit_expr(&mut self, _: &'ast Expr) {}
         }
         match self {
@@ -828,7 +834,7 @@ fn parse_call(input: ParseStream) -> syn::Result<(Ident, Vec<Binding>, Span)> {
     let parens = syn::parenthesized!(content in input);
     let mut bindings = Vec::new();
     while !content.is_empty() {
-        let pat = Pat::parse_single(&content).map_err(|e| {
+        let pat = Pat::parse_multi(&content).map_err(|e| {
             syn::Error::new(
                 e.span(),
                 "a binding is a name, `mut name`, `_` to drop the value, or a value pattern \

@@ -42,6 +42,9 @@ pub fn check(input: &Input, chords: &[(&Chord, Vec<(u32, u32)>)], errors: &mut E
 
 /// One chord against one state channel `name`.
 fn state_in_chord(name: &str, chord: &Chord, errors: &mut Errors) {
+    if chord.pattern.is_none() {
+        return; // its error is reported; what it consumes is unknown
+    }
     let terms: Vec<_> = chord
         .pattern
         .iter()

@@ -869,7 +869,7 @@ fn routed_methods(channel: &Channel, subs: &[(usize, Ident)], tests: &[Test]) ->
 
         /// Which sub-channel a message goes to: bit `i` set when test `i` holds.
         #[doc(hidden)]
-        #[allow(unused_variables, clippy::match_like_matches_macro)]
+        #[allow(unused_variables, unused_parens, clippy::match_like_matches_macro)]
         fn #route(__m: &#msg) -> usize {
             let mut __v = 0usize;
             #(#bits)*
@@ -1185,8 +1185,8 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
         Some(Binding::Pattern(pat)) => {
             let p = format_ident!("__p{}_{}", t, j);
             prologue.push(quote! {
-                #[allow(irrefutable_let_patterns)]
-                let #pat = #p else {
+                #[allow(irrefutable_let_patterns, unused_parens)]
+                let (#pat) = #p else {
                     ::core::unreachable!("a message that does not fit its value pattern")
                 };
             });
@@ -1351,17 +1351,32 @@ fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
     let attrs = &chord.attrs;
     let output = &chord.sig.output;
     let block = &chord.block;
-    let prologue: Vec<&TokenStream> = codes.iter().flat_map(|c| &c.prologue).collect();
-    let block = if prologue.is_empty() {
-        block.to_token_stream()
+    let mut prologue: Vec<TokenStream> = codes.iter().flat_map(|c| c.prologue.clone()).collect();
+    // A binding the guard reads is used, as in a `match` guard.
+    if let Some(guard) = &chord.guard {
+        let read = crate::route::mentioned(guard);
+        prologue.extend(
+            terms
+                .iter()
+                .flat_map(|t| t.bindings.iter().flat_map(Binding::names))
+                .filter(|name| read.contains(&unraw(name)))
+                .map(|name| quote!(let _ = &#name;)),
+        );
+    }
+    let (block, allow_braces) = if prologue.is_empty() {
+        (block.to_token_stream(), None)
     } else {
-        quote!({ #(#prologue)* #block })
+        (
+            quote!({ #(#prologue)* #block }),
+            Some(quote!(#[allow(unused_braces)])),
+        )
     };
     let fn_token = &chord.sig.fn_token;
     let body_fn = quote! {
         #(#attrs)*
         #[doc(hidden)]
         #[allow(clippy::too_many_arguments, clippy::type_complexity, clippy::unused_self)]
+        #allow_braces
         #fn_token #method(#receiver #(#params),*) #output #block
     };
 

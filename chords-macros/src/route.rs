@@ -347,6 +347,14 @@ fn chord_tests<'a>(
 /// several terms, or none.
 fn guarded_term(chord: &Chord, terms: &[Term], guard: &Expr, errors: &mut Errors) -> Option<usize> {
     let names = mentioned(guard);
+    if names.contains("self") {
+        errors.push(syn::Error::new_spanned(
+            guard,
+            "a guard reads its term's bindings only: it runs as each message is sent, \
+             without the object, so it cannot use `self`",
+        ));
+        return None;
+    }
     let mut read: Vec<(usize, String)> = Vec::new();
     for (t, term) in terms.iter().enumerate() {
         for name in term.bindings.iter().flat_map(Binding::names) {
@@ -403,7 +411,7 @@ fn guarded_term(chord: &Chord, terms: &[Term], guard: &Expr, errors: &mut Errors
 
 /// The single names an expression mentions (paths of one segment, and
 /// identifiers inside macro calls).
-fn mentioned(expr: &Expr) -> HashSet<String> {
+pub fn mentioned(expr: &Expr) -> HashSet<String> {
     struct Names(HashSet<String>);
     impl<'ast> syn::visit::Visit<'ast> for Names {
         fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {

@@ -8,6 +8,7 @@ impl Keyed {
     fn any(&self) -> u32;
     fn fixed(&self, k: u32) -> u32;
     fn two(&self) -> [u32; 2];
+    fn limited(&self) -> u32;
 
     // Across two terms, other than equal keys: not supported yet.
     #[chord(take(k) & item(key, v) if *key > *k)]
@@ -31,10 +32,22 @@ impl Keyed {
         v
     }
 
+    // A guard that reads the object.
+    #[chord(limited() & item(_, v) if *v < self.limit())]
+    fn under(&self) -> u32 {
+        v
+    }
+
     // A value pattern on a repeated term.
     #[chord(two() & [item(1, v); 2])]
     fn ones(&self) -> [u32; 2] {
         v
+    }
+}
+
+impl Keyed {
+    fn limit(&self) -> u32 {
+        3
     }
 }
 
