@@ -357,8 +357,8 @@ pub fn methods(channel: &Channel, key: usize, inner: &TokenStream) -> TokenStrea
                 #vis fn #async_name(&self, #(#names: #types),*)
                     -> impl ::core::future::Future<Output = #result> + ::core::marker::Send + '_
                 {
-                    let __object: #inner = #object;
-                    async move { __object.#async_name(#(#names),*).await }
+                    let __object: &#inner = #object;
+                    __object.#async_name(#(#names),*)
                 }
             }
         }

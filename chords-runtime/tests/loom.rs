@@ -808,10 +808,10 @@ fn loom_keyed_index_makes_one_object_per_key() {
         let i2 = index.clone();
         let sender = thread::spawn(move || {
             let (join, item, _) = i2.get(7);
-            join.send(item, 70);
+            join.send(*item, 70);
         });
         let (join, _, take) = index.get(7);
-        assert_eq!(join.call(take, ()), 70);
+        assert_eq!(join.call(*take, ()), 70);
         sender.join().unwrap();
         assert_eq!(MADE.load(Relaxed), 1, "one object for the key");
         assert_eq!(index.objects().len(), 1);
