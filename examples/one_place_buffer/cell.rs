@@ -1,4 +1,6 @@
-//! The one-place buffer of Polyphonic C#: state kept in messages.
+//! The one-place buffer of Polyphonic C#: state kept in messages. The
+//! paper's version keeps it in two private asynchronous channels, of which
+//! exactly one holds a message:
 //!
 //! ```text
 //! public OnePlaceBuffer() { empty(); }
@@ -6,9 +8,19 @@
 //! public string Get()       & private async contains(string s) { empty(); return s; }
 //! ```
 //!
-//! Exactly one of `empty()` and `contains(x)` is queued at any time (none
-//! while a body runs), so `put` waits for the cell to be empty and `get` waits
-//! for it to be full: puts and gets strictly alternate.
+//! Here the two are one `#[state]` channel, `cell(c)`, with `c` an
+//! `Option<T>`, and each chord asks for the value it needs:
+//!
+//! ```text
+//! new()                     { cell(None) }
+//! put(item) & cell(None)    { cell(Some(item)) }
+//! get() & cell(Some(item))  { cell(None); item }
+//! ```
+//!
+//! The cell always holds exactly one message (the macro checks that each
+//! chord sends it again exactly once; none is there while a body runs), so
+//! `put` waits for the cell to be empty and `get` waits for it to be full:
+//! puts and gets strictly alternate. `cell_now()` reads it.
 //!
 //! To show (and test) that alternation, each body also posts the move it made
 //! to `moved`, before it posts the next state: the bodies run one at a time
@@ -37,10 +49,10 @@ impl<T: Clone + Send + 'static> OnePlaceBuffer<T> {
     pub fn put(&self, item: T);
     /// Waits until the cell is full, empties it, and returns its item.
     pub fn get(&self) -> T;
-    /// State: the cell is empty.
-    async fn empty(&self);
-    /// State: the cell holds `item`.
-    async fn contains(&self, item: T);
+    /// State: `None` while the cell is empty, `Some(item)` while it holds
+    /// `item`. `cell_now()` reads it; only the chords send it.
+    #[state]
+    pub async fn cell(&self, c: Option<T>);
     /// History: one message per move, in the order of the moves.
     async fn moved(&self, m: Move<T>);
     /// Waits for the next move of the history, and returns it.
@@ -48,21 +60,19 @@ impl<T: Clone + Send + 'static> OnePlaceBuffer<T> {
 
     /// A new cell, empty.
     pub fn new() -> Self {
-        let cell = Self::default();
-        cell.empty();
-        cell
+        Self::from_state(None)
     }
 
-    #[chord(put(item) & empty())]
+    #[chord(put(item) & cell(None))]
     fn fill(&self) {
         self.moved(Move::Put(item.clone()));
-        self.contains(item);
+        self.cell(Some(item));
     }
 
-    #[chord(get() & contains(item))]
+    #[chord(get() & cell(Some(item)))]
     fn drain(&self) -> T {
         self.moved(Move::Got(item.clone()));
-        self.empty();
+        self.cell(None);
         item
     }
 

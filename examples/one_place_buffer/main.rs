@@ -1,5 +1,6 @@
-//! The Polyphonic C# one-place buffer: `put(x) & empty()` and
-//! `get() & contains(x)` (see `cell.rs`).
+//! The Polyphonic C# one-place buffer, its state one `#[state]` channel
+//! matched by value: `put(x) & cell(None)` and `get() & cell(Some(x))` (see
+//! `cell.rs`).
 //!
 //! Two producers put words into one cell while two consumers take them out;
 //! the cell's history shows that puts and gets strictly alternate.
@@ -22,10 +23,11 @@ fn main() {
     let demo = OnePlaceBuffer::new();
     demo.put("hello");
     println!(
-        "put \"hello\"; a second put would wait: try_put(\"again\") -> {:?}",
+        "put \"hello\"; cell_now -> {:?}; a second put would wait: try_put(\"again\") -> {:?}",
+        demo.cell_now(),
         demo.try_put("again").map_err(|e| e.into_inner())
     );
-    println!("get -> {:?}", demo.get());
+    println!("get -> {:?}; cell_now -> {:?}", demo.get(), demo.cell_now());
     println!(
         "a get on the empty cell would wait: try_get -> {:?}",
         demo.try_get().map_err(|e| e.into_inner())

@@ -1,6 +1,7 @@
-//! A fair reader/writer lock as chords over one state message (see
-//! `rwlock.rs`): `idle()`, `readers(n)`, `draining(n)` (a writer waits),
-//! `writer_turn()`.
+//! A fair reader/writer lock as chords over one state channel (see
+//! `rwlock.rs`), matched by value: `state(Rw::Idle)`, `state(Rw::Readers(n))`,
+//! `state(Rw::Draining(n))` (a writer waits), `state(Rw::WriterTurn)`,
+//! `state(Rw::Writing)`.
 //!
 //! First the fairness, step by step; then a library where four readers keep
 //! reading a document, each staying until another reader has come in (so
@@ -21,7 +22,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
 
-use rwlock::ReaderWriter;
+use rwlock::{ReaderWriter, Rw};
 use tokens::{TokenLock, READERS};
 
 /// Sleeps until `condition` holds (it always does, soon).
@@ -46,7 +47,7 @@ fn main() {
             let _w = lock.write();
             say("the writer is in".into());
         });
-        wait_for(|| lock.waiting()["draining"] == 1);
+        wait_for(|| lock.state_now() == Rw::Draining(1));
         say("the writer waits for reader 1".into());
         s.spawn(|| {
             let _r = lock.read();
@@ -57,7 +58,7 @@ fn main() {
         say("reader 1 leaves".into());
         lock.release_shared();
     });
-    println!("state: {lock:?}\n");
+    println!("state: {:?}; {lock:?}\n", lock.state_now());
 
     let (readers, writers, writes) = (4, 2, 20);
     let report = rwlock::library(readers, writers, writes, Duration::from_millis(2));

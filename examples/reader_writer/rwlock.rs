@@ -1,32 +1,39 @@
 //! A fair reader/writer lock in the style of Polyphonic C# ("Modern
-//! Concurrency Abstractions for C#", §4.3): its state is one message,
+//! Concurrency Abstractions for C#", §4.3). The paper keeps the lock's state
+//! in several private asynchronous channels of which exactly one holds a
+//! message: `idle()`, `readers(n)`, and so on. Here that state is one
+//! `#[state]` channel, `state(s)`, always exactly one message, and each chord
+//! picks the value it needs with a value pattern:
 //!
 //! ```text
-//! idle()        no one holds the lock
-//! readers(n)    n readers hold it
-//! draining(n)   a writer waits for the n readers still inside; new readers wait
-//! writer_turn() the last of those readers has left: the waiting writer goes in
-//! (none)        a writer holds it
+//! Rw::Idle         no one holds the lock
+//! Rw::Readers(n)   n readers hold it
+//! Rw::Draining(n)  a writer waits for the n readers still inside; new readers wait
+//! Rw::WriterTurn   the last of those readers has left: the waiting writer goes in
+//! Rw::Writing      a writer holds it
 //! ```
 //!
 //! and the chords move it along:
 //!
 //! ```text
-//! shared()         & idle()        => readers(1)
-//! exclusive()      & idle()        => (a writer holds it)
-//! exclusive()      & readers(n)    => draining(n); wait_turn()
-//! shared()         & readers(n)    => readers(n + 1)
-//! release_shared() & readers(n)    => n == 1 ? idle() : readers(n - 1)
-//! release_shared() & draining(n)   => n == 1 ? writer_turn() : draining(n - 1)
-//! wait_turn()      & writer_turn() => (the writer holds it)
-//! release_exclusive()              => idle()
+//! shared()            & state(Idle)        => Readers(1)
+//! exclusive()         & state(Idle)        => Writing
+//! exclusive()         & state(Readers(n))  => Draining(n); wait_turn()
+//! shared()            & state(Readers(n))  => Readers(n + 1)
+//! release_shared()    & state(Readers(n))  => n == 1 ? Idle : Readers(n - 1)
+//! release_shared()    & state(Draining(n)) => n == 1 ? WriterTurn : Draining(n - 1)
+//! wait_turn()         & state(WriterTurn)  => Writing
+//! release_exclusive() & state(Writing)     => Idle
 //! ```
 //!
-//! Fairness comes from the state `draining` (no reader can join a lock a
+//! Fairness comes from the state `Draining` (no reader can join a lock a
 //! writer waits for) and from priority, the order of declaration: when
-//! `readers(n)` arrives and both a reader and a writer wait, the writer goes
-//! first; when `idle()` arrives, waiting readers go first. So a stream of
+//! `Readers(n)` is sent and both a reader and a writer wait, the writer goes
+//! first; when `Idle` is sent, waiting readers go first. So a stream of
 //! readers cannot starve a writer, nor a stream of writers the readers.
+//!
+//! The macro checks that every chord sends the state again exactly once, on
+//! every path, so the lock can neither lose its state nor hold two.
 //!
 //! This module is the example's logic and is shared with
 //! `tests/example_reader_writer.rs`.
@@ -37,10 +44,22 @@ use std::time::{Duration, Instant};
 
 use chords::chords;
 
+/// The state of a [`ReaderWriter`], its one `state` message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rw {
+    /// No one holds the lock.
+    Idle,
+    /// `n` readers hold the lock.
+    Readers(usize),
+    /// A writer waits for the `n` readers still inside; new readers wait.
+    Draining(usize),
+    /// The readers have left; the waiting writer goes in.
+    WriterTurn,
+    /// A writer holds the lock.
+    Writing,
+}
+
 /// A fair reader/writer lock: many readers, or one writer.
-///
-/// Make one with [`ReaderWriter::new`]: `ReaderWriter::default()` has no
-/// state message, which for this lock means held by a writer that is no one.
 #[chords(pub)]
 impl ReaderWriter {
     /// Waits until no writer holds or waits for the lock, and takes a share.
@@ -53,70 +72,65 @@ impl ReaderWriter {
     /// `exclusive_timeout`) queues the writer at once and blocks until
     /// they have left: the writer's turn is then already reserved.
     pub fn exclusive(&self);
-    /// State: no one holds the lock.
-    async fn idle(&self);
-    /// State: `n` readers hold the lock.
-    async fn readers(&self, n: usize);
-    /// State: a writer waits for the `n` readers still inside.
-    async fn draining(&self, n: usize);
+    /// Gives the lock back after `exclusive`.
+    pub fn release_exclusive(&self);
+    /// The lock's state: `state_now()` reads it; only the chords send it.
+    #[state]
+    pub async fn state(&self, s: Rw);
     /// The waiting writer, blocked until the readers have left.
     fn wait_turn(&self);
-    /// State: the readers have left; the waiting writer goes in.
-    async fn writer_turn(&self);
 
     /// A new lock, idle.
     pub fn new() -> Self {
-        let lock = Self::default();
-        lock.idle();
-        lock
-    }
-
-    /// Gives the lock back after `exclusive`.
-    pub fn release_exclusive(&self) {
-        self.idle();
+        Self::from_state(Rw::Idle)
     }
 
     // Declared first: after a writer, the readers that waited go in first.
-    #[chord(shared() & idle())]
+    #[chord(shared() & state(Rw::Idle))]
     fn first_reader(&self) {
-        self.readers(1);
+        self.state(Rw::Readers(1));
     }
 
-    #[chord(exclusive() & idle())]
-    fn writer_enters() {}
+    #[chord(exclusive() & state(Rw::Idle))]
+    fn writer_enters(&self) {
+        self.state(Rw::Writing);
+    }
 
     // Declared before `reader_joins`: a waiting writer stops new readers.
-    #[chord(exclusive() & readers(n))]
+    #[chord(exclusive() & state(Rw::Readers(n)))]
     fn writer_waits(&self) {
-        self.draining(n);
+        self.state(Rw::Draining(n));
         self.wait_turn();
     }
 
-    #[chord(shared() & readers(n))]
+    #[chord(shared() & state(Rw::Readers(n)))]
     fn reader_joins(&self) {
-        self.readers(n + 1);
+        self.state(Rw::Readers(n + 1));
     }
 
-    #[chord(release_shared() & readers(n))]
+    #[chord(release_shared() & state(Rw::Readers(n)))]
     fn reader_leaves(&self) {
-        if n == 1 {
-            self.idle();
-        } else {
-            self.readers(n - 1);
-        }
+        self.state(if n == 1 { Rw::Idle } else { Rw::Readers(n - 1) });
     }
 
-    #[chord(release_shared() & draining(n))]
+    #[chord(release_shared() & state(Rw::Draining(n)))]
     fn reader_leaves_for_writer(&self) {
-        if n == 1 {
-            self.writer_turn();
+        self.state(if n == 1 {
+            Rw::WriterTurn
         } else {
-            self.draining(n - 1);
-        }
+            Rw::Draining(n - 1)
+        });
     }
 
-    #[chord(wait_turn() & writer_turn())]
-    fn writer_goes_in() {}
+    #[chord(wait_turn() & state(Rw::WriterTurn))]
+    fn writer_goes_in(&self) {
+        self.state(Rw::Writing);
+    }
+
+    #[chord(release_exclusive() & state(Rw::Writing))]
+    fn writer_leaves(&self) {
+        self.state(Rw::Idle);
+    }
 
     /// Takes a share until the returned guard is dropped.
     pub fn read(&self) -> Reading<'_> {
