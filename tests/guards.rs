@@ -459,3 +459,67 @@ fn alternatives_and_guard_only_bindings() {
     assert_eq!(shapes.waiting()["n"], 0);
     assert!(shapes.try_busy().is_err(), "Idle fits no alternative");
 }
+
+/// Value patterns and guards on a synchronous term: each call is routed by
+/// its arguments, and waits, queued, for a chord its arguments fit.
+#[chords]
+impl Desk {
+    fn ask(&self, urgent: bool, n: u32) -> &'static str;
+    async fn clerk(&self);
+    async fn manager(&self);
+
+    #[chord(ask(true, _) & manager())]
+    fn escalated(&self) -> &'static str {
+        "manager"
+    }
+
+    #[chord(ask(false, n) & clerk() if *n < 100)]
+    fn routine(&self) -> &'static str {
+        "clerk"
+    }
+
+    #[chord(ask(false, n) & manager() if *n >= 100)]
+    fn big(&self) -> &'static str {
+        "manager (big)"
+    }
+}
+
+#[test]
+fn calls_are_routed_by_their_arguments() {
+    let desk = Desk::new();
+    desk.clerk();
+    assert_eq!(
+        desk.try_ask(true, 1),
+        Err(chords::TryCallError((true, 1))),
+        "a clerk does not take an urgent call"
+    );
+    assert_eq!(desk.ask(false, 1), "clerk");
+    // Queued calls wait for what fits them.
+    let urgent = {
+        let desk = desk.clone();
+        thread::spawn(move || desk.ask(true, 2))
+    };
+    let routine = {
+        let desk = desk.clone();
+        thread::spawn(move || desk.ask(false, 3))
+    };
+    common::wait_until("both wait", || desk.waiting()["ask"] == 2);
+    desk.clerk();
+    assert_eq!(routine.join().unwrap(), "clerk");
+    assert_eq!(desk.waiting()["ask"], 1, "the urgent call still waits");
+    desk.manager();
+    assert_eq!(urgent.join().unwrap(), "manager");
+    desk.manager();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(
+        runtime.block_on(desk.ask_async(false, 500)),
+        "manager (big)"
+    );
+    assert_eq!(
+        desk.ask_timeout(false, 500, std::time::Duration::from_millis(1)),
+        Err(chords::TimeoutError((false, 500)))
+    );
+    assert_eq!(desk.waiting()["ask"], 0);
+}

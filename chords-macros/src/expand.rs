@@ -824,6 +824,19 @@ fn routed_methods(channel: &Channel, subs: &[(usize, Ident)], tests: &[Test]) ->
         quote!(#v => ::chords::__private::send(&self.__join, self.#f, __m, Self::#members),)
     });
     let name_str = unraw(name);
+    let route_fn = quote! {
+        /// Which sub-channel a message goes to: bit `i` set when test `i` holds.
+        #[doc(hidden)]
+        #[allow(unused_variables, unused_parens, clippy::match_like_matches_macro)]
+        fn #route(__m: &#msg) -> usize {
+            let mut __v = 0usize;
+            #(#bits)*
+            __v
+        }
+    };
+    if channel.kind == Kind::Sync {
+        return routed_calls(channel, subs, route_fn);
+    }
     let extra = if channel.state.is_some() {
         let now = format_ident!("{}_now", name, span = name.span());
         let fields = subs.iter().map(|(_, sub)| field(sub));
@@ -867,14 +880,7 @@ fn routed_methods(channel: &Channel, subs: &[(usize, Ident)], tests: &[Test]) ->
 
         #extra
 
-        /// Which sub-channel a message goes to: bit `i` set when test `i` holds.
-        #[doc(hidden)]
-        #[allow(unused_variables, unused_parens, clippy::match_like_matches_macro)]
-        fn #route(__m: &#msg) -> usize {
-            let mut __v = 0usize;
-            #(#bits)*
-            __v
-        }
+        #route_fn
 
         #[doc(hidden)]
         fn #send(&self, __m: #msg) {
@@ -883,6 +889,115 @@ fn routed_methods(channel: &Channel, subs: &[(usize, Ident)], tests: &[Test]) ->
                 _ => ::core::unreachable!("a message routed to no sub-channel"),
             }
         }
+    }
+}
+
+/// The methods of a synchronous channel split by value patterns or guards:
+/// each routes the call by its argument to the same method of the
+/// sub-channel of its tests' outcomes. (No `_op`: its sub-channels' ops
+/// have different types.)
+fn routed_calls(channel: &Channel, subs: &[(usize, Ident)], route_fn: TokenStream) -> TokenStream {
+    let Channel {
+        attrs,
+        vis,
+        name,
+        params,
+        ..
+    } = channel;
+    let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
+    let types: Vec<&syn::Type> = params.iter().map(|p| &p.ty).collect();
+    let message = match names.as_slice() {
+        [one] => quote!(#one),
+        names => quote!((#(#names,)*)),
+    };
+    let route = format_ident!("__route_{}", name);
+    let args = channel.message_type();
+    let result = channel.result_type();
+    let ret = channel.ret.as_ref().map(|ty| quote!(-> #ty));
+    let timeout = fresh(channel, "timeout");
+    let deadline = fresh(channel, "deadline");
+    // `match` on the route, calling method `form` of each sub-channel.
+    let dispatch = |form: &dyn Fn(&Ident) -> Ident, extra: TokenStream, suffix: TokenStream| {
+        let arms = subs.iter().map(|(v, sub)| {
+            let method = form(sub);
+            quote!(#v => self.#method(#(#names,)* #extra) #suffix,)
+        });
+        quote! {
+            let __m = #message;
+            let __v = Self::#route(&__m);
+            let #message = __m;
+            match __v {
+                #(#arms)*
+                _ => ::core::unreachable!("a call routed to no sub-channel"),
+            }
+        }
+    };
+    let same = |sub: &Ident| sub.clone();
+    let call = dispatch(&same, quote!(), quote!());
+    let try_call = dispatch(&|s| format_ident!("try_{}", s), quote!(), quote!());
+    let timeout_call = dispatch(
+        &|s| format_ident!("{}_timeout", s),
+        quote!(#timeout),
+        quote!(),
+    );
+    let deadline_call = dispatch(
+        &|s| format_ident!("{}_deadline", s),
+        quote!(#deadline),
+        quote!(),
+    );
+    let async_call = dispatch(&|s| format_ident!("{}_async", s), quote!(), quote!(.await));
+    let try_name = format_ident!("try_{}", name, span = name.span());
+    let timeout_name = format_ident!("{}_timeout", name, span = name.span());
+    let deadline_name = format_ident!("{}_deadline", name, span = name.span());
+    let async_name = format_ident!("{}_async", name, span = name.span());
+    let name_str = unraw(name);
+    let doc = |what: &str| format!(" As [`{name_str}`](Self::{name_str}), {what}.");
+    let (try_doc, timeout_doc, deadline_doc, async_doc) = (
+        doc("only if a chord can fire at once"),
+        doc("waiting at most `timeout`"),
+        doc("waiting until `deadline`"),
+        doc("as a future for an async task"),
+    );
+    quote! {
+        #(#attrs)*
+        #[allow(dead_code)]
+        #vis fn #name(&self, #(#names: #types),*) #ret {
+            #call
+        }
+
+        #[doc = #try_doc]
+        #[allow(dead_code)]
+        #vis fn #try_name(&self, #(#names: #types),*)
+            -> ::core::result::Result<#result, ::chords::TryCallError<#args>>
+        {
+            #try_call
+        }
+
+        #[doc = #timeout_doc]
+        #[allow(dead_code)]
+        #vis fn #timeout_name(&self, #(#names: #types,)* #timeout: ::core::time::Duration)
+            -> ::core::result::Result<#result, ::chords::TimeoutError<#args>>
+        {
+            #timeout_call
+        }
+
+        #[doc = #deadline_doc]
+        #[allow(dead_code)]
+        #vis fn #deadline_name(&self, #(#names: #types,)* #deadline: ::std::time::Instant)
+            -> ::core::result::Result<#result, ::chords::TimeoutError<#args>>
+        {
+            #deadline_call
+        }
+
+        #[doc = #async_doc]
+        #[allow(dead_code)]
+        #vis fn #async_name(&self, #(#names: #types),*)
+            -> impl ::core::future::Future<Output = #result> + ::core::marker::Send + '_
+        {
+            async move { #async_call }
+        }
+
+        #route_fn
     }
 }
 
@@ -1581,11 +1696,13 @@ pub fn expand(original: &Input, routes: &Routes) -> TokenStream {
     let state_params = state_params(original)
         .into_iter()
         .map(|(n, ty)| quote!(#n: #ty));
-    // A sub-channel has no methods: its channel's routed ones send to it.
+    // An asynchronous sub-channel has no methods: its channel's routed ones
+    // send to it. A synchronous one has its own, hidden, which its channel's
+    // routed ones call.
     let methods = input
         .channels
         .iter()
-        .filter(|c| original.channel(&c.name).is_some())
+        .filter(|c| original.channel(&c.name).is_some() || c.kind == Kind::Sync)
         .flat_map(|c| channel_methods(c, true))
         .map(|(_, method)| method);
     let routed = original.channels.iter().filter_map(|c| {

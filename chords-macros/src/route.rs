@@ -19,7 +19,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::{Expr, Ident};
 
-use crate::ast::{unraw, Binding, Channel, Chord, Input, Kind, Term};
+use crate::ast::{unraw, Binding, Channel, Chord, Input, Term};
 use crate::keyed::{key_terms, Keyed};
 use crate::Errors;
 
@@ -204,7 +204,7 @@ impl Routes {
 
 /// The name of sub-channel `v` of `channel`.
 fn sub_name(channel: &Ident, v: usize) -> Ident {
-    Ident::new(&format!("{}_{}_", unraw(channel), v), channel.span())
+    Ident::new(&format!("{}_sub{}", unraw(channel), v), channel.span())
 }
 
 /// The outcomes a message may have, as bit sets of the tests it passes:
@@ -295,10 +295,6 @@ fn chord_tests<'a>(
             let channel = input.channel(&term.channel);
             let problem = match (channel.map(|c| c.kind), term.repeat) {
                 (None, _) => return (term, None),
-                (Some(Kind::Sync), _) => Some(
-                    "a value pattern or a guard on a synchronous term is not supported: \
-                     match the value in the body, or send it on an asynchronous channel",
-                ),
                 (_, Some(_)) => Some(
                     "a value pattern or a guard on a repeated term is not supported: write \
                      the term once per message, `c(0) & c(0)`",

@@ -6,7 +6,6 @@ impl Keyed {
     async fn item(&self, key: u32, v: u32);
     fn never(&self);
     fn any(&self) -> u32;
-    fn fixed(&self, k: u32) -> u32;
     fn two(&self) -> [u32; 2];
     fn limited(&self) -> u32;
 
@@ -23,12 +22,6 @@ impl Keyed {
     // Reads no binding.
     #[chord(any() & item(_, v) if cfg!(debug_assertions))]
     fn whatever(&self) -> u32 {
-        v
-    }
-
-    // A value pattern on a synchronous term.
-    #[chord(fixed(0) & item(_, v))]
-    fn zero(&self) -> u32 {
         v
     }
 
