@@ -523,3 +523,42 @@ fn calls_are_routed_by_their_arguments() {
     );
     assert_eq!(desk.waiting()["ask"], 0);
 }
+
+#[test]
+fn routed_and_keyed_calls_are_branches_of_a_choice() {
+    let (desk, store) = (Desk::new(), Store::new());
+    store.item(2, 20);
+    desk.manager();
+    // Only the keyed branch of key 2 and the urgent call can fire; the
+    // first listed does, and the other leaves no trace.
+    let fired = chords::select! {
+        v = store.take(1) => format!("store 1: {v}"),
+        who = desk.ask(false, 1) => format!("desk: {who}"),
+        v = store.take(2) => format!("store 2: {v}"),
+        who = desk.ask(true, 1) => format!("desk: {who}"),
+    };
+    assert_eq!(fired, "store 2: 20");
+    assert_eq!([store.waiting()["item"], store.waiting()["take"]], [0, 0]);
+    assert_eq!([desk.waiting()["ask"], desk.waiting()["manager"]], [0, 1]);
+    let fired = chords::select! {
+        v = store.take(2) => format!("store 2: {v}"),
+        who = desk.ask(true, 1) => format!("desk: {who}"),
+    };
+    assert_eq!(fired, "desk: manager");
+    // Neither ready: both wait, queued, until an item of key 5 comes.
+    let chooser = {
+        let (desk, store) = (desk.clone(), store.clone());
+        thread::spawn(move || {
+            chords::select! {
+                v = store.take(5) => v,
+                _who = desk.ask(true, 1) => 0,
+            }
+        })
+    };
+    common::wait_until("both branches wait", || {
+        store.waiting()["take"] == 1 && desk.waiting()["ask"] == 1
+    });
+    store.item(5, 50);
+    assert_eq!(chooser.join().unwrap(), 50);
+    assert_eq!([store.waiting()["take"], desk.waiting()["ask"]], [0, 0]);
+}

@@ -950,14 +950,26 @@ fn routed_calls(channel: &Channel, subs: &[(usize, Ident)], route_fn: TokenStrea
     let timeout_name = format_ident!("{}_timeout", name, span = name.span());
     let deadline_name = format_ident!("{}_deadline", name, span = name.span());
     let async_name = format_ident!("{}_async", name, span = name.span());
+    let op_name = format_ident!("{}_op", name, span = name.span());
     let name_str = unraw(name);
     let doc = |what: &str| format!(" As [`{name_str}`](Self::{name_str}), {what}.");
-    let (try_doc, timeout_doc, deadline_doc, async_doc) = (
+    let (try_doc, timeout_doc, deadline_doc, async_doc, op_doc) = (
         doc("only if a chord can fire at once"),
         doc("waiting at most `timeout`"),
         doc("waiting until `deadline`"),
         doc("as a future for an async task"),
+        doc("not yet made: a branch for `chords::choose` or `chords::select!`"),
     );
+    // The op queues on the sub-channel of its arguments, and fires at once
+    // through that sub-channel's own static path.
+    let sub_fields = subs.iter().map(|(v, sub)| {
+        let f = field(sub);
+        quote!(#v => self.#f,)
+    });
+    let sub_nows = subs.iter().map(|(v, sub)| {
+        let now = now_name(sub);
+        quote!(#v => self.#now(__msg),)
+    });
     quote! {
         #(#attrs)*
         #[allow(dead_code)]
@@ -995,6 +1007,29 @@ fn routed_calls(channel: &Channel, subs: &[(usize, Ident)], route_fn: TokenStrea
             -> impl ::core::future::Future<Output = #result> + ::core::marker::Send + '_
         {
             async move { #async_call }
+        }
+
+        #[doc = #op_doc]
+        #[allow(dead_code, clippy::type_complexity)]
+        #vis fn #op_name(&self, #(#names: #types),*)
+            -> ::chords::Op<
+                '_,
+                #args,
+                #result,
+                fn(#result) -> #result,
+                impl ::core::ops::FnMut(#args) -> ::core::result::Result<#result, #args> + '_,
+            >
+        {
+            let __m = #message;
+            let __v = Self::#route(&__m);
+            let __channel = match __v {
+                #(#sub_fields)*
+                _ => ::core::unreachable!("a call routed to no sub-channel"),
+            };
+            ::chords::__private::op(&self.__join, __channel, __m, move |__msg| match __v {
+                #(#sub_nows)*
+                _ => ::core::unreachable!("a call routed to no sub-channel"),
+            })
         }
 
         #route_fn

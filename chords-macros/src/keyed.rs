@@ -312,14 +312,16 @@ pub fn methods(channel: &Channel, key: usize, inner: &TokenStream) -> TokenStrea
             let timeout_name = format_ident!("{}_timeout", name, span = name.span());
             let deadline_name = format_ident!("{}_deadline", name, span = name.span());
             let async_name = format_ident!("{}_async", name, span = name.span());
+            let op_name = format_ident!("{}_op", name, span = name.span());
             let timeout = crate::expand::fresh(channel, "timeout");
             let deadline = crate::expand::fresh(channel, "deadline");
             let doc = |what: &str| format!(" As [`{name_str}`](Self::{name_str}), {what}.");
-            let (try_doc, timeout_doc, deadline_doc, async_doc) = (
+            let (try_doc, timeout_doc, deadline_doc, async_doc, op_doc) = (
                 doc("only if a chord can fire at once"),
                 doc("waiting at most `timeout`"),
                 doc("waiting until `deadline`"),
                 doc("as a future for an async task"),
+                doc("not yet made: a branch for `chords::choose` or `chords::select!`"),
             );
             quote! {
                 #(#attrs)*
@@ -359,6 +361,21 @@ pub fn methods(channel: &Channel, key: usize, inner: &TokenStream) -> TokenStrea
                 {
                     let __object: &#inner = #object;
                     __object.#async_name(#(#names),*)
+                }
+
+                #[doc = #op_doc]
+                #[allow(dead_code, clippy::type_complexity)]
+                #vis fn #op_name(&self, #(#names: #types),*)
+                    -> ::chords::Op<
+                        '_,
+                        #args,
+                        #result,
+                        fn(#result) -> #result,
+                        impl ::core::ops::FnMut(#args) -> ::core::result::Result<#result, #args> + '_,
+                    >
+                {
+                    let __object: &#inner = #object;
+                    __object.#op_name(#(#names),*)
                 }
             }
         }
