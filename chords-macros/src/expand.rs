@@ -67,6 +67,14 @@
 //! type-check even when the type is not `Send + 'static` (a higher-ranked
 //! bound is never "trivially false"), so the only error is the one that
 //! `__chords_check` reports at the type itself.
+//!
+//! Value patterns, guards and keys change the shape first (`route.rs`,
+//! `keyed.rs`): [`expand`] generates the struct from the input *lowered*,
+//! a split channel replaced by its sub-channels and a chord over it by one
+//! declaration per sub-channel, and the keyed channels and chords moved to
+//! a hidden object per key; the methods users call (`waiting`, `Debug`, a
+//! split or keyed channel's own) come from the original input, and route
+//! each message or call to where it goes.
 
 use std::collections::HashSet;
 

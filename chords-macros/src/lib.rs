@@ -8,6 +8,11 @@
 //! reported at the user's tokens, all of them in one go; on error the macro
 //! still emits a stub of the struct and its methods so that only the real
 //! errors show. Use the macro through the `chords` crate, which documents it.
+//!
+//! Beside them: `paths` counts a body's sends on each way out, for `bodies`,
+//! the checks that read bodies (state channels, livelocks); `route` and
+//! `keyed` turn value patterns, guards and keys into hidden sub-channels
+//! and per-key objects; `select` is `select!`.
 
 mod ast;
 mod bodies;
