@@ -900,11 +900,50 @@ fn routed_methods(channel: &Channel, subs: &[(usize, Ident)], tests: &[Test]) ->
     }
 }
 
-/// The methods of a synchronous channel split by value patterns or guards:
-/// each routes the call by its argument to the same method of the
-/// sub-channel of its tests' outcomes. (No `_op`: its sub-channels' ops
-/// have different types.)
-fn routed_calls(channel: &Channel, subs: &[(usize, Ident)], route_fn: TokenStream) -> TokenStream {
+/// One of the methods a synchronous channel `name` has: `name`, `try_name`,
+/// `name_timeout`, `name_deadline`, `name_async`, `name_op`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Call,
+    Try,
+    Timeout,
+    Deadline,
+    Async,
+    Op,
+}
+
+impl Form {
+    const ALL: [Form; 6] = [
+        Form::Call,
+        Form::Try,
+        Form::Timeout,
+        Form::Deadline,
+        Form::Async,
+        Form::Op,
+    ];
+
+    /// This form's method for channel `name`.
+    pub fn method(self, name: &Ident) -> Ident {
+        let span = name.span();
+        match self {
+            Form::Call => name.clone(),
+            Form::Try => format_ident!("try_{}", name, span = span),
+            Form::Timeout => format_ident!("{}_timeout", name, span = span),
+            Form::Deadline => format_ident!("{}_deadline", name, span = span),
+            Form::Async => format_ident!("{}_async", name, span = span),
+            Form::Op => format_ident!("{}_op", name, span = span),
+        }
+    }
+}
+
+/// The methods of a synchronous channel whose calls something else serves
+/// (a sub-channel of the arguments' values, the object of their key):
+/// each form's signature, with the body `body(form, args)` gives, where
+/// `args` are the form's own arguments, ready to pass on.
+pub fn served_calls(
+    channel: &Channel,
+    body: impl Fn(Form, TokenStream) -> TokenStream,
+) -> TokenStream {
     let Channel {
         attrs,
         vis,
@@ -914,132 +953,140 @@ fn routed_calls(channel: &Channel, subs: &[(usize, Ident)], route_fn: TokenStrea
     } = channel;
     let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
     let types: Vec<&syn::Type> = params.iter().map(|p| &p.ty).collect();
+    let args = channel.message_type();
+    let result = channel.result_type();
+    let timeout = fresh(channel, "timeout");
+    let deadline = fresh(channel, "deadline");
+    let name_str = unraw(name);
+    let doc = |what: &str| format!(" As [`{name_str}`](Self::{name_str}), {what}.");
+    Form::ALL
+        .into_iter()
+        .map(|form| {
+            let (extra, ret, doc) = match form {
+                Form::Call => {
+                    let ret = channel.ret.as_ref().map(|ty| quote!(-> #ty));
+                    (quote!(), ret.unwrap_or_default(), None)
+                }
+                Form::Try => (
+                    quote!(),
+                    quote!(-> ::core::result::Result<#result, ::chords::TryCallError<#args>>),
+                    Some(doc("only if a chord can fire at once")),
+                ),
+                Form::Timeout => (
+                    quote!(#timeout: ::core::time::Duration),
+                    quote!(-> ::core::result::Result<#result, ::chords::TimeoutError<#args>>),
+                    Some(doc("waiting at most `timeout`")),
+                ),
+                Form::Deadline => (
+                    quote!(#deadline: ::std::time::Instant),
+                    quote!(-> ::core::result::Result<#result, ::chords::TimeoutError<#args>>),
+                    Some(doc("waiting until `deadline`")),
+                ),
+                Form::Async => (
+                    quote!(),
+                    quote! {
+                        -> impl ::core::future::Future<Output = #result> + ::core::marker::Send + '_
+                    },
+                    Some(doc("as a future for an async task")),
+                ),
+                Form::Op => (
+                    quote!(),
+                    quote! {
+                        -> ::chords::Op<
+                            '_,
+                            #args,
+                            #result,
+                            fn(#result) -> #result,
+                            impl ::core::ops::FnMut(#args) -> ::core::result::Result<#result, #args> + '_,
+                        >
+                    },
+                    Some(doc(
+                        "not yet made: a branch for `chords::choose` or `chords::select!`",
+                    )),
+                ),
+            };
+            let docs = match doc {
+                None => quote!(#(#attrs)*),
+                Some(doc) => quote!(#[doc = #doc]),
+            };
+            let passed = match form {
+                Form::Timeout => quote!(#(#names,)* #timeout),
+                Form::Deadline => quote!(#(#names,)* #deadline),
+                _ => quote!(#(#names),*),
+            };
+            let method = form.method(name);
+            let body = body(form, passed);
+            quote! {
+                #docs
+                #[allow(dead_code, clippy::type_complexity)]
+                #vis fn #method(&self, #(#names: #types,)* #extra) #ret {
+                    #body
+                }
+            }
+        })
+        .collect()
+}
+
+/// The methods of a synchronous channel split by value patterns or guards:
+/// each routes the call by its arguments to the same method of the
+/// sub-channel of its tests' outcomes.
+fn routed_calls(channel: &Channel, subs: &[(usize, Ident)], route_fn: TokenStream) -> TokenStream {
+    let names: Vec<&Ident> = channel.params.iter().map(|p| &p.name).collect();
     let message = match names.as_slice() {
         [one] => quote!(#one),
         names => quote!((#(#names,)*)),
     };
-    let route = format_ident!("__route_{}", name);
-    let args = channel.message_type();
-    let result = channel.result_type();
-    let ret = channel.ret.as_ref().map(|ty| quote!(-> #ty));
-    let timeout = fresh(channel, "timeout");
-    let deadline = fresh(channel, "deadline");
-    // `match` on the route, calling method `form` of each sub-channel.
-    let dispatch = |form: &dyn Fn(&Ident) -> Ident, extra: TokenStream, suffix: TokenStream| {
+    let route = format_ident!("__route_{}", channel.name);
+    // The sub-channel of the arguments' values: its index `__v`.
+    let routed = quote! {
+        let __m = #message;
+        let __v = Self::#route(&__m);
+    };
+    let calls = served_calls(channel, |form, args| {
+        if form == Form::Op {
+            // The op queues on the sub-channel, and fires at once through
+            // that sub-channel's own static path.
+            let fields = subs.iter().map(|(v, sub)| {
+                let f = field(sub);
+                quote!(#v => self.#f,)
+            });
+            let nows = subs.iter().map(|(v, sub)| {
+                let now = now_name(sub);
+                quote!(#v => self.#now(__msg),)
+            });
+            return quote! {
+                #routed
+                let __channel = match __v {
+                    #(#fields)*
+                    _ => ::core::unreachable!("a call routed to no sub-channel"),
+                };
+                ::chords::__private::op(&self.__join, __channel, __m, move |__msg| match __v {
+                    #(#nows)*
+                    _ => ::core::unreachable!("a call routed to no sub-channel"),
+                })
+            };
+        }
+        let awaited = (form == Form::Async).then(|| quote!(.await));
         let arms = subs.iter().map(|(v, sub)| {
-            let method = form(sub);
-            quote!(#v => self.#method(#(#names,)* #extra) #suffix,)
+            let method = form.method(sub);
+            quote!(#v => self.#method(#args) #awaited,)
         });
-        quote! {
-            let __m = #message;
-            let __v = Self::#route(&__m);
+        let dispatch = quote! {
+            #routed
             let #message = __m;
             match __v {
                 #(#arms)*
                 _ => ::core::unreachable!("a call routed to no sub-channel"),
             }
+        };
+        if form == Form::Async {
+            quote!(async move { #dispatch })
+        } else {
+            dispatch
         }
-    };
-    let same = |sub: &Ident| sub.clone();
-    let call = dispatch(&same, quote!(), quote!());
-    let try_call = dispatch(&|s| format_ident!("try_{}", s), quote!(), quote!());
-    let timeout_call = dispatch(
-        &|s| format_ident!("{}_timeout", s),
-        quote!(#timeout),
-        quote!(),
-    );
-    let deadline_call = dispatch(
-        &|s| format_ident!("{}_deadline", s),
-        quote!(#deadline),
-        quote!(),
-    );
-    let async_call = dispatch(&|s| format_ident!("{}_async", s), quote!(), quote!(.await));
-    let try_name = format_ident!("try_{}", name, span = name.span());
-    let timeout_name = format_ident!("{}_timeout", name, span = name.span());
-    let deadline_name = format_ident!("{}_deadline", name, span = name.span());
-    let async_name = format_ident!("{}_async", name, span = name.span());
-    let op_name = format_ident!("{}_op", name, span = name.span());
-    let name_str = unraw(name);
-    let doc = |what: &str| format!(" As [`{name_str}`](Self::{name_str}), {what}.");
-    let (try_doc, timeout_doc, deadline_doc, async_doc, op_doc) = (
-        doc("only if a chord can fire at once"),
-        doc("waiting at most `timeout`"),
-        doc("waiting until `deadline`"),
-        doc("as a future for an async task"),
-        doc("not yet made: a branch for `chords::choose` or `chords::select!`"),
-    );
-    // The op queues on the sub-channel of its arguments, and fires at once
-    // through that sub-channel's own static path.
-    let sub_fields = subs.iter().map(|(v, sub)| {
-        let f = field(sub);
-        quote!(#v => self.#f,)
-    });
-    let sub_nows = subs.iter().map(|(v, sub)| {
-        let now = now_name(sub);
-        quote!(#v => self.#now(__msg),)
     });
     quote! {
-        #(#attrs)*
-        #[allow(dead_code)]
-        #vis fn #name(&self, #(#names: #types),*) #ret {
-            #call
-        }
-
-        #[doc = #try_doc]
-        #[allow(dead_code)]
-        #vis fn #try_name(&self, #(#names: #types),*)
-            -> ::core::result::Result<#result, ::chords::TryCallError<#args>>
-        {
-            #try_call
-        }
-
-        #[doc = #timeout_doc]
-        #[allow(dead_code)]
-        #vis fn #timeout_name(&self, #(#names: #types,)* #timeout: ::core::time::Duration)
-            -> ::core::result::Result<#result, ::chords::TimeoutError<#args>>
-        {
-            #timeout_call
-        }
-
-        #[doc = #deadline_doc]
-        #[allow(dead_code)]
-        #vis fn #deadline_name(&self, #(#names: #types,)* #deadline: ::std::time::Instant)
-            -> ::core::result::Result<#result, ::chords::TimeoutError<#args>>
-        {
-            #deadline_call
-        }
-
-        #[doc = #async_doc]
-        #[allow(dead_code)]
-        #vis fn #async_name(&self, #(#names: #types),*)
-            -> impl ::core::future::Future<Output = #result> + ::core::marker::Send + '_
-        {
-            async move { #async_call }
-        }
-
-        #[doc = #op_doc]
-        #[allow(dead_code, clippy::type_complexity)]
-        #vis fn #op_name(&self, #(#names: #types),*)
-            -> ::chords::Op<
-                '_,
-                #args,
-                #result,
-                fn(#result) -> #result,
-                impl ::core::ops::FnMut(#args) -> ::core::result::Result<#result, #args> + '_,
-            >
-        {
-            let __m = #message;
-            let __v = Self::#route(&__m);
-            let __channel = match __v {
-                #(#sub_fields)*
-                _ => ::core::unreachable!("a call routed to no sub-channel"),
-            };
-            ::chords::__private::op(&self.__join, __channel, __m, move |__msg| match __v {
-                #(#sub_nows)*
-                _ => ::core::unreachable!("a call routed to no sub-channel"),
-            })
-        }
-
+        #calls
         #route_fn
     }
 }

@@ -304,80 +304,12 @@ pub fn methods(channel: &Channel, key: usize, inner: &TokenStream) -> TokenStrea
                 }
             }
         }
-        Kind::Sync => {
-            let args = channel.message_type();
-            let result = channel.result_type();
-            let ret = channel.ret.as_ref().map(|ty| quote!(-> #ty));
-            let try_name = format_ident!("try_{}", name, span = name.span());
-            let timeout_name = format_ident!("{}_timeout", name, span = name.span());
-            let deadline_name = format_ident!("{}_deadline", name, span = name.span());
-            let async_name = format_ident!("{}_async", name, span = name.span());
-            let op_name = format_ident!("{}_op", name, span = name.span());
-            let timeout = crate::expand::fresh(channel, "timeout");
-            let deadline = crate::expand::fresh(channel, "deadline");
-            let doc = |what: &str| format!(" As [`{name_str}`](Self::{name_str}), {what}.");
-            let (try_doc, timeout_doc, deadline_doc, async_doc, op_doc) = (
-                doc("only if a chord can fire at once"),
-                doc("waiting at most `timeout`"),
-                doc("waiting until `deadline`"),
-                doc("as a future for an async task"),
-                doc("not yet made: a branch for `chords::choose` or `chords::select!`"),
-            );
+        Kind::Sync => crate::expand::served_calls(channel, |form, args| {
+            let method = form.method(name);
             quote! {
-                #(#attrs)*
-                #[allow(dead_code)]
-                #vis fn #name(&self, #(#names: #types),*) #ret {
-                    #object.#name(#(#names),*)
-                }
-
-                #[doc = #try_doc]
-                #[allow(dead_code)]
-                #vis fn #try_name(&self, #(#names: #types),*)
-                    -> ::core::result::Result<#result, ::chords::TryCallError<#args>>
-                {
-                    #object.#try_name(#(#names),*)
-                }
-
-                #[doc = #timeout_doc]
-                #[allow(dead_code)]
-                #vis fn #timeout_name(&self, #(#names: #types,)* #timeout: ::core::time::Duration)
-                    -> ::core::result::Result<#result, ::chords::TimeoutError<#args>>
-                {
-                    #object.#timeout_name(#(#names,)* #timeout)
-                }
-
-                #[doc = #deadline_doc]
-                #[allow(dead_code)]
-                #vis fn #deadline_name(&self, #(#names: #types,)* #deadline: ::std::time::Instant)
-                    -> ::core::result::Result<#result, ::chords::TimeoutError<#args>>
-                {
-                    #object.#deadline_name(#(#names,)* #deadline)
-                }
-
-                #[doc = #async_doc]
-                #[allow(dead_code)]
-                #vis fn #async_name(&self, #(#names: #types),*)
-                    -> impl ::core::future::Future<Output = #result> + ::core::marker::Send + '_
-                {
-                    let __object: &#inner = #object;
-                    __object.#async_name(#(#names),*)
-                }
-
-                #[doc = #op_doc]
-                #[allow(dead_code, clippy::type_complexity)]
-                #vis fn #op_name(&self, #(#names: #types),*)
-                    -> ::chords::Op<
-                        '_,
-                        #args,
-                        #result,
-                        fn(#result) -> #result,
-                        impl ::core::ops::FnMut(#args) -> ::core::result::Result<#result, #args> + '_,
-                    >
-                {
-                    let __object: &#inner = #object;
-                    __object.#op_name(#(#names),*)
-                }
+                let __object: &#inner = #object;
+                __object.#method(#args)
             }
-        }
+        }),
     }
 }

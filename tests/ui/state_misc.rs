@@ -29,8 +29,9 @@ impl Counter {
         now
     }
 
-    pub fn new() -> Self {
-        unimplemented!()
+    // An impl's own `new` gets the generated constructor as `from_state`.
+    pub fn new() -> Option<Self> {
+        None
     }
 
     fn from_state() {}
