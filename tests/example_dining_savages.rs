@@ -28,15 +28,7 @@ fn assert_at_rest(pot: &Pot) {
 /// of `capacity` servings; checks every invariant of the dinner.
 fn dinner(savages: usize, capacity: u32, meals: usize, chew: fn()) {
     let pot = Pot::new(capacity);
-    let (refills, dinners) = thread::scope(|s| {
-        let cook = s.spawn(|| dining_savages::cook(&pot));
-        let tribe: Vec<_> = (0..savages)
-            .map(|_| s.spawn(|| dining_savages::savage(&pot, meals, chew)))
-            .collect();
-        let dinners: Vec<Vec<u32>> = tribe.into_iter().map(|t| t.join().unwrap()).collect();
-        pot.retire();
-        (cook.join().unwrap(), dinners)
-    });
+    let (refills, dinners) = dining_savages::dinner(&pot, savages, meals, chew);
     let what = format!("{savages} savages x {meals} meals, pot of {capacity}");
 
     // Every savage ate as often as it asked, and never from an empty pot:

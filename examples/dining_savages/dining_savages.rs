@@ -98,3 +98,18 @@ pub fn savage(pot: &Pot, meals: usize, chew: impl Fn()) -> Vec<u32> {
         })
         .collect()
 }
+
+/// A whole dinner at `pot`: a cook and `savages` savages of `meals` meals
+/// each, on threads, the cook retired once every savage has eaten. Returns
+/// the cook's refills and each savage's servings.
+pub fn dinner(pot: &Pot, savages: usize, meals: usize, chew: fn()) -> (Vec<u32>, Vec<Vec<u32>>) {
+    std::thread::scope(|s| {
+        let cook = s.spawn(|| cook(pot));
+        let tribe: Vec<_> = (0..savages)
+            .map(|_| s.spawn(|| savage(pot, meals, chew)))
+            .collect();
+        let dinners: Vec<Vec<u32>> = tribe.into_iter().map(|t| t.join().unwrap()).collect();
+        pot.retire();
+        (cook.join().unwrap(), dinners)
+    })
+}

@@ -78,15 +78,7 @@ fn main() -> ExitCode {
 
     let pot = Pot::new(capacity);
     println!("{savages} savages, {meals} meals each, a pot of {capacity} servings (full)");
-    let (refills, dinners) = thread::scope(|s| {
-        let cook = s.spawn(|| dining_savages::cook(&pot));
-        let tribe: Vec<_> = (0..savages)
-            .map(|_| s.spawn(|| dining_savages::savage(&pot, meals, chew)))
-            .collect();
-        let dinners: Vec<Vec<u32>> = tribe.into_iter().map(|t| t.join().unwrap()).collect();
-        pot.retire();
-        (cook.join().unwrap(), dinners)
-    });
+    let (refills, dinners) = dining_savages::dinner(&pot, savages, meals, chew);
 
     for (i, servings) in dinners.iter().enumerate() {
         let shown: Vec<String> = servings.iter().take(12).map(u32::to_string).collect();
