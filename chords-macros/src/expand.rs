@@ -391,19 +391,23 @@ fn member_tables(input: &Input) -> TokenStream {
         let pairs = pairs.iter().map(|(c, n)| quote!((#c, #n)));
         quote!(&[#(#pairs),*])
     };
-    let derived = tables::derive(input.channels.len(), &needs);
+    let derived = tables::derive(input.channels.len(), &needs, |c| {
+        crate::searched::searched(&input.chords[c])
+    });
     let tables = input
         .channels
         .iter()
         .zip(&derived.members)
         .map(|(channel, members)| {
             let members = members.iter().map(|m| {
-                let (chord, position, earlier) = (m.chord, m.position, &m.earlier);
+                let (chord, position, earlier, guarded) =
+                    (m.chord, m.position, &m.earlier, m.guarded);
                 let (needs, besides_call) = (list(&m.needs), list(&m.besides_call));
                 quote! {
                     ::chords::__private::Member {
                         chord: #chord, position: #position, needs: #needs,
                         besides_call: #besides_call, earlier: &[#(#earlier),*],
+                        guarded: #guarded,
                     }
                 }
             });
@@ -1691,8 +1695,9 @@ fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
         Some((first, rest)) => (first.clone(), rest.to_vec()),
         None => (quote!(), Vec::new()),
     };
+    let guard = crate::searched::guard_call(input, chord);
     let register = quote! {
-        __builder.when(#first) #(.and(#rest))* .named(#chord_str).then_with(
+        __builder.when(#first) #(.and(#rest))* .named(#chord_str) #guard .then_with(
             move |__join: &::chords::Join, (#(#patterns,)*)| {
                 #this
                 let __out: #expected = #out;

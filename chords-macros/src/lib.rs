@@ -12,7 +12,8 @@
 //! Beside them: `paths` counts a body's sends on each way out, for `bodies`,
 //! the checks that read bodies (state channels, livelocks); `route` and
 //! `keyed` turn value patterns, guards and keys into hidden sub-channels
-//! and per-key objects; `select` is `select!`.
+//! and per-key objects; `searched` hands the other guards across terms to
+//! the runtime's search; `select` is `select!`.
 
 mod ast;
 mod bodies;
@@ -22,6 +23,7 @@ mod fuzz;
 mod keyed;
 mod paths;
 mod route;
+mod searched;
 mod select;
 mod valid;
 

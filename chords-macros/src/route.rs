@@ -21,6 +21,7 @@ use syn::{Expr, Ident};
 
 use crate::ast::{unraw, Binding, Channel, Chord, Input, Term};
 use crate::keyed::{key_terms, Keyed};
+use crate::searched;
 use crate::Errors;
 
 /// The most tests a channel may have: `2^4` sub-channels.
@@ -279,7 +280,7 @@ fn chord_tests<'a>(
     let guarded = chord
         .guard
         .as_ref()
-        .and_then(|guard| guarded_term(chord, terms, guard, errors));
+        .and_then(|guard| guarded_term(input, chord, terms, guard, errors));
     terms
         .iter()
         .enumerate()
@@ -296,8 +297,8 @@ fn chord_tests<'a>(
             let problem = match (channel.map(|c| c.kind), term.repeat) {
                 (None, _) => return (term, None),
                 (_, Some(_)) => Some(
-                    "a value pattern or a guard on a repeated term is not supported: write \
-                     the term once per message, `c(0) & c(0)`",
+                    "a value pattern on a repeated term is not supported: write the term \
+                     once per message, `c(0) & c(0)`",
                 ),
                 _ => None,
             };
@@ -339,70 +340,53 @@ fn chord_tests<'a>(
         .collect()
 }
 
-/// The one term whose bindings `guard` reads; reports a guard that reads
-/// several terms, or none.
-fn guarded_term(chord: &Chord, terms: &[Term], guard: &Expr, errors: &mut Errors) -> Option<usize> {
+/// The one term whose bindings `guard` reads, routed at send time; `None`
+/// for a guard searched at run time (`searched.rs`) or served by an index
+/// (`keyed.rs`). Reports a guard that reads none, or cannot be searched.
+fn guarded_term(
+    input: &Input,
+    chord: &Chord,
+    terms: &[Term],
+    guard: &Expr,
+    errors: &mut Errors,
+) -> Option<usize> {
     let names = mentioned(guard);
     if names.contains("self") {
         errors.push(syn::Error::new_spanned(
             guard,
-            "a guard reads its term's bindings only: it runs as each message is sent, \
-             without the object, so it cannot use `self`",
+            "a guard reads the pattern's bindings only: it runs without the object (as \
+             each message is sent, or while messages wait), so it cannot use `self`",
         ));
         return None;
     }
-    let mut read: Vec<(usize, String)> = Vec::new();
-    for (t, term) in terms.iter().enumerate() {
-        for name in term.bindings.iter().flat_map(Binding::names) {
-            if names.contains(&unraw(&name)) {
-                read.push((t, unraw(&name)));
-            }
-        }
-    }
+    let read = searched::read_terms(terms, guard);
     let terms_read: HashSet<usize> = read.iter().map(|(t, _)| *t).collect();
     let chord_name = unraw(&chord.name);
     if key_terms(chord, guard).is_some() {
         // Equal keys of two terms: an index serves it (`keyed.rs`).
         return None;
     }
-    match terms_read.len() {
-        1 => Some(read[0].0),
-        0 => {
-            let message = if is_false(guard) {
-                format!(
-                    "the chord `{chord_name}` can never fire: its guard is always `false`. \
-                     Remove the chord, or write the condition it should test"
-                )
-            } else if is_true(guard) {
-                return None;
-            } else {
-                format!(
-                    "this guard reads none of the pattern's bindings: a guard tests the \
-                     messages of one term of `{chord_name}`, as in `if *n > 0` for `count(n)`; \
-                     test anything else in the body"
-                )
-            };
-            errors.push(syn::Error::new_spanned(guard, message));
-            None
-        }
-        _ => {
-            let what: Vec<String> = read
-                .iter()
-                .map(|(t, name)| format!("`{name}` of `{}`", unraw(&terms[*t].channel)))
-                .collect();
-            errors.push(syn::Error::new_spanned(
-                guard,
-                format!(
-                    "this guard reads the bindings of several terms ({}): a guard tests the \
-                     messages of one term, as each is sent, or equates two terms' keys \
-                     (`*key == *k`, served by an index); other guards across terms are not \
-                     supported yet: test in the body",
-                    what.join(", ")
-                ),
-            ));
-            None
-        }
+    if searched::searched(chord) {
+        searched::check(input, chord, errors);
+        return None;
     }
+    if terms_read.len() == 1 {
+        return Some(read[0].0);
+    }
+    let message = if is_false(guard) {
+        format!(
+            "the chord `{chord_name}` can never fire: its guard is always `false`. \
+             Remove the chord, or write the condition it should test"
+        )
+    } else if is_true(guard) {
+        return None;
+    } else {
+        "this guard reads none of the pattern's bindings: a guard tests the messages of the \
+         pattern, as in `if *n > 0` for `count(n)`; test anything else in the body"
+            .to_string()
+    };
+    errors.push(syn::Error::new_spanned(guard, message));
+    None
 }
 
 /// The single names an expression mentions (paths of one segment, and

@@ -11,6 +11,7 @@ use syn::{ImplItem, ReturnType};
 
 use crate::ast::{unraw, Binding, Chord, Input, Kind};
 use crate::route::Routes;
+use crate::searched::searched;
 use crate::{error_range, Errors};
 
 /// The most terms a pattern may have: the runtime's patterns are tuples of 1 to 12.
@@ -410,7 +411,8 @@ fn coverage(input: &Input, errors: &mut Errors) {
 /// a chord is shadowed when each of its declarations (one per sub-channel
 /// it may take from, see `route.rs`) is: an earlier `count(0) & wait()`
 /// does not shadow a later `count(n) & wait()`, but an earlier
-/// `count(n) & wait()` shadows a later `count(0) & wait()`.
+/// `count(n) & wait()` shadows a later `count(0) & wait()`; a chord whose
+/// guard is searched (`searched.rs`) shadows none.
 fn shadowing(
     input: &Input,
     routes: &Routes,
@@ -439,7 +441,8 @@ fn shadowing(
         })
         .collect();
     for (j, (later, later_needs)) in chords.iter().enumerate() {
-        let earlier = (0..j).find(|&i| {
+        // A guard searched at run time may be false: it shadows nothing.
+        let earlier = (0..j).filter(|&i| !searched(chords[i].0)).find(|&i| {
             declared[j]
                 .iter()
                 .all(|l| declared[i].iter().any(|e| tables::contains(l, e)))

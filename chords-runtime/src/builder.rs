@@ -6,7 +6,8 @@ use crate::channel::{AsyncChannel, SyncChannel};
 use crate::channel_state::{ChannelState, Queue};
 use crate::error::BuildError;
 use crate::executor::{Spawn, Unfinished};
-use crate::pattern::{All, Append, Pattern, Term};
+use crate::pattern::{All, Append, Messages, Pattern, Term, Visible};
+use crate::search::{Guard, Test};
 use crate::state::{Body, Chord, Join, State};
 use crate::sync::Arc;
 use crate::tables::{self, TermSpec};
@@ -146,6 +147,7 @@ impl JoinBuilder {
             builder: self,
             pattern: (term,),
             name: None,
+            guard: None,
         }
     }
 
@@ -169,7 +171,9 @@ impl JoinBuilder {
             return Err(error);
         }
         let needs: Vec<Vec<(u32, u32)>> = self.chords.iter().map(|c| c.needs.to_vec()).collect();
-        let tables = tables::derive(self.channels.len(), &needs);
+        let tables = tables::derive(self.channels.len(), &needs, |c| {
+            self.chords[c].guard.is_some()
+        });
         // A channel whose every chord has its call as the runner, once: a
         // queued call of it is only ever handed a chord, which a choice can
         // give back (see `choice.rs`).
@@ -181,6 +185,12 @@ impl JoinBuilder {
                     .all(|chord| chord.runner == Some(c) && chord.needs.contains(&(c, 1)))
             })
             .collect();
+        let searched: Vec<u32> = self
+            .chords
+            .iter()
+            .filter_map(|chord| chord.guard.as_ref())
+            .flat_map(|guard| guard.channels().iter().copied())
+            .collect();
         let chords = self
             .chords
             .into_iter()
@@ -190,7 +200,7 @@ impl JoinBuilder {
                 ..chord
             })
             .collect();
-        let channels = self
+        let mut channels: Box<[ChannelState]> = self
             .channels
             .into_iter()
             .zip(tables.members)
@@ -199,6 +209,9 @@ impl JoinBuilder {
                 ChannelState::new(name, queue, members, choosable)
             })
             .collect();
+        for c in searched {
+            channels[c as usize].make_searched();
+        }
         let join = Join {
             state: Arc::new(State {
                 id: self.id,
@@ -215,7 +228,13 @@ impl JoinBuilder {
         Ok(join)
     }
 
-    fn add(&mut self, name: Option<String>, mut terms: Vec<TermSpec>, body: Body) {
+    fn add(
+        &mut self,
+        name: Option<String>,
+        mut terms: Vec<TermSpec>,
+        guard: Option<Test>,
+        body: Body,
+    ) {
         let name = name.unwrap_or_else(|| format!("chord{}", self.chords.len()));
         if terms.is_empty() {
             self.error
@@ -235,16 +254,16 @@ impl JoinBuilder {
         for (term, offset) in terms.iter_mut().zip(needs.offsets) {
             term.offset = offset;
         }
-        let runner = terms
-            .iter()
-            .map(|t| t.channel)
-            .find(|&c| self.channels[c as usize].1.is_calls());
+        let is_calls = |c: u32| self.channels[c as usize].1.is_calls();
+        let runner = terms.iter().map(|t| t.channel).find(|&c| is_calls(c));
+        let guard = guard.map(|test| Guard::new(&terms, |c| !is_calls(c), test));
         self.chords.push(Chord {
             name,
             terms: terms.into(),
             needs: needs.by_channel.into(),
             runner,
             earlier: Box::default(),
+            guard,
             body,
         });
     }
@@ -269,7 +288,11 @@ pub struct When<'b, P> {
     builder: &'b mut JoinBuilder,
     pattern: P,
     name: Option<String>,
+    guard: Option<GuardFn<P>>,
 }
+
+/// A guard as [`When::guard`] keeps it, until the pattern is complete.
+type GuardFn<P> = Box<dyn Fn(&P, &mut Messages<'_>) -> bool + Send + Sync>;
 
 impl<'b, P: Pattern> When<'b, P> {
     /// Adds a term to the pattern (`&` in the notation of join calculi).
@@ -277,10 +300,15 @@ impl<'b, P: Pattern> When<'b, P> {
     where
         P: Append<T>,
     {
+        assert!(
+            self.guard.is_none(),
+            "`guard` goes after the last term of the pattern"
+        );
         When {
             builder: self.builder,
             pattern: self.pattern.append(term),
             name: self.name,
+            guard: None,
         }
     }
 
@@ -302,6 +330,49 @@ impl<'b, P: Pattern> When<'b, P> {
         self
     }
 
+    /// Lets the chord fire only with messages that `guard` accepts: it sees
+    /// each term's messages as [`Visible`] says (`&T` for a message, `()`
+    /// for a call), and the chord takes the oldest messages, per channel in
+    /// term order, that it accepts. Call it once, after the last term.
+    ///
+    /// The guard must be pure: it runs while the chord's messages wait,
+    /// maybe many times, on whichever thread sent or called last, under
+    /// the lock of the channels it reads. A guard that panics panics in
+    /// that thread; the messages stay queued. Each arrival on a guarded
+    /// chord's channel searches its queued messages, so the cost grows
+    /// with the product of the queue lengths of its terms.
+    ///
+    /// ```
+    /// // The largest bid that at least meets the reserve price.
+    /// let mut b = chords_runtime::Join::builder();
+    /// let reserve = b.asynchronous::<u32>("reserve");
+    /// let bid = b.asynchronous::<u32>("bid");
+    /// let sold = b.synchronous::<(), u32>("sold");
+    /// b.when(sold)
+    ///     .and(reserve)
+    ///     .and(bid)
+    ///     .guard(|((), min, offer): ((), &u32, &u32)| offer >= min)
+    ///     .then(|(((), r), _, offer)| r.send(offer));
+    /// let join = b.build().unwrap();
+    /// join.send(reserve, 100);
+    /// join.send(bid, 80);
+    /// join.send(bid, 120);
+    /// assert_eq!(join.call(sold, ()), 120);
+    /// assert_eq!(join.waiting(bid), 1); // 80 is still there
+    /// ```
+    pub fn guard(self, guard: impl Fn(P::View<'_>) -> bool + Send + Sync + 'static) -> Self
+    where
+        P: Visible,
+    {
+        assert!(self.guard.is_none(), "a chord has one guard");
+        When {
+            guard: Some(Box::new(move |pattern, messages| {
+                guard(pattern.view(messages))
+            })),
+            ..self
+        }
+    }
+
     /// Adds the chord, with the body to run when it fires. The body gets one
     /// binding per term, as a tuple in pattern order.
     pub fn then(self, body: impl Fn(P::Args) + Send + Sync + 'static) {
@@ -311,9 +382,14 @@ impl<'b, P: Pattern> When<'b, P> {
     /// Adds the chord, with a body that also gets the [`Join`] it fired in
     /// (to send messages from the body without keeping the join alive).
     pub fn then_with(self, body: impl Fn(&Join, P::Args) + Send + Sync + 'static) {
-        let pattern = self.pattern;
+        let pattern = Arc::new(self.pattern);
         let terms = pattern.specs();
+        let guard = self.guard.map(|guard| {
+            let pattern = pattern.clone();
+            let test: Test = Box::new(move |seen| guard(&pattern, &mut Messages::new(seen)));
+            test
+        });
         let body: Body = Box::new(move |join, firing| body(join, pattern.take(firing)));
-        self.builder.add(self.name, terms, body);
+        self.builder.add(self.name, terms, guard, body);
     }
 }

@@ -87,6 +87,25 @@ impl ChannelState {
         }
     }
 
+    /// An asynchronous channel's messages, without their type.
+    ///
+    /// # Panics
+    /// If the channel is synchronous.
+    pub(crate) fn store(&self) -> &dyn Store {
+        match &self.queue {
+            Queue::Messages(store, _) => &**store,
+            Queue::Calls(_) => unreachable!("a synchronous channel has no messages"),
+        }
+    }
+
+    /// Makes an asynchronous channel's queue searchable, for a guarded
+    /// chord (see [`crate::search`]); before any message is sent.
+    pub(crate) fn make_searched(&mut self) {
+        if let Queue::Messages(store, _) = &mut self.queue {
+            *store = store.searched();
+        }
+    }
+
     /// Whether the channel is synchronous.
     pub(crate) fn queue_is_calls(&self) -> bool {
         self.queue.is_calls()

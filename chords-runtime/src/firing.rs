@@ -6,9 +6,14 @@
 //! each of its channels, not yet popped. Taking pops the oldest still there;
 //! a synchronous term's call is the caller's own (a caller that reserved the
 //! chord itself brings its call, not queued) or the oldest queued call still
-//! waiting.
+//! waiting. A guarded chord's asynchronous messages were picked by its
+//! reservation ([`crate::search`]): the firing takes them from there.
+
+use std::cell::Cell;
 
 use crate::channel_state::ChannelState;
+use crate::search::Picked;
+use crate::state::Chord;
 use crate::tables::TermSpec;
 use crate::waiter::Taken;
 
@@ -18,11 +23,15 @@ use crate::waiter::Taken;
 /// body's bindings.
 pub struct Firing<'a> {
     channels: &'a [ChannelState],
-    terms: &'a [TermSpec],
+    /// The chord, and its index in declaration order.
+    chord_state: &'a Chord,
     chord: usize,
     /// The next term to take, in pattern order.
     next: usize,
     own: Option<Own>,
+    /// The messages a guarded chord's reservation picked, once the firing
+    /// takes its first.
+    picked: Cell<Option<Box<Picked>>>,
 }
 
 /// The call a caller that reserved its chord itself brings: its channel, its
@@ -34,13 +43,14 @@ pub(crate) struct Own {
 }
 
 impl<'a> Firing<'a> {
-    pub(crate) fn new(channels: &'a [ChannelState], terms: &'a [TermSpec], chord: usize) -> Self {
+    pub(crate) fn new(channels: &'a [ChannelState], chord_state: &'a Chord, chord: usize) -> Self {
         Firing {
             channels,
-            terms,
+            chord_state,
             chord,
             next: 0,
             own: None,
+            picked: Cell::new(None),
         }
     }
 
@@ -59,7 +69,7 @@ impl<'a> Firing<'a> {
     /// The next term of the pattern.
     #[inline]
     pub(crate) fn next_term(&mut self) -> TermSpec {
-        let term = self.terms[self.next];
+        let term = self.chord_state.terms[self.next];
         self.next += 1;
         term
     }
@@ -69,9 +79,22 @@ impl<'a> Firing<'a> {
     #[inline]
     pub(crate) fn message<T: 'static>(&self, channel: u32) -> T {
         debug_assert!(
-            self.terms.iter().any(|t| t.channel == channel),
+            self.chord_state.terms.iter().any(|t| t.channel == channel),
             "a chord takes a message of a channel it does not hold"
         );
+        if let Some(guard) = self.chord_state.guard.as_ref().filter(|g| g.picks()) {
+            let mut picked = self
+                .picked
+                .take()
+                .unwrap_or_else(|| Box::new(guard.take_picked()));
+            let i = picked
+                .iter()
+                .position(|&(c, _)| c == channel)
+                .expect("a guarded firing takes the messages it picked");
+            let message = picked.remove(i).1;
+            self.picked.set(Some(picked));
+            return *message.downcast::<T>().expect("channel type mismatch");
+        }
         self.channels[channel as usize]
             .payloads::<T>()
             .pop_reserved()

@@ -276,6 +276,7 @@ pub fn check_tables(join: &Join, channel: impl Channel, members: &[Member]) {
         needs: &*m.needs,
         besides_call: &*m.besides_call,
         earlier: &*m.earlier,
+        guarded: m.guarded,
     });
     assert!(
         built.eq(members.iter().copied()),
@@ -376,6 +377,7 @@ mod tests {
         needs: &[(0, 1), (1, 1)],
         besides_call: &[(1, 1)],
         earlier: &[],
+        guarded: false,
     }];
 
     #[test]

@@ -96,6 +96,7 @@
 //!  ─────────────────────────────────────────────────────────────────────────────────
 //!  state           the Join and its shared state: channels, chords, bodies
 //!  firing          taking a firing's messages
+//!  search          a guarded chord's search of its queued messages
 //!  channel_state   one channel: counter, queue, members
 //!  tables          the chord tables, derived once (also for the macro)
 //!  ─────────────────────────────────────────────────────────────────────────────────
@@ -113,7 +114,9 @@
 //!
 //! The matching protocol, its invariants and why no message is lost are in
 //! the `matcher` module's source; it takes no lock on the paths of sending,
-//! calling, matching or firing.
+//! calling, matching or firing. A chord with a guard across terms is the
+//! one exception: the channels its guard reads keep their messages under a
+//! lock, which its search holds (the `search` module).
 
 mod atomic_waker;
 mod awaited;
@@ -139,6 +142,7 @@ mod payloads;
 mod queued;
 mod reserved;
 mod resolve;
+mod search;
 mod slot;
 mod state;
 pub mod stats;
@@ -155,7 +159,7 @@ pub use executor::{
     panic_message, set_max_workers, set_panic_handler, set_spawn, Job, Spawn, DEFAULT_MAX_WORKERS,
     KEEP_ALIVE,
 };
-pub use pattern::{All, Append, Pattern, Term};
+pub use pattern::{All, Append, Messages, Pattern, Term, Visible};
 pub use state::Join;
 pub use waiter::Reply;
 

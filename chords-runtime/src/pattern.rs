@@ -6,6 +6,11 @@
 //! [`TermSpec`]s (which channel, how many messages: one, or one per channel
 //! of an `All`); when the chord fires, each takes its binding from the
 //! [`Firing`], in pattern order. Both types are opaque outside this crate.
+//!
+//! A guard (see [`When::guard`](crate::When::guard)) sees a pattern's
+//! messages before they are taken: [`Visible`] says how, term by term.
+
+use std::any::Any;
 
 use crate::channel::{AsyncChannel, Repeat, SyncChannel};
 pub use crate::firing::Firing;
@@ -134,6 +139,97 @@ impl<T: Term> Term for All<T> {
     }
 }
 
+/// How a guard sees a term's messages, or a pattern's, while they wait:
+/// `&T` for an [`AsyncChannel<T>`], arrays and `Vec`s of those for a
+/// [`Repeat`] and an [`All`], and `()` for a synchronous call (a guard does
+/// not read a caller's argument).
+///
+/// ```
+/// let mut b = chords_runtime::Join::builder();
+/// let small = b.asynchronous::<u32>("small");
+/// let big = b.asynchronous::<u32>("big");
+/// let pair = b.synchronous::<(), (u32, u32)>("pair");
+/// b.when(pair)
+///     .and(small)
+///     .and(big)
+///     .guard(|((), s, b): ((), &u32, &u32)| s < b)
+///     .then(|(((), r), s, b)| r.send((s, b)));
+/// let join = b.build().unwrap();
+/// join.send(small, 5);
+/// join.send(big, 3);
+/// assert!(join.try_call(pair, ()).is_err());
+/// join.send(big, 8);
+/// assert_eq!(join.call(pair, ()), (5, 8));
+/// ```
+pub trait Visible {
+    /// What the guard sees.
+    type View<'a>;
+    /// Sees the term's messages, taking them from `messages` in pattern order.
+    fn view<'a>(&self, messages: &mut Messages<'a>) -> Self::View<'a>;
+}
+
+/// The messages a guard looks at, one per message of the pattern, in
+/// pattern order. Opaque: [`Visible`] takes from it.
+pub struct Messages<'a>(std::slice::Iter<'a, Option<&'a (dyn Any + Send)>>);
+
+impl<'a> Messages<'a> {
+    pub(crate) fn new(seen: &'a [Option<&'a (dyn Any + Send)>]) -> Self {
+        Messages(seen.iter())
+    }
+
+    /// The next message, an asynchronous one of `T`.
+    fn message<T: 'static>(&mut self) -> &'a T {
+        let seen = self.0.next().copied().flatten();
+        seen.and_then(|m| m.downcast_ref())
+            .expect("a guard sees the messages of its pattern")
+    }
+
+    /// Passes over the next message, a call.
+    fn call(&mut self) {
+        self.0.next();
+    }
+}
+
+impl<T: Send + 'static> Visible for AsyncChannel<T> {
+    type View<'a> = &'a T;
+
+    fn view<'a>(&self, messages: &mut Messages<'a>) -> &'a T {
+        messages.message()
+    }
+}
+
+impl<T: Send + 'static, const N: usize> Visible for Repeat<AsyncChannel<T>, N> {
+    type View<'a> = [&'a T; N];
+
+    fn view<'a>(&self, messages: &mut Messages<'a>) -> [&'a T; N] {
+        std::array::from_fn(|_| messages.message())
+    }
+}
+
+impl<A, R> Visible for SyncChannel<A, R> {
+    type View<'a> = ();
+
+    fn view(&self, messages: &mut Messages<'_>) {
+        messages.call();
+    }
+}
+
+impl<A, R, const N: usize> Visible for Repeat<SyncChannel<A, R>, N> {
+    type View<'a> = [(); N];
+
+    fn view(&self, messages: &mut Messages<'_>) -> [(); N] {
+        std::array::from_fn(|_| messages.call())
+    }
+}
+
+impl<T: Visible> Visible for All<T> {
+    type View<'a> = Vec<T::View<'a>>;
+
+    fn view<'a>(&self, messages: &mut Messages<'a>) -> Vec<T::View<'a>> {
+        self.0.iter().map(|term| term.view(messages)).collect()
+    }
+}
+
 /// A chord's pattern: a tuple of 1 to 12 [`Term`]s.
 ///
 /// Its `Args` is the tuple of the terms' bindings, which the body receives.
@@ -193,6 +289,15 @@ macro_rules! patterns {
             fn take(&self, firing: &mut Firing<'_>) -> Self::Args {
                 let ($($v,)+) = self;
                 ($($v.take(firing),)+)
+            }
+        }
+
+        impl<$($t: Visible),+> Visible for ($($t,)+) {
+            type View<'a> = ($($t::View<'a>,)+);
+
+            fn view<'a>(&self, messages: &mut Messages<'a>) -> Self::View<'a> {
+                let ($($v,)+) = self;
+                ($($v.view(messages),)+)
             }
         }
     };

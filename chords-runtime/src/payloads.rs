@@ -12,11 +12,18 @@
 //!
 //! A state channel's one message needs no queue either: it waits in a
 //! [`Slot`].
+//!
+//! A channel that a guarded chord reads (see the `search` module) keeps its
+//! messages in a locked deque instead, so that a search can look at every
+//! one and take any: [`Searched`].
 
+use std::any::Any;
+use std::collections::VecDeque;
 use std::mem;
 
 use crate::fifo::Fifo;
-use crate::slot::Slot;
+use crate::slot::{Slot, SECOND_MESSAGE};
+use crate::sync::{Backoff, Mutex, MutexGuard};
 
 /// The messages of one asynchronous channel.
 // Boxed once per channel (`Queue::Messages`): the size of a slot's variant
@@ -27,6 +34,22 @@ pub(crate) enum Payloads<T> {
     Fifo(Fifo<T>),
     /// A state channel's one message.
     Slot(Slot<T>),
+    /// The messages of a channel that a guarded chord searches.
+    Searched(Searched<T>),
+}
+
+/// The messages of a searched channel, oldest first, under a lock.
+pub(crate) struct Searched<T> {
+    queue: Mutex<VecDeque<T>>,
+    /// Whether it is a state channel's (at most one message).
+    state: bool,
+}
+
+impl<T> Searched<T> {
+    fn lock(&self) -> MutexGuard<'_, VecDeque<T>> {
+        // A guard that panicked left the deque as it was: it only reads.
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl<T> Payloads<T> {
@@ -45,6 +68,13 @@ impl<T> Payloads<T> {
         let fifo = match self {
             Payloads::Fifo(fifo) => fifo,
             Payloads::Slot(slot) => return slot.put(value),
+            Payloads::Searched(searched) => {
+                let mut queue = searched.lock();
+                if searched.state && !queue.is_empty() {
+                    std::panic::panic_any(SECOND_MESSAGE);
+                }
+                return queue.push_back(value);
+            }
         };
         if Self::COUNTED {
             // The channel's counter remembers it; `pop_reserved` makes it again.
@@ -58,6 +88,10 @@ impl<T> Payloads<T> {
         let fifo = match self {
             Payloads::Fifo(fifo) => fifo,
             Payloads::Slot(slot) => return slot.take(),
+            Payloads::Searched(searched) => {
+                // Pushed whole under the lock before it was counted.
+                return searched.lock().pop_front().expect("a reserved message");
+            }
         };
         if Self::COUNTED {
             // SAFETY: `T` is zero-sized, so any aligned non-null pointer is valid
@@ -79,6 +113,8 @@ impl<T> Payloads<T> {
         match self {
             Payloads::Fifo(_) => None,
             Payloads::Slot(slot) => slot.try_read(),
+            Payloads::Searched(searched) if searched.state => searched.lock().front().cloned(),
+            Payloads::Searched(_) => None,
         }
     }
 
@@ -91,8 +127,28 @@ impl<T> Payloads<T> {
         match self {
             Payloads::Fifo(_) => None,
             Payloads::Slot(slot) => Some(slot.read()),
+            Payloads::Searched(searched) if searched.state => {
+                let backoff = Backoff::new();
+                loop {
+                    if let Some(value) = searched.lock().front() {
+                        return Some(value.clone());
+                    }
+                    backoff.snooze();
+                }
+            }
+            Payloads::Searched(_) => None,
         }
     }
+}
+
+/// A searched channel's messages under its lock, seen without their type.
+pub(crate) trait Locked {
+    /// How many messages it holds.
+    fn len(&self) -> usize;
+    /// The `i`-th oldest.
+    fn get(&self, i: usize) -> &(dyn Any + Send);
+    /// Takes the `i`-th oldest out.
+    fn remove(&mut self, i: usize) -> Box<dyn Any + Send>;
 }
 
 /// A type-erased [`Payloads`], as a channel table holds it.
@@ -100,6 +156,14 @@ pub(crate) trait Store: Send + Sync {
     /// Drops `count` queued messages that only the counter remembers
     /// (zero-sized payloads). Queued values of other types drop with the queue.
     fn discard_counted(&self, count: usize);
+    /// The same channel's payloads made searchable (see [`Searched`]),
+    /// for a channel that a guarded chord reads; made before any message.
+    fn searched(&self) -> Box<dyn Store>;
+    /// Its messages, locked for a search; `None` unless it is searched.
+    fn lock(&self) -> Option<Box<dyn Locked + '_>>;
+    /// Puts messages a firing took but will not run back in front of the
+    /// queue, oldest first (their count is the caller's to restore).
+    fn put_back(&self, messages: Vec<Box<dyn Any + Send>>);
 }
 
 impl<T: Send + 'static> Store for Payloads<T> {
@@ -109,5 +173,43 @@ impl<T: Send + 'static> Store for Payloads<T> {
                 drop(self.pop_reserved());
             }
         }
+    }
+
+    fn searched(&self) -> Box<dyn Store> {
+        Box::new(Payloads::Searched(Searched {
+            queue: Mutex::new(VecDeque::<T>::new()),
+            state: matches!(self, Payloads::Slot(_)),
+        }))
+    }
+
+    fn lock(&self) -> Option<Box<dyn Locked + '_>> {
+        match self {
+            Payloads::Searched(searched) => Some(Box::new(searched.lock())),
+            _ => None,
+        }
+    }
+
+    fn put_back(&self, messages: Vec<Box<dyn Any + Send>>) {
+        let Payloads::Searched(searched) = self else {
+            unreachable!("only a searched channel's messages are picked")
+        };
+        let mut queue = searched.lock();
+        for message in messages.into_iter().rev() {
+            queue.push_front(*message.downcast::<T>().expect("channel type mismatch"));
+        }
+    }
+}
+
+impl<T: Send + 'static> Locked for MutexGuard<'_, VecDeque<T>> {
+    fn len(&self) -> usize {
+        VecDeque::len(self)
+    }
+
+    fn get(&self, i: usize) -> &(dyn Any + Send) {
+        &self[i]
+    }
+
+    fn remove(&mut self, i: usize) -> Box<dyn Any + Send> {
+        Box::new(VecDeque::remove(self, i).expect("a message the search found"))
     }
 }

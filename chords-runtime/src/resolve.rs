@@ -118,13 +118,17 @@ fn hand_over(join: &Join, chord: usize) {
 
 /// A reserved chord that its runner, a call of `runner`, will not run (its
 /// future was dropped): every message it reserved but the runner's call goes
-/// back, still the oldest (none was taken yet), and the chords are
+/// back, still the oldest (none was taken yet; a guarded chord's picked
+/// messages go back in front of their queues), and the chords are
 /// rescanned. A reserved call of a synchronous channel whose own future was
 /// dropped meanwhile (an orphan, which counted on this firing) is withdrawn
 /// instead of counted again.
 #[cold]
 pub(crate) fn give_back(join: &Join, chord: usize, runner: u32) {
     let state = &join.state;
+    if let Some(guard) = state.chords[chord].guard.as_ref().filter(|g| g.picks()) {
+        guard.put_back(&state.channels);
+    }
     for &(c, n) in state.chords[chord].needs.iter() {
         let channel = &state.channels[c as usize];
         for _ in 0..n - u32::from(c == runner) {

@@ -41,6 +41,12 @@ unsafe impl<T: Send> Send for Slot<T> {}
 // SAFETY: as above: one thread at a time, by the `BUSY` state.
 unsafe impl<T: Send> Sync for Slot<T> {}
 
+/// The panic of a state channel sent a second message (a `&str`
+/// payload, as a panic with a literal message has).
+pub(crate) const SECOND_MESSAGE: &str =
+    "a state channel holds exactly one message: it was sent another while it held one \
+     (only the chord that consumed it sends it again, once)";
+
 impl<T> Slot<T> {
     pub(crate) fn new() -> Self {
         Slot {
@@ -68,13 +74,13 @@ impl<T> Slot<T> {
     /// If the slot holds a message already: a state channel was sent a
     /// second one.
     pub(crate) fn put(&self, value: T) {
-        assert!(
-            self.state
-                .compare_exchange(EMPTY, BUSY, Acquire, Acquire)
-                .is_ok(),
-            "a state channel holds exactly one message: it was sent another while it held one \
-             (only the chord that consumed it sends it again, once)"
-        );
+        if self
+            .state
+            .compare_exchange(EMPTY, BUSY, Acquire, Acquire)
+            .is_err()
+        {
+            std::panic::panic_any(SECOND_MESSAGE);
+        }
         // SAFETY: `BUSY` is ours, and the slot was empty: nothing to drop.
         self.value.with_mut(|cell| unsafe { (*cell).write(value) });
         self.state.store(FULL, Release);

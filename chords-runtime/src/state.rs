@@ -7,6 +7,7 @@ use crate::channel::{AsyncChannel, Channel};
 use crate::channel_state::ChannelState;
 use crate::executor::{Spawn, Unfinished};
 use crate::firing::Firing;
+use crate::search::Guard;
 use crate::sync::Arc;
 use crate::tables::TermSpec;
 
@@ -66,6 +67,8 @@ pub(crate) struct Chord {
     pub(crate) runner: Option<u32>,
     /// The chords declared before it that share a channel with it.
     pub(crate) earlier: Box<[u32]>,
+    /// Its guard, if it has one: its firings search their messages.
+    pub(crate) guard: Option<Guard>,
     pub(crate) body: Body,
 }
 
@@ -102,7 +105,7 @@ impl State {
 
     /// A firing of `chord`, to take its reserved messages.
     pub(crate) fn firing(&self, chord: usize) -> Firing<'_> {
-        Firing::new(&self.channels, &self.chords[chord].terms, chord)
+        Firing::new(&self.channels, &self.chords[chord], chord)
     }
 }
 

@@ -51,6 +51,9 @@ pub struct Member<S = &'static [(u32, u32)], I = &'static [u32]> {
     /// The chords declared before this one that share a channel with it:
     /// before it commits, a reservation checks that none of them is enabled.
     pub earlier: I,
+    /// Whether the chord has a guard: a reservation searches its messages
+    /// for a tuple the guard accepts (see the runtime's `search` module).
+    pub guarded: bool,
 }
 
 /// A member as [`derive()`] makes it.
@@ -111,8 +114,13 @@ pub struct Tables {
 }
 
 /// Derives the tables of `channels` channels and chords needing `needs`
-/// (each chord's [`Needs::by_channel`], in declaration order).
-pub fn derive(channels: usize, needs: &[Vec<(u32, u32)>]) -> Tables {
+/// (each chord's [`Needs::by_channel`], in declaration order), of which
+/// those `guarded` tells have a guard.
+pub fn derive(
+    channels: usize,
+    needs: &[Vec<(u32, u32)>],
+    guarded: impl Fn(usize) -> bool,
+) -> Tables {
     let shares =
         |a: &[(u32, u32)], b: &[(u32, u32)]| a.iter().any(|x| b.iter().any(|y| x.0 == y.0));
     let earlier: Vec<Vec<u32>> = needs
@@ -138,6 +146,7 @@ pub fn derive(channels: usize, needs: &[Vec<(u32, u32)>]) -> Tables {
                 needs: own.clone(),
                 besides_call,
                 earlier: earlier[chord].clone(),
+                guarded: guarded(chord),
             });
         }
     }
@@ -159,12 +168,13 @@ mod tests {
     #[test]
     fn members_list_each_chord_of_a_channel_with_its_earlier_sharers() {
         // A lock `acquire() & free()` (channels 1, 0) and a later `probe() & free()` (2, 0).
-        let tables = derive(3, &[vec![(0, 1), (1, 1)], vec![(0, 1), (2, 1)]]);
+        let tables = derive(3, &[vec![(0, 1), (1, 1)], vec![(0, 1), (2, 1)]], |c| c == 1);
         assert_eq!(tables.earlier, [vec![], vec![0]]);
         let free = &tables.members[0];
         assert_eq!(free.len(), 2);
         assert_eq!(free[1].besides_call, [(2, 1)]);
         assert_eq!(free[1].earlier, [0]);
+        assert!(!free[0].guarded && free[1].guarded);
         assert_eq!(tables.members[2][0].besides_call, [(0, 1)]);
     }
 

@@ -786,6 +786,39 @@ fn loom_routed_guard_races_a_send_and_another_match() {
     });
 }
 
+/// A guard across terms (docs/reference.md, *Guards and value patterns*):
+/// `get() & a(x) & c(y) if x < y`, searched among the queued messages,
+/// races the send that enables it and a plain chord taking the oldest `a`.
+/// The guard's pick and the plain chord's pop share the channel's lock and
+/// counter: each `a` is taken once, by the chord it fits.
+#[test]
+fn loom_searched_guard_races_a_send_and_another_match() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let a = b.asynchronous::<u32>("a");
+        let c = b.asynchronous::<u32>("c");
+        let get = b.synchronous::<(), u32>("get");
+        let drain = b.synchronous::<(), u32>("drain");
+        b.when(get)
+            .and(a)
+            .and(c)
+            .guard(|((), x, y): ((), &u32, &u32)| x < y)
+            .then(|(((), r), x, _)| r.send(x));
+        b.when(drain).and(a).then(|(((), r), x)| r.send(x));
+        let join = b.build().unwrap();
+        join.send(a, 9);
+        join.send(a, 1);
+        let j2 = join.clone();
+        let sender = thread::spawn(move || j2.send(c, 5));
+        let j3 = join.clone();
+        let other = thread::spawn(move || j3.call(drain, ()));
+        assert_eq!(join.call(get, ()), 1, "only 1 < 5");
+        assert_eq!(other.join().unwrap(), 9);
+        sender.join().unwrap();
+        assert_eq!([join.waiting(a), join.waiting(c)], [0, 0]);
+    });
+}
+
 /// The index of a keyed object: two threads ask for the same new key at
 /// once and get the same object (one made), whose chord then fires once.
 #[test]

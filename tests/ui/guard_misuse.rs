@@ -9,7 +9,7 @@ impl Keyed {
     fn two(&self) -> [u32; 2];
     fn limited(&self) -> u32;
 
-    // Across two terms, other than equal keys: not supported yet.
+    // Across two terms, reading a call's argument (other than equal keys).
     #[chord(take(k) & item(key, v) if *key > *k)]
     fn keyed(&self) -> u32 {
         v
@@ -28,6 +28,12 @@ impl Keyed {
     // A guard that reads the object.
     #[chord(limited() & item(_, v) if *v < self.limit())]
     fn under(&self) -> u32 {
+        v
+    }
+
+    // A guard over a repeated term of two parameters.
+    #[chord(two() & [item(key, v); 2] if key[0] < key[1])]
+    fn rising(&self) -> [u32; 2] {
         v
     }
 

@@ -1,0 +1,129 @@
+//! Guards across terms, searched at run time (docs/reference.md, *Guards and
+//! value patterns*).
+//!
+//! A guard over the messages of several terms (`low(x) & high(y) if x < y`),
+//! or over a repeated term's (`[bid(b); 2] if b[0] < b[1]`), cannot be
+//! checked as one message is sent, nor routed: whether a message fits
+//! depends on the others. The macro hands it to the runtime as the chord's
+//! `.guard(..)`, which searches the queued messages of the chord's channels
+//! for the oldest that pass. The guard sees each term as its bindings
+//! written in the pattern, bound by reference: `&T` for a message, arrays of
+//! those for a repeated term; a synchronous term's call is not seen, so a
+//! guard across terms may not read a call's arguments.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::Expr;
+
+use crate::ast::{unraw, Binding, Chord, Input, Kind, Term};
+use crate::keyed::key_terms;
+use crate::route::mentioned;
+use crate::Errors;
+
+/// The terms of `terms` whose bindings `guard` reads, with the names read.
+pub fn read_terms(terms: &[Term], guard: &Expr) -> Vec<(usize, String)> {
+    let names = mentioned(guard);
+    terms
+        .iter()
+        .enumerate()
+        .flat_map(|(t, term)| {
+            term.bindings
+                .iter()
+                .flat_map(Binding::names)
+                .map(move |name| (t, unraw(&name)))
+        })
+        .filter(|(_, name)| names.contains(name))
+        .collect()
+}
+
+/// Whether `chord`'s guard is searched at run time: it reads several terms
+/// (other than equal keys, which an index serves), or a repeated one.
+pub fn searched(chord: &Chord) -> bool {
+    let (Some(guard), Some(terms)) = (&chord.guard, &chord.pattern) else {
+        return false;
+    };
+    if key_terms(chord, guard).is_some() {
+        return false;
+    }
+    let read: BTreeSet<usize> = read_terms(terms, guard)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    read.len() > 1 || read.iter().any(|&t| terms[t].repeat.is_some())
+}
+
+/// Why a searched guard of `chord` cannot be: it reads a call's argument,
+/// or a repeated term of several parameters.
+pub fn check(input: &Input, chord: &Chord, errors: &mut Errors) {
+    let (Some(guard), Some(terms)) = (&chord.guard, &chord.pattern) else {
+        return;
+    };
+    for (t, name) in read_terms(terms, guard) {
+        let term = &terms[t];
+        let Some(channel) = input.channel(&term.channel) else {
+            continue;
+        };
+        let channel_name = unraw(&term.channel);
+        let problem = if channel.kind == Kind::Sync {
+            format!(
+                "this guard reads `{name}`, an argument of a call of `{channel_name}`, and \
+                 another term's messages: a guard across terms sees the asynchronous messages \
+                 only, as they wait. Test a call's arguments alone (`{channel_name}(n) & .. if \
+                 *n > 0`), or by key (`*key == *k`)"
+            )
+        } else if term.repeat.is_some() && channel.params.len() != 1 {
+            format!(
+                "this guard reads `{name}` of the repeated term `{channel_name}`, which has \
+                 several parameters: a guard may read a repeated term of one parameter only \
+                 (it sees an array of its messages)"
+            )
+        } else {
+            continue;
+        };
+        errors.push(syn::Error::new_spanned(guard, problem));
+        return;
+    }
+}
+
+/// The `.guard(..)` that registers a searched guard of `chord`, if it has
+/// one: a closure over the terms' views, matched against the bindings as
+/// written (a value pattern that does not match fails the guard).
+pub fn guard_call(input: &Input, chord: &Chord) -> Option<TokenStream> {
+    if !searched(chord) {
+        return None;
+    }
+    let (guard, terms) = (chord.guard.as_ref()?, chord.pattern.as_deref()?);
+    let views = terms.iter().map(|term| {
+        let Some(channel) = input
+            .channel(&term.channel)
+            .filter(|c| c.kind == Kind::Async)
+        else {
+            return quote!(_);
+        };
+        let parts: Vec<TokenStream> = term
+            .bindings
+            .iter()
+            .map(|b| match b {
+                Binding::Name { ident, .. } => ident.to_token_stream(),
+                Binding::Wild => quote!(_),
+                Binding::Pattern(pat) => pat.to_token_stream(),
+            })
+            .collect();
+        match parts.as_slice() {
+            [one] if channel.params.len() == 1 || term.repeat.is_some() => one.clone(),
+            _ => quote!((#(#parts,)*)),
+        }
+    });
+    Some(quote_spanned! {guard.span()=>
+        .guard(move |__views| {
+            #[allow(unreachable_patterns, unused_variables)]
+            match __views {
+                (#(#views,)*) => #guard,
+                _ => false,
+            }
+        })
+    })
+}

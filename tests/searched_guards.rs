@@ -1,0 +1,329 @@
+//! Guards across terms (docs/reference.md, *Guards and value patterns*):
+//! searched among the queued messages, in `#[chords]` and through the
+//! runtime API's `When::guard`. The oldest messages that pass, per channel
+//! in term order; nothing consumed while nothing passes; priority with
+//! plain chords; a firing given back puts its messages back; a panicking
+//! guard leaves the object usable; and conservation under concurrent sends.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::thread;
+
+use chords::{chords, Join};
+
+mod common;
+use common::{sorted, tasks::ByHand, within};
+
+/// Pairs a low and a high value with `low < high`; a budget (a state
+/// channel) that `spend` may not exceed; falling pairs of bids.
+#[chords]
+impl Market {
+    async fn low(&self, x: u32);
+    async fn high(&self, y: u32);
+    fn pair(&self) -> (u32, u32);
+    #[state]
+    async fn budget(&self, left: u32);
+    fn spend(&self, amount: u32) -> u32;
+    async fn cost(&self, c: u32);
+    fn buy(&self) -> u32;
+    async fn bid(&self, b: u32);
+    fn falling(&self) -> [u32; 2];
+    fn any_low(&self) -> u32;
+
+    #[chord(pair() & low(x) & high(y) if x < y)]
+    fn matched(&self) -> (u32, u32) {
+        (x, y)
+    }
+
+    #[chord(spend(amount) & budget(left))]
+    fn spent(&self) -> u32 {
+        let left = left.saturating_sub(amount);
+        self.budget(left);
+        left
+    }
+
+    // A cross-term guard that reads a state channel.
+    #[chord(buy() & budget(left) & cost(c) if c <= left)]
+    fn bought(&self) -> u32 {
+        self.budget(left - c);
+        c
+    }
+
+    #[chord(falling() & [bid(b); 2] if b[0] > b[1])]
+    fn fell(&self) -> [u32; 2] {
+        b
+    }
+
+    // Later and plain: takes the oldest low that `matched` left.
+    #[chord(any_low() & low(x))]
+    fn some_low(&self) -> u32 {
+        x
+    }
+}
+
+#[test]
+fn a_cross_term_guard_takes_the_oldest_messages_that_pass() {
+    let m = Market::new(100);
+    m.low(7);
+    m.low(2);
+    m.high(1);
+    m.high(5);
+    m.high(9);
+    // low 7 fits high 9 only; the oldest low comes first.
+    assert_eq!(m.pair(), (7, 9));
+    assert_eq!(m.pair(), (2, 5));
+    assert_eq!(m.waiting()["high"], 1);
+    assert_eq!(m.waiting()["low"], 0);
+    assert!(m.try_pair().is_err());
+}
+
+#[test]
+fn nothing_is_consumed_while_no_tuple_passes() {
+    let m = Market::new(100);
+    for x in [10, 20, 30] {
+        m.low(x);
+    }
+    for y in [1, 5, 10] {
+        m.high(y);
+    }
+    assert!(m.try_pair().is_err());
+    assert_eq!(m.waiting()["low"], 3);
+    assert_eq!(m.waiting()["high"], 3);
+    assert_eq!(m.waiting()["pair"], 0);
+    // One more arrival that fits fires at once, with the oldest low that fits.
+    m.high(15);
+    assert_eq!(m.pair(), (10, 15));
+    // The plain chord still takes lows in order.
+    assert_eq!(m.any_low(), 20);
+    assert_eq!(m.any_low(), 30);
+}
+
+#[test]
+fn a_queued_call_fires_when_a_passing_message_arrives() {
+    within("queued pair", || {
+        let m = Market::new(100);
+        m.low(50);
+        let waiter = {
+            let m = m.clone();
+            thread::spawn(move || m.pair())
+        };
+        common::wait_until("the pair call queued", || m.waiting()["pair"] == 1);
+        m.high(40);
+        assert_eq!(m.waiting()["pair"], 1, "40 does not pass");
+        m.high(60);
+        assert_eq!(waiter.join().unwrap(), (50, 60));
+        assert_eq!(m.waiting()["high"], 1);
+    });
+}
+
+#[test]
+fn a_guard_over_a_state_channel_sees_its_message() {
+    let m = Market::new(10);
+    m.cost(30);
+    assert!(m.try_buy().is_err());
+    m.cost(4);
+    assert_eq!(m.buy(), 4);
+    assert_eq!(m.budget_now(), 6);
+    assert!(m.try_buy().is_err());
+    assert_eq!(m.spend(1), 5);
+    m.cost(5);
+    assert_eq!(m.buy(), 5);
+    assert_eq!(m.budget_now(), 0);
+    assert_eq!(m.waiting()["cost"], 1);
+}
+
+#[test]
+fn a_guard_on_a_repeated_term_takes_messages_in_queue_order() {
+    let m = Market::new(0);
+    m.bid(1);
+    m.bid(2);
+    assert!(m.try_falling().is_err());
+    m.bid(0);
+    // (1, 2) rises; (1, 0) is the first that falls.
+    assert_eq!(m.falling(), [1, 0]);
+    assert_eq!(m.waiting()["bid"], 1);
+}
+
+#[test]
+fn a_guarded_chord_keeps_its_priority_over_a_later_plain_one() {
+    let mut b = Join::builder();
+    let a = b.asynchronous::<u32>("a");
+    let c = b.asynchronous::<u32>("c");
+    let get = b.synchronous::<(), (u32, Option<u32>)>("get");
+    b.when(get)
+        .and(a)
+        .and(c)
+        .guard(|((), x, y): ((), &u32, &u32)| x == y)
+        .then(|(((), r), x, y)| r.send((x, Some(y))));
+    b.when(get).and(a).then(|(((), r), x)| r.send((x, None)));
+    let join = b.build().unwrap();
+    join.send(c, 3);
+    join.send(a, 1);
+    join.send(a, 3);
+    // The guarded chord is enabled (3, 3): it fires first.
+    assert_eq!(join.call(get, ()), (3, Some(3)));
+    // Now it is not: the plain one takes the oldest `a`.
+    assert_eq!(join.call(get, ()), (1, None));
+    assert_eq!(join.waiting(a), 0);
+    assert_eq!(join.waiting(c), 0);
+}
+
+#[test]
+fn a_guard_sees_a_channel_twice_in_term_order() {
+    let mut b = Join::builder();
+    let v = b.asynchronous::<u32>("v");
+    let rising = b.synchronous::<(), Vec<u32>>("rising");
+    b.when(rising)
+        .and_all(&[v, v, v])
+        .guard(|((), w): ((), Vec<&u32>)| w[0] < w[1] && w[1] < w[2])
+        .then(|(((), r), w)| r.send(w));
+    let join = b.build().unwrap();
+    for x in [5, 1, 4, 2, 3] {
+        join.send(v, x);
+    }
+    // The first rising triple in queue order: 1, 2, 3.
+    assert_eq!(join.call(rising, ()), [1, 2, 3]);
+    assert_eq!(join.waiting(v), 2);
+}
+
+#[test]
+fn a_future_dropped_after_its_chord_was_handed_over_gives_the_messages_back() {
+    let m = Market::new(0);
+    let call = ByHand::queued(m.pair_async());
+    m.low(1);
+    m.high(2);
+    assert!(call.wakes() > 0, "the chord was handed to the queued call");
+    drop(call);
+    assert_eq!(m.waiting()["low"], 1);
+    assert_eq!(m.waiting()["high"], 1);
+    assert_eq!(m.pair(), (1, 2));
+}
+
+#[test]
+fn a_panicking_guard_reaches_the_sender_and_leaves_the_object_usable() {
+    let mut b = Join::builder();
+    let a = b.asynchronous::<u32>("a");
+    let c = b.asynchronous::<u32>("c");
+    let get = b.synchronous::<(), u32>("get");
+    let drain = b.synchronous::<(), u32>("drain");
+    // Declared first: a later chord's priority check would run the guard.
+    b.when(drain).and(a).then(|(((), r), x)| r.send(x));
+    b.when(get)
+        .and(a)
+        .and(c)
+        .guard(|((), x, y): ((), &u32, &u32)| {
+            assert_ne!(*x, 13, "unlucky");
+            x < y
+        })
+        .then(|(((), r), x, _)| r.send(x));
+    let join = b.build().unwrap();
+    join.send(a, 13);
+    let getter = {
+        let join = join.clone();
+        thread::spawn(move || join.call(get, ()))
+    };
+    common::wait_until("get queued", || join.waiting(get) == 1);
+    let sent = panic::catch_unwind(AssertUnwindSafe(|| join.send(c, 20)));
+    assert!(sent.is_err(), "the guard's panic reaches the sender");
+    // The message stays queued, counted; nothing was taken.
+    assert_eq!((join.waiting(a), join.waiting(c)), (1, 1));
+    assert_eq!(join.call(drain, ()), 13);
+    join.send(a, 3);
+    assert_eq!(getter.join().unwrap(), 3);
+    assert_eq!((join.waiting(a), join.waiting(c)), (0, 0));
+}
+
+#[test]
+fn concurrent_sends_to_a_guarded_chord_conserve_every_message() {
+    within("conservation", || {
+        const SENDERS: u32 = 3;
+        const EACH: u32 = 200;
+        let (out, results) = mpsc::channel();
+        let mut b = Join::builder();
+        let low = b.asynchronous::<u32>("low");
+        let high = b.asynchronous::<u32>("high");
+        let other = b.asynchronous::<u32>("other");
+        let out2 = out.clone();
+        // Same parity: each sender sends as many odd as even values.
+        b.when(low)
+            .and(high)
+            .guard(|(x, y): (&u32, &u32)| x % 2 == y % 2)
+            .then(move |(x, y)| out.send(("pair", x, y)).unwrap());
+        // A plain chord competing for `high` with `other`.
+        b.when(other)
+            .and(high)
+            .then(move |(o, y)| out2.send(("other", o, y)).unwrap());
+        let join = b.build().unwrap();
+        let senders: Vec<_> = (0..SENDERS)
+            .map(|s| {
+                let join = join.clone();
+                thread::spawn(move || {
+                    for i in 0..EACH {
+                        let v = s * 10_000 + i;
+                        match i % 3 {
+                            0 => join.send(low, v),
+                            1 => join.send(high, v),
+                            _ => {
+                                join.send(high, v + 1);
+                                join.send(other, v);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for s in senders {
+            s.join().unwrap();
+        }
+        join.wait_idle();
+        drop(join);
+        let fired: Vec<(&str, u32, u32)> = results.try_iter().collect();
+        let mut lows = Vec::new();
+        let mut highs = Vec::new();
+        let mut others = Vec::new();
+        for &(chord, x, y) in &fired {
+            if chord == "pair" {
+                assert_eq!(x % 2, y % 2, "the guard held for ({x}, {y})");
+                lows.push(x);
+            } else {
+                others.push(x);
+            }
+            highs.push(y);
+        }
+        // Every message consumed at most once; those left were dropped
+        // with the join. Sent lows and others are each consumed exactly
+        // as often as fired, and no value twice.
+        let sent = |f: &dyn Fn(u32) -> Option<u32>| -> Vec<u32> {
+            (0..SENDERS)
+                .flat_map(|s| (0..EACH).filter_map(move |i| f(s * 10_000 + i)))
+                .collect()
+        };
+        let all_lows = sent(&|v| (v % 10_000 % 3 == 0).then_some(v));
+        let all_highs = sent(&|v| match v % 10_000 % 3 {
+            1 => Some(v),
+            2 => Some(v + 1),
+            _ => None,
+        });
+        let unique = |v: &[u32]| {
+            let s = sorted(v.to_vec());
+            s.windows(2).all(|w| w[0] != w[1])
+        };
+        assert!(unique(&lows) && unique(&highs) && unique(&others));
+        assert!(lows.iter().all(|x| all_lows.contains(x)));
+        assert!(highs.iter().all(|y| all_highs.contains(y)));
+        // Every `other` was matched (highs outnumber them), and at
+        // quiescence no low is left with a high of its parity.
+        assert_eq!(others.len() as u32, SENDERS * (EACH / 3));
+        let left_lows: Vec<u32> = all_lows.into_iter().filter(|x| !lows.contains(x)).collect();
+        let left_highs: Vec<u32> = all_highs
+            .into_iter()
+            .filter(|y| !highs.contains(y))
+            .collect();
+        for x in &left_lows {
+            assert!(
+                left_highs.iter().all(|y| y % 2 != x % 2),
+                "low {x} was left with a high of its parity"
+            );
+        }
+    });
+}
