@@ -145,6 +145,44 @@ fn a_guard_on_a_repeated_term_takes_messages_in_queue_order() {
 }
 
 #[test]
+fn a_searched_call_is_a_branch_of_a_choice() {
+    within("choice", || {
+        let (m, n) = (Market::new(0), Market::new(0));
+        m.low(5);
+        m.high(1);
+        n.low(2);
+        n.high(3);
+        // `m` has messages, none passing; `n` has a pair that passes.
+        let fired = chords::select! {
+            p = m.pair() => ("m", p),
+            p = n.pair() => ("n", p),
+        };
+        assert_eq!(fired, ("n", (2, 3)));
+        assert_eq!(
+            [m.waiting()["low"], m.waiting()["high"], m.waiting()["pair"]],
+            [1, 1, 0]
+        );
+        // Neither ready: both wait, queued, until `m` gets a high that passes.
+        let chooser = {
+            let (m, n) = (m.clone(), n.clone());
+            thread::spawn(move || {
+                chords::select! {
+                    p = m.pair() => ("m", p),
+                    p = n.pair() => ("n", p),
+                }
+            })
+        };
+        common::wait_until("both branches wait", || {
+            m.waiting()["pair"] == 1 && n.waiting()["pair"] == 1
+        });
+        m.high(8);
+        assert_eq!(chooser.join().unwrap(), ("m", (5, 8)));
+        assert_eq!([m.waiting()["pair"], n.waiting()["pair"]], [0, 0]);
+        assert_eq!([m.waiting()["low"], m.waiting()["high"]], [0, 1]);
+    });
+}
+
+#[test]
 fn a_guarded_chord_keeps_its_priority_over_a_later_plain_one() {
     let mut b = Join::builder();
     let a = b.asynchronous::<u32>("a");

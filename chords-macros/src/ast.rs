@@ -107,6 +107,24 @@ impl Term {
     pub fn count(&self) -> u32 {
         self.repeat.map_or(1, |(n, _)| n)
     }
+
+    /// The bindings as one pattern over a message: the binding itself when
+    /// it is `one` (the channel has one parameter), a tuple otherwise.
+    pub fn message_pattern(&self, one: bool) -> TokenStream {
+        let parts: Vec<TokenStream> = self
+            .bindings
+            .iter()
+            .map(|b| match b {
+                Binding::Name { ident, .. } => ident.to_token_stream(),
+                Binding::Wild => quote::quote!(_),
+                Binding::Pattern(pat) => pat.to_token_stream(),
+            })
+            .collect();
+        match parts.as_slice() {
+            [part] if one => part.clone(),
+            _ => quote::quote!((#(#parts,)*)),
+        }
+    }
 }
 
 /// One binding of a term: a name, `mut name`, `_`, or a value pattern

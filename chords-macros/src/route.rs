@@ -307,19 +307,7 @@ fn chord_tests<'a>(
                 return (term, None);
             }
             let channel = channel.expect("checked");
-            let parts: Vec<TokenStream> = term
-                .bindings
-                .iter()
-                .map(|b| match b {
-                    Binding::Name { ident, .. } => ident.to_token_stream(),
-                    Binding::Wild => quote!(_),
-                    Binding::Pattern(pat) => pat.to_token_stream(),
-                })
-                .collect();
-            let pattern = match (channel.params.len(), parts.as_slice()) {
-                (1, [one]) => one.clone(),
-                _ => quote!((#(#parts,)*)),
-            };
+            let pattern = term.message_pattern(channel.params.len() == 1);
             let parts = term
                 .bindings
                 .iter()

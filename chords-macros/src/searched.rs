@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::Expr;
 
@@ -103,19 +103,8 @@ pub fn guard_call(input: &Input, chord: &Chord) -> Option<TokenStream> {
         else {
             return quote!(_);
         };
-        let parts: Vec<TokenStream> = term
-            .bindings
-            .iter()
-            .map(|b| match b {
-                Binding::Name { ident, .. } => ident.to_token_stream(),
-                Binding::Wild => quote!(_),
-                Binding::Pattern(pat) => pat.to_token_stream(),
-            })
-            .collect();
-        match parts.as_slice() {
-            [one] if channel.params.len() == 1 || term.repeat.is_some() => one.clone(),
-            _ => quote!((#(#parts,)*)),
-        }
+        // A repeated term's one binding is an array of its messages.
+        term.message_pattern(channel.params.len() == 1 || term.repeat.is_some())
     });
     Some(quote_spanned! {guard.span()=>
         .guard(move |__views| {
