@@ -256,7 +256,7 @@ impl JoinBuilder {
         }
         let is_calls = |c: u32| self.channels[c as usize].1.is_calls();
         let runner = terms.iter().map(|t| t.channel).find(|&c| is_calls(c));
-        let guard = guard.map(|test| Guard::new(&terms, |c| !is_calls(c), test));
+        let guard = guard.map(|test| Box::new(Guard::new(&terms, |c| !is_calls(c), test)));
         self.chords.push(Chord {
             name,
             terms: terms.into(),

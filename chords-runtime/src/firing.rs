@@ -12,7 +12,7 @@
 use std::cell::Cell;
 
 use crate::channel_state::ChannelState;
-use crate::search::Picked;
+use crate::search::{Guard, Picked};
 use crate::state::Chord;
 use crate::tables::TermSpec;
 use crate::waiter::Taken;
@@ -82,22 +82,30 @@ impl<'a> Firing<'a> {
             self.chord_state.terms.iter().any(|t| t.channel == channel),
             "a chord takes a message of a channel it does not hold"
         );
-        if let Some(guard) = self.chord_state.guard.as_ref().filter(|g| g.picks()) {
-            let mut picked = self
-                .picked
-                .take()
-                .unwrap_or_else(|| Box::new(guard.take_picked()));
-            let i = picked
-                .iter()
-                .position(|&(c, _)| c == channel)
-                .expect("a guarded firing takes the messages it picked");
-            let message = picked.remove(i).1;
-            self.picked.set(Some(picked));
-            return *message.downcast::<T>().expect("channel type mismatch");
+        if let Some(guard) = &self.chord_state.guard {
+            return self.picked(guard, channel);
         }
         self.channels[channel as usize]
             .payloads::<T>()
             .pop_reserved()
+    }
+
+    /// Takes a guarded chord's message of `channel` from the tuple its
+    /// reservation picked.
+    #[cold]
+    #[inline(never)]
+    fn picked<T: 'static>(&self, guard: &Guard, channel: u32) -> T {
+        let mut picked = self
+            .picked
+            .take()
+            .unwrap_or_else(|| Box::new(guard.take_picked()));
+        let i = picked
+            .iter()
+            .position(|&(c, _)| c == channel)
+            .expect("a guarded firing takes the messages it picked");
+        let message = picked.remove(i).1;
+        self.picked.set(Some(picked));
+        *message.downcast::<T>().expect("channel type mismatch")
     }
 
     /// The `i`-th call of a synchronous term: the caller's own, or the

@@ -129,12 +129,13 @@ fn reserve(
     own: Option<u32>,
     guarded: bool,
 ) -> Reservation<()> {
+    if guarded {
+        return reserve_guarded(state, chord, needs, earlier, own);
+    }
     let count = |c: u32| -> &Count { &state.channels[c as usize].count };
     let Some((&(last_channel, last_n), claims)) = needs.split_last() else {
         return if earlier_enabled(state, earlier, own) {
             Reservation::Conflict
-        } else if guarded && !pick(state, chord, &[]) {
-            Reservation::NotReady
         } else {
             Reservation::Reserved(())
         };
@@ -145,24 +146,18 @@ fn reserve(
     if !claims.is_empty() && needs.iter().any(|&(c, n)| count(c).present() < n) {
         return Reservation::NotReady;
     }
-    // With earlier chords to check, or a guard, the last channel is claimed
-    // too, so that nothing is consumed before the check; without, it is
-    // consumed directly.
-    let holds = !earlier.is_empty() || guarded;
-    let claims = if holds { needs } else { claims };
+    // With earlier chords to check, the last channel is claimed too, so
+    // that nothing is consumed before the check; without, it is consumed
+    // directly.
+    let claims = if earlier.is_empty() { claims } else { needs };
     for (i, &(c, n)) in claims.iter().enumerate() {
         if !count(c).claim(n) {
             return roll_back(state, &claims[..i]);
         }
     }
-    if holds {
+    if !earlier.is_empty() {
         if earlier_enabled(state, earlier, own) {
             return roll_back(state, needs);
-        }
-        if guarded && !pick(state, chord, needs) {
-            // Our claims made others wait, not give up: no rescan.
-            release(state, needs);
-            return Reservation::NotReady;
         }
     } else if !count(last_channel).consume(last_n) {
         return roll_back(state, claims);
@@ -173,9 +168,47 @@ fn reserve(
     Reservation::Reserved(())
 }
 
+/// [`reserve`] for a guarded chord: every channel is claimed, the earlier
+/// chords checked, and then the messages picked ([`crate::search`]); if
+/// the guard accepts none, the claims roll back and the chord is not
+/// ready. (Out of line: the path of unguarded chords stays as it was.)
+#[cold]
+#[inline(never)]
+fn reserve_guarded(
+    state: &State,
+    chord: u32,
+    needs: &[(u32, u32)],
+    earlier: &[u32],
+    own: Option<u32>,
+) -> Reservation<()> {
+    let count = |c: u32| -> &Count { &state.channels[c as usize].count };
+    if needs.iter().any(|&(c, n)| count(c).present() < n) {
+        return Reservation::NotReady;
+    }
+    for (i, &(c, n)) in needs.iter().enumerate() {
+        if !count(c).claim(n) {
+            return roll_back(state, &needs[..i]);
+        }
+    }
+    if earlier_enabled(state, earlier, own) {
+        return match needs {
+            [] => Reservation::Conflict,
+            _ => roll_back(state, needs),
+        };
+    }
+    if !pick(state, chord, needs) {
+        // Our claims made others wait, not give up: no rescan.
+        release(state, needs);
+        return Reservation::NotReady;
+    }
+    for &(c, n) in needs {
+        count(c).commit(n);
+    }
+    Reservation::Reserved(())
+}
+
 /// Picks the messages of a guarded `chord` whose counts are `claimed`;
 /// if its guard panics, the claims go back before the panic goes on.
-#[cold]
 fn pick(state: &State, chord: u32, claimed: &[(u32, u32)]) -> bool {
     let chord = &state.chords[chord as usize];
     /// Rolls the chord's claims back while a panic unwinds.

@@ -45,10 +45,28 @@ pub(crate) struct Searched<T> {
     state: bool,
 }
 
+// Out of line: the paths of other channels stay as small as they were.
 impl<T> Searched<T> {
     fn lock(&self) -> MutexGuard<'_, VecDeque<T>> {
         // A guard that panicked left the deque as it was: it only reads.
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push(&self, value: T) {
+        let mut queue = self.lock();
+        if self.state && !queue.is_empty() {
+            std::panic::panic_any(SECOND_MESSAGE);
+        }
+        queue.push_back(value);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn pop(&self) -> T {
+        // Pushed whole under the lock before it was counted.
+        self.lock().pop_front().expect("a reserved message")
     }
 }
 
@@ -68,13 +86,7 @@ impl<T> Payloads<T> {
         let fifo = match self {
             Payloads::Fifo(fifo) => fifo,
             Payloads::Slot(slot) => return slot.put(value),
-            Payloads::Searched(searched) => {
-                let mut queue = searched.lock();
-                if searched.state && !queue.is_empty() {
-                    std::panic::panic_any(SECOND_MESSAGE);
-                }
-                return queue.push_back(value);
-            }
+            Payloads::Searched(searched) => return searched.push(value),
         };
         if Self::COUNTED {
             // The channel's counter remembers it; `pop_reserved` makes it again.
@@ -88,10 +100,7 @@ impl<T> Payloads<T> {
         let fifo = match self {
             Payloads::Fifo(fifo) => fifo,
             Payloads::Slot(slot) => return slot.take(),
-            Payloads::Searched(searched) => {
-                // Pushed whole under the lock before it was counted.
-                return searched.lock().pop_front().expect("a reserved message");
-            }
+            Payloads::Searched(searched) => return searched.pop(),
         };
         if Self::COUNTED {
             // SAFETY: `T` is zero-sized, so any aligned non-null pointer is valid

@@ -68,7 +68,8 @@ pub(crate) struct Chord {
     /// The chords declared before it that share a channel with it.
     pub(crate) earlier: Box<[u32]>,
     /// Its guard, if it has one: its firings search their messages.
-    pub(crate) guard: Option<Guard>,
+    // Boxed: the chords of unguarded joins stay small.
+    pub(crate) guard: Option<Box<Guard>>,
     pub(crate) body: Body,
 }
 
