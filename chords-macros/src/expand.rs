@@ -1674,8 +1674,10 @@ fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
             }
         }
     };
+    // A guarded chord's messages were picked by its search: it runs the
+    // general way, whose terms take them from there.
     let static_path = match callers.as_slice() {
-        [(caller, true)] => {
+        [(caller, true)] if !crate::searched::searched(chord) => {
             let messages = codes.iter().map(|c| &c.messages);
             let this = has_self.then(|| quote!(self,));
             let out = out(this);

@@ -10,6 +10,7 @@
 //! reservation ([`crate::search`]): the firing takes them from there.
 
 use std::cell::Cell;
+use std::mem::ManuallyDrop;
 
 use crate::channel_state::ChannelState;
 use crate::search::{Guard, Picked};
@@ -29,9 +30,12 @@ pub struct Firing<'a> {
     /// The next term to take, in pattern order.
     next: usize,
     own: Option<Own>,
-    /// The messages a guarded chord's reservation picked, once the firing
-    /// takes its first.
-    picked: Cell<Option<Box<Picked>>>,
+    /// The messages a guarded chord's reservation picked and the firing has
+    /// not taken yet, from its first take to its last (which frees them):
+    /// no drop glue, so that a firing of an unguarded chord has nothing to
+    /// drop. (Only a panic inside the runtime between two takes could
+    /// leave some, unfreed.)
+    picked: Cell<Option<ManuallyDrop<Box<Picked>>>>,
 }
 
 /// The call a caller that reserved its chord itself brings: its channel, its
@@ -82,12 +86,23 @@ impl<'a> Firing<'a> {
             self.chord_state.terms.iter().any(|t| t.channel == channel),
             "a chord takes a message of a channel it does not hold"
         );
-        if let Some(guard) = &self.chord_state.guard {
-            return self.picked(guard, channel);
-        }
+        debug_assert!(
+            self.chord_state.guard.is_none(),
+            "a guarded chord's messages are taken from what it picked"
+        );
         self.channels[channel as usize]
             .payloads::<T>()
             .pop_reserved()
+    }
+
+    /// Takes the oldest reserved message of `channel`, as [`message`](Self::message)
+    /// does, or, for a guarded chord, the message its reservation picked.
+    #[inline]
+    pub(crate) fn take_message<T: 'static>(&self, channel: u32) -> T {
+        match &self.chord_state.guard {
+            None => self.message(channel),
+            Some(guard) => self.picked(guard, channel),
+        }
     }
 
     /// Takes a guarded chord's message of `channel` from the tuple its
@@ -98,13 +113,15 @@ impl<'a> Firing<'a> {
         let mut picked = self
             .picked
             .take()
-            .unwrap_or_else(|| Box::new(guard.take_picked()));
+            .map_or_else(|| Box::new(guard.take_picked()), ManuallyDrop::into_inner);
         let i = picked
             .iter()
             .position(|&(c, _)| c == channel)
             .expect("a guarded firing takes the messages it picked");
         let message = picked.remove(i).1;
-        self.picked.set(Some(picked));
+        if !picked.is_empty() {
+            self.picked.set(Some(ManuallyDrop::new(picked)));
+        }
         *message.downcast::<T>().expect("channel type mismatch")
     }
 

@@ -57,7 +57,7 @@ impl<T: Send + 'static> Term for AsyncChannel<T> {
     fn take(&self, firing: &mut Firing<'_>) -> T {
         let term = firing.next_term();
         debug_assert_eq!(term.count, 1);
-        firing.message(term.channel)
+        firing.take_message(term.channel)
     }
 }
 
@@ -71,7 +71,7 @@ impl<T: Send + 'static, const N: usize> Term for Repeat<AsyncChannel<T>, N> {
     #[inline]
     fn take(&self, firing: &mut Firing<'_>) -> [T; N] {
         let term = firing.next_term();
-        std::array::from_fn(|_| firing.message(term.channel))
+        std::array::from_fn(|_| firing.take_message(term.channel))
     }
 }
 

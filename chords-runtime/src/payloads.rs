@@ -32,6 +32,14 @@ use crate::sync::{Backoff, Mutex, MutexGuard};
 pub(crate) enum Payloads<T> {
     /// Any number of messages, oldest first.
     Fifo(Fifo<T>),
+    /// Messages held otherwise: a state channel's, or a searched channel's.
+    Held(Held<T>),
+}
+
+/// Messages not in a FIFO. (Apart from it, so that matching the FIFO, the
+/// common case, costs one test, as with two kinds of payloads.)
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Held<T> {
     /// A state channel's one message.
     Slot(Slot<T>),
     /// The messages of a channel that a guarded chord searches.
@@ -79,14 +87,15 @@ impl<T> Payloads<T> {
 
     /// The payloads of a state channel.
     pub(crate) fn state() -> Self {
-        Payloads::Slot(Slot::new())
+        Payloads::Held(Held::Slot(Slot::new()))
     }
 
+    #[inline(always)]
     pub(crate) fn push(&self, value: T) {
         let fifo = match self {
             Payloads::Fifo(fifo) => fifo,
-            Payloads::Slot(slot) => return slot.put(value),
-            Payloads::Searched(searched) => return searched.push(value),
+            Payloads::Held(Held::Slot(slot)) => return slot.put(value),
+            Payloads::Held(Held::Searched(searched)) => return searched.push(value),
         };
         if Self::COUNTED {
             // The channel's counter remembers it; `pop_reserved` makes it again.
@@ -96,11 +105,12 @@ impl<T> Payloads<T> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn pop_reserved(&self) -> T {
         let fifo = match self {
             Payloads::Fifo(fifo) => fifo,
-            Payloads::Slot(slot) => return slot.take(),
-            Payloads::Searched(searched) => return searched.pop(),
+            Payloads::Held(Held::Slot(slot)) => return slot.take(),
+            Payloads::Held(Held::Searched(searched)) => return searched.pop(),
         };
         if Self::COUNTED {
             // SAFETY: `T` is zero-sized, so any aligned non-null pointer is valid
@@ -121,9 +131,11 @@ impl<T> Payloads<T> {
     {
         match self {
             Payloads::Fifo(_) => None,
-            Payloads::Slot(slot) => slot.try_read(),
-            Payloads::Searched(searched) if searched.state => searched.lock().front().cloned(),
-            Payloads::Searched(_) => None,
+            Payloads::Held(Held::Slot(slot)) => slot.try_read(),
+            Payloads::Held(Held::Searched(searched)) if searched.state => {
+                searched.lock().front().cloned()
+            }
+            Payloads::Held(Held::Searched(_)) => None,
         }
     }
 
@@ -135,8 +147,8 @@ impl<T> Payloads<T> {
     {
         match self {
             Payloads::Fifo(_) => None,
-            Payloads::Slot(slot) => Some(slot.read()),
-            Payloads::Searched(searched) if searched.state => {
+            Payloads::Held(Held::Slot(slot)) => Some(slot.read()),
+            Payloads::Held(Held::Searched(searched)) if searched.state => {
                 let backoff = Backoff::new();
                 loop {
                     if let Some(value) = searched.lock().front() {
@@ -145,7 +157,7 @@ impl<T> Payloads<T> {
                     backoff.snooze();
                 }
             }
-            Payloads::Searched(_) => None,
+            Payloads::Held(Held::Searched(_)) => None,
         }
     }
 }
@@ -185,21 +197,21 @@ impl<T: Send + 'static> Store for Payloads<T> {
     }
 
     fn searched(&self) -> Box<dyn Store> {
-        Box::new(Payloads::Searched(Searched {
+        Box::new(Payloads::Held(Held::Searched(Searched {
             queue: Mutex::new(VecDeque::<T>::new()),
-            state: matches!(self, Payloads::Slot(_)),
-        }))
+            state: matches!(self, Payloads::Held(Held::Slot(_))),
+        })))
     }
 
     fn lock(&self) -> Option<Box<dyn Locked + '_>> {
         match self {
-            Payloads::Searched(searched) => Some(Box::new(searched.lock())),
+            Payloads::Held(Held::Searched(searched)) => Some(Box::new(searched.lock())),
             _ => None,
         }
     }
 
     fn put_back(&self, messages: Vec<Box<dyn Any + Send>>) {
-        let Payloads::Searched(searched) = self else {
+        let Payloads::Held(Held::Searched(searched)) = self else {
             unreachable!("only a searched channel's messages are picked")
         };
         let mut queue = searched.lock();

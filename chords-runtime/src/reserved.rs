@@ -90,7 +90,8 @@ impl<A: Send + 'static, R: Send + 'static> Reserved<'_, A, R> {
     }
 
     /// Takes the oldest reserved message of `channel`, one of the chord's
-    /// asynchronous terms. Terms are taken in pattern order.
+    /// asynchronous terms. Terms are taken in pattern order. (A guarded
+    /// chord's messages were picked: it runs the general way, [`run`](Self::run).)
     #[inline]
     pub fn take<T: Send + 'static>(&self, channel: AsyncChannel<T>) -> T {
         self.firing.message(channel.index)
