@@ -182,6 +182,40 @@ fn a_searched_call_is_a_branch_of_a_choice() {
     });
 }
 
+/// Two red items at once: a value pattern on a repeated term tests each
+/// of its messages.
+#[chords]
+impl Pairs {
+    async fn item(&self, red: bool, v: u32);
+    fn reds(&self) -> [u32; 2];
+    fn any(&self) -> u32;
+
+    #[chord(reds() & [item(true, v); 2])]
+    fn paired(&self) -> [u32; 2] {
+        v
+    }
+
+    #[chord(any() & item(_, v))]
+    fn one(&self) -> u32 {
+        v
+    }
+}
+
+#[test]
+fn a_value_pattern_on_a_repeated_term_tests_each_message() {
+    let p = Pairs::new();
+    p.item(false, 1);
+    p.item(true, 2);
+    assert!(p.try_reds().is_err(), "one red only");
+    p.item(false, 3);
+    p.item(true, 4);
+    // The two reds, in queue order, past the blue ones.
+    assert_eq!(p.reds(), [2, 4]);
+    assert_eq!(p.waiting()["item"], 2);
+    assert_eq!(p.any(), 1);
+    assert_eq!(p.any(), 3);
+}
+
 #[test]
 fn a_guarded_chord_keeps_its_priority_over_a_later_plain_one() {
     let mut b = Join::builder();

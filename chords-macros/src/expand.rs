@@ -1388,6 +1388,9 @@ fn term_code(t: usize, term: &Term, channel: &Channel) -> TermCode {
         Some(Binding::Name { mutability, ident }) => {
             args.push((quote!(#mutability #ident), ty, value));
         }
+        // A repeated term's value pattern binds nothing (`route.rs`); the
+        // search tested each message (`searched.rs`).
+        Some(Binding::Pattern(_)) if term.repeat.is_some() => {}
         // A value pattern: the body gets the value, and binds the
         // pattern's names from it; the value fits (`route.rs` sent it
         // to this chord's sub-channel).

@@ -19,7 +19,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::{Expr, Ident};
 
-use crate::ast::{unraw, Binding, Channel, Chord, Input, Term};
+use crate::ast::{unraw, Binding, Channel, Chord, Input, Kind, Term};
 use crate::keyed::{key_terms, Keyed};
 use crate::searched;
 use crate::Errors;
@@ -296,9 +296,23 @@ fn chord_tests<'a>(
             let channel = input.channel(&term.channel);
             let problem = match (channel.map(|c| c.kind), term.repeat) {
                 (None, _) => return (term, None),
-                (_, Some(_)) => Some(
-                    "a value pattern on a repeated term is not supported: write the term \
-                     once per message, `c(0) & c(0)`",
+                // A repeated message's pattern is searched (`searched.rs`).
+                (Some(Kind::Async), Some(_))
+                    if term.bindings.iter().all(|b| match b {
+                        Binding::Pattern(_) => b.names().is_empty(),
+                        _ => true,
+                    }) =>
+                {
+                    return (term, None)
+                }
+                (Some(Kind::Async), Some(_)) => Some(
+                    "a value pattern on a repeated term may not bind names: it tests each \
+                     message (`[item(1, v); 2]`); write the term once per message to bind \
+                     inside it, `item(Some(a)) & item(Some(b))`",
+                ),
+                (Some(Kind::Sync), Some(_)) => Some(
+                    "a value pattern on a repeated synchronous term is not supported: write \
+                     the term once per call, `ask(0) & ask(0)`",
                 ),
                 _ => None,
             };
@@ -354,7 +368,7 @@ fn guarded_term(
         // Equal keys of two terms: an index serves it (`keyed.rs`).
         return None;
     }
-    if searched::searched(chord) {
+    if searched::guard_searched(chord) {
         searched::check(input, chord, errors);
         return None;
     }

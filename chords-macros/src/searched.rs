@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::Expr;
 
@@ -39,9 +39,25 @@ pub fn read_terms(terms: &[Term], guard: &Expr) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// Whether `chord` is searched at run time: its guard is
+/// ([`guard_searched`]), or a repeated term has a value pattern.
+pub fn searched(chord: &Chord) -> bool {
+    guard_searched(chord) || chord.pattern.iter().flatten().any(repeated_pattern)
+}
+
+/// Whether `term` is repeated with a value pattern: each of its messages
+/// must fit the pattern, which the search tests.
+fn repeated_pattern(term: &Term) -> bool {
+    term.repeat.is_some()
+        && term
+            .bindings
+            .iter()
+            .any(|b| matches!(b, Binding::Pattern(_)))
+}
+
 /// Whether `chord`'s guard is searched at run time: it reads several terms
 /// (other than equal keys, which an index serves), or a repeated one.
-pub fn searched(chord: &Chord) -> bool {
+pub fn guard_searched(chord: &Chord) -> bool {
     let (Some(guard), Some(terms)) = (&chord.guard, &chord.pattern) else {
         return false;
     };
@@ -67,7 +83,12 @@ pub fn check(input: &Input, chord: &Chord, errors: &mut Errors) {
             continue;
         };
         let channel_name = unraw(&term.channel);
-        let problem = if channel.kind == Kind::Sync {
+        let problem = if repeated_pattern(term) {
+            format!(
+                "this guard reads `{name}` of `{channel_name}`, a repeated term with a value \
+                 pattern: the pattern tests each message, and the guard may not read them"
+            )
+        } else if channel.kind == Kind::Sync {
             format!(
                 "this guard reads `{name}`, an argument of a call of `{channel_name}`, and \
                  another term's messages: a guard across terms sees the asynchronous messages \
@@ -95,22 +116,51 @@ pub fn guard_call(input: &Input, chord: &Chord) -> Option<TokenStream> {
     if !searched(chord) {
         return None;
     }
-    let (guard, terms) = (chord.guard.as_ref()?, chord.pattern.as_deref()?);
-    let views = terms.iter().map(|term| {
+    let terms = chord.pattern.as_deref()?;
+    let mut tests = Vec::new();
+    let views = terms.iter().enumerate().map(|(t, term)| {
         let Some(channel) = input
             .channel(&term.channel)
             .filter(|c| c.kind == Kind::Async)
         else {
             return quote!(_);
         };
+        let one = channel.params.len() == 1;
+        if repeated_pattern(term) {
+            // Each message fits the pattern; its other bindings are `_`.
+            let each = Term {
+                bindings: term
+                    .bindings
+                    .iter()
+                    .map(|b| match b {
+                        Binding::Pattern(_) => b.clone(),
+                        _ => Binding::Wild,
+                    })
+                    .collect(),
+                ..term.clone()
+            }
+            .message_pattern(one);
+            let view = format_ident!("__repeated{}", t);
+            tests.push(quote!(#view.iter().all(|__m| ::core::matches!(*__m, #each))));
+            return view.to_token_stream();
+        }
         // A repeated term's one binding is an array of its messages.
-        term.message_pattern(channel.params.len() == 1 || term.repeat.is_some())
+        term.message_pattern(one || term.repeat.is_some())
     });
-    Some(quote_spanned! {guard.span()=>
+    let views: Vec<TokenStream> = views.collect();
+    // A guard over one term was routed at send time (`route.rs`).
+    if let Some(guard) = chord.guard.as_ref().filter(|_| guard_searched(chord)) {
+        tests.push(quote!((#guard)));
+    }
+    let span = chord
+        .guard
+        .as_ref()
+        .map_or_else(|| chord.name.span(), |g| g.span());
+    Some(quote_spanned! {span=>
         .guard(move |__views| {
             #[allow(unreachable_patterns, unused_variables)]
             match __views {
-                (#(#views,)*) => #guard,
+                (#(#views,)*) => #(#tests)&&*,
                 _ => false,
             }
         })

@@ -37,8 +37,8 @@ impl Keyed {
         v
     }
 
-    // A value pattern on a repeated term.
-    #[chord(two() & [item(1, v); 2])]
+    // A value pattern on a repeated term that binds a name.
+    #[chord(two() & [item(k @ 1, v); 2])]
     fn ones(&self) -> [u32; 2] {
         v
     }
