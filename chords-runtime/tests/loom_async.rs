@@ -19,7 +19,7 @@ use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::thread;
 
 mod joins;
-use joins::{buffer, rendezvous};
+use joins::{buffer, guarded, rendezvous};
 
 /// A waker that counts its wakes.
 struct Counting(AtomicUsize);
@@ -88,6 +88,53 @@ fn loom_future_dropped_after_being_handed_a_chord() {
         assert_eq!(caller.join().unwrap(), 207);
         assert_eq!(join.waiting(get), 0);
         assert_eq!(join.waiting(put), 0);
+    });
+}
+
+/// The same with a guarded chord, whose reservation picked its messages
+/// out of their queues: dropped before it runs the chord, the future puts
+/// them back, and the thread's call takes them, at every point of the race.
+#[test]
+fn loom_future_dropped_after_being_handed_a_guarded_chord() {
+    loom::model(|| {
+        let (join, low, high, get) = guarded();
+        let (woken, waker) = counting();
+        let mut future = Box::pin(join.call_async(get, 1));
+        assert!(poll_once(future.as_mut(), &waker).is_pending());
+        join.send(high, 3);
+        join.send(low, 2);
+        assert_eq!(woken.0.load(SeqCst), 1, "handed the chord");
+        assert_eq!([join.waiting(low), join.waiting(high)], [0, 0]);
+
+        let j = join.clone();
+        let caller = thread::spawn(move || j.call(get, 2));
+        drop(future);
+        assert_eq!(caller.join().unwrap(), 223);
+        assert_eq!([join.waiting(low), join.waiting(high)], [0, 0]);
+        assert_eq!(join.waiting(get), 0);
+    });
+}
+
+/// A future queued on a guarded chord is dropped while the message that
+/// enables it arrives: withdrawn first, or handed the chord and giving it
+/// back, the messages stay queued, once each.
+#[test]
+fn loom_guarded_future_dropped_while_queued_races_a_send() {
+    loom::model(|| {
+        let (join, low, high, get) = guarded();
+        let (_, waker) = counting();
+        join.send(low, 2);
+        let mut future = Box::pin(join.call_async(get, 1));
+        assert!(poll_once(future.as_mut(), &waker).is_pending());
+
+        let j = join.clone();
+        let sender = thread::spawn(move || j.send(high, 3));
+        drop(future);
+        sender.join().unwrap();
+
+        assert_eq!(join.waiting(get), 0);
+        assert_eq!([join.waiting(low), join.waiting(high)], [1, 1]);
+        assert_eq!(join.try_call(get, 2), Ok(223));
     });
 }
 

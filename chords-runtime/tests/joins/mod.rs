@@ -17,6 +17,27 @@ pub fn buffer() -> (Join, AsyncChannel<u32>, SyncChannel<u32, u32>) {
     (b.build().unwrap(), put, get)
 }
 
+/// A guarded buffer `get(arg) & low(x) & high(y) if x < y` answering
+/// `arg * 100 + x * 10 + y`: its channels `low` and `high` are searched.
+pub fn guarded() -> (
+    Join,
+    AsyncChannel<u32>,
+    AsyncChannel<u32>,
+    SyncChannel<u32, u32>,
+) {
+    let mut b = Join::builder();
+    let low = b.asynchronous::<u32>("low");
+    let high = b.asynchronous::<u32>("high");
+    let get = b.synchronous::<u32, u32>("get");
+    b.when(get)
+        .and(low)
+        .and(high)
+        .guard(|((), x, y): ((), &u32, &u32)| x < y)
+        .named("pair")
+        .then(|((arg, r), x, y)| r.send(arg * 100 + x * 10 + y));
+    (b.build().unwrap(), low, high, get)
+}
+
 /// The channels of [`claim_race`].
 pub struct ClaimRace {
     pub p: AsyncChannel<()>,
