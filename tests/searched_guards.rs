@@ -8,10 +8,13 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::thread;
+use std::time::Duration;
 
 use chords::{chords, Join};
 
 mod common;
+#[path = "../chords-runtime/tests/joins/mod.rs"]
+mod joins;
 use common::{sorted, tasks::ByHand, within};
 
 /// Pairs a low and a high value with `low < high`; a budget (a state
@@ -398,4 +401,129 @@ fn concurrent_sends_to_a_guarded_chord_conserve_every_message() {
             );
         }
     });
+}
+
+/// "The oldest job of at least this size": a guard that reads the argument
+/// of the caller's call, and a plain chord beside it.
+#[chords]
+impl Jobs {
+    async fn job(&self, size: u32);
+    fn take(&self, min: u32) -> u32;
+    async fn cancel(&self);
+
+    #[chord(take(min) & job(size) if size >= min)]
+    fn fits(&self) -> u32 {
+        size
+    }
+
+    #[chord(take(min) & cancel())]
+    fn cancelled(&self) -> u32 {
+        let _ = min;
+        0
+    }
+}
+
+#[test]
+fn a_guard_reads_the_argument_of_its_callers_call() {
+    let jobs = Jobs::new();
+    for size in [3, 40, 12, 50] {
+        jobs.job(size);
+    }
+    assert_eq!(jobs.take(10), 40, "the oldest that fits");
+    assert_eq!(jobs.take(10), 12);
+    assert_eq!(jobs.try_take(60).unwrap_err().into_inner(), 60);
+    let err = jobs
+        .take_timeout(60, Duration::from_millis(10))
+        .unwrap_err();
+    assert_eq!(err.into_inner(), 60, "the deadline hands the argument back");
+    assert_eq!(jobs.waiting()["job"], 2);
+    assert_eq!(jobs.waiting()["take"], 0, "a retrying call never queues");
+    assert_eq!(jobs.take(1), 3);
+    assert_eq!(jobs.take(1), 50);
+}
+
+#[test]
+fn a_retrying_call_fires_when_a_message_that_fits_arrives() {
+    within("retrying call", || {
+        let jobs = Jobs::new();
+        let taker = {
+            let jobs = jobs.clone();
+            thread::spawn(move || jobs.take(100))
+        };
+        thread::sleep(Duration::from_millis(5));
+        jobs.job(50);
+        thread::sleep(Duration::from_millis(5));
+        assert_eq!(jobs.waiting()["job"], 1, "50 does not fit");
+        jobs.job(150);
+        assert_eq!(taker.join().unwrap(), 150);
+        // An arrival on the plain chord's channel wakes it too.
+        let taker = {
+            let jobs = jobs.clone();
+            thread::spawn(move || jobs.take(1000))
+        };
+        thread::sleep(Duration::from_millis(5));
+        jobs.cancel();
+        assert_eq!(taker.join().unwrap(), 0);
+        assert_eq!([jobs.waiting()["job"], jobs.waiting()["cancel"]], [1, 0]);
+    });
+}
+
+#[test]
+fn a_retrying_future_waits_for_an_arrival_and_leaves_nothing_when_dropped() {
+    let jobs = Jobs::new();
+    let mut call = ByHand::queued(jobs.take_async(10));
+    jobs.job(5);
+    assert!(call.wakes() > 0, "an arrival wakes the task");
+    assert!(call.poll().is_pending(), "5 does not fit");
+    jobs.job(20);
+    assert_eq!(call.poll(), std::task::Poll::Ready(20));
+    // Dropped while waiting: nothing was queued, nothing is lost.
+    let call = ByHand::queued(jobs.take_async(10));
+    drop(call);
+    jobs.job(30);
+    assert_eq!(jobs.waiting()["job"], 2);
+    assert_eq!(jobs.take(10), 30);
+}
+
+#[test]
+fn retrying_calls_conserve_every_job() {
+    within("retrying conservation", || {
+        const TAKERS: u32 = 3;
+        const EACH: u32 = 100;
+        let jobs = Jobs::new();
+        let takers: Vec<_> = (0..TAKERS)
+            .map(|t| {
+                let jobs = jobs.clone();
+                thread::spawn(move || {
+                    (0..EACH)
+                        .map(|i| {
+                            let min = (t * 7 + i) % 10;
+                            let size = jobs.take(min);
+                            assert!(size >= min, "{size} < {min}");
+                            size
+                        })
+                        .collect::<Vec<u32>>()
+                })
+            })
+            .collect();
+        // Sizes 10..: every job fits every call.
+        let sent: Vec<u32> = (0..TAKERS * EACH).map(|i| 10 + i).collect();
+        for &size in &sent {
+            jobs.job(size);
+        }
+        let taken: Vec<u32> = takers.into_iter().flat_map(|t| t.join().unwrap()).collect();
+        assert_eq!(sorted(taken), sent, "each job taken exactly once");
+        assert_eq!(jobs.waiting()["job"], 0);
+    });
+}
+
+#[test]
+fn a_retrying_call_cannot_be_a_branch_of_a_choice() {
+    let (join, _, take) = joins::jobs();
+    let err = panic::catch_unwind(AssertUnwindSafe(|| drop(join.call_op(take, 1)))).unwrap_err();
+    let message = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("cannot be a branch of a choice"),
+        "{message}"
+    );
 }

@@ -35,7 +35,7 @@
 //!     pub fn try_get(&self) -> Result<T, TryCallError<()>> { .. }   // Patience::Now; and get_timeout, get_deadline
 //!     // The static path: reserve a chord with the call and queued messages ...
 //!     fn __now_get(&self, __msg: ()) -> Result<T, ()> {
-//!         match reserve(&self.__join, self.__ch_get, Self::__members_get) {
+//!         match reserve(&self.__join, self.__ch_get, Self::__members_get, &__msg) {
 //!             None => Err(__msg),
 //!             Some(__reserved) => Ok(self.__run_get(__reserved, __msg)),
 //!         }
@@ -392,7 +392,7 @@ fn member_tables(input: &Input) -> TokenStream {
         quote!(&[#(#pairs),*])
     };
     let derived = tables::derive(input.channels.len(), &needs, |c| {
-        crate::searched::searched(&input.chords[c])
+        crate::searched::guarded(input, &input.chords[c])
     });
     let tables = input
         .channels
@@ -469,7 +469,7 @@ fn now_methods(channel: &Channel, static_paths: &[(usize, TokenStream)]) -> Toke
         #[inline]
         #[allow(clippy::type_complexity)]
         fn #now(&self, __msg: #args) -> ::core::result::Result<#result, #args> {
-            match ::chords::__private::reserve(&self.__join, self.#field, Self::#members) {
+            match ::chords::__private::reserve(&self.__join, self.#field, Self::#members, &__msg) {
                 ::core::option::Option::None => ::core::result::Result::Err(__msg),
                 ::core::option::Option::Some(__reserved) => {
                     ::core::result::Result::Ok(self.#run(__reserved, __msg))
@@ -506,7 +506,9 @@ fn now_methods(channel: &Channel, static_paths: &[(usize, TokenStream)]) -> Toke
 /// The methods of one channel: the declared one, and for a synchronous
 /// channel its `try_`, `_timeout` and `_deadline` forms. With `body: None`,
 /// stubs.
-fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> {
+/// A channel's methods; `name_op` only if a call of it can be a branch of
+/// a choice (`choosable`: no guard reads its argument).
+fn channel_methods(channel: &Channel, real: bool, choosable: bool) -> Vec<(String, TokenStream)> {
     let Channel {
         attrs,
         vis,
@@ -675,7 +677,9 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
                         &self.__join,
                         self.#field,
                         #message,
-                        move || ::chords::__private::reserve(&self.__join, self.#field, Self::#members),
+                        move |__msg: &_| {
+                            ::chords::__private::reserve(&self.__join, self.#field, Self::#members, __msg)
+                        },
                         move |r, m| self.#static_path(r, m),
                     )
                 }
@@ -786,16 +790,18 @@ fn channel_methods(channel: &Channel, real: bool) -> Vec<(String, TokenStream)> 
                 " A call of [`{name_str}`](Self::{name_str}) not yet made: a branch for \
                  `chords::choose` or `chords::select!`, of which exactly one fires."
             );
-            methods.push((
-                format!("{name_str}_op"),
-                quote! {
-                    #[doc = #op_doc]
-                    #[allow(dead_code, unused_variables, clippy::type_complexity)]
-                    #vis fn #op_name(&self, #(#names: #types),*) -> #op_ty {
-                        #op_call
-                    }
-                },
-            ));
+            methods.extend(choosable.then(|| {
+                (
+                    format!("{name_str}_op"),
+                    quote! {
+                        #[doc = #op_doc]
+                        #[allow(dead_code, unused_variables, clippy::type_complexity)]
+                        #vis fn #op_name(&self, #(#names: #types),*) -> #op_ty {
+                            #op_call
+                        }
+                    },
+                )
+            }));
             methods
         }
     }
@@ -1310,7 +1316,7 @@ pub fn stub(input: &Input) -> TokenStream {
         if taken.contains(&unraw(&channel.name)) {
             continue;
         }
-        for (name, method) in channel_methods(channel, false) {
+        for (name, method) in channel_methods(channel, false, true) {
             if taken.insert(name) {
                 methods.push(method);
             }
@@ -1515,6 +1521,8 @@ fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
     // The static path's value for each term, and its synchronous channels.
     let mut takes = Vec::new();
     let mut callers = Vec::new();
+    // The call whose argument a searched guard reads (`searched.rs`).
+    let read = crate::searched::read_call(input, chord);
     for (t, term) in terms.iter().enumerate() {
         let Some(channel) = input.channel(&term.channel) else {
             continue;
@@ -1525,6 +1533,7 @@ fn chord_code(input: &Input, chord: &Chord) -> ChordCode {
                 let n = proc_macro2::Literal::usize_unsuffixed(n as usize);
                 quote!(#f.times::<#n>())
             }
+            None if read == Some(t) => quote!(#f.argument()),
             None => quote!(#f),
         });
         takes.push(match (channel.kind, term.repeat) {
@@ -1803,7 +1812,7 @@ pub fn expand(original: &Input, routes: &Routes) -> TokenStream {
         .channels
         .iter()
         .filter(|c| original.channel(&c.name).is_some() || c.kind == Kind::Sync)
-        .flat_map(|c| channel_methods(c, true))
+        .flat_map(|c| channel_methods(c, true, !crate::searched::retries(input, &c.name)))
         .map(|(_, method)| method);
     let routed = original.channels.iter().filter_map(|c| {
         let tests = routes.tests(&c.name)?;

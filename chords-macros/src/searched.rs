@@ -71,8 +71,51 @@ pub fn guard_searched(chord: &Chord) -> bool {
     read.len() > 1 || read.iter().any(|&t| terms[t].repeat.is_some())
 }
 
-/// Why a searched guard of `chord` cannot be: it reads a call's argument,
-/// or a repeated term of several parameters.
+/// The term of `chord` whose call's argument its searched guard reads, if
+/// any: that call is its caller's, who evaluates the guard (the runtime's
+/// `Argument`).
+pub fn read_call(input: &Input, chord: &Chord) -> Option<usize> {
+    if !guard_searched(chord) {
+        return None;
+    }
+    let (guard, terms) = (chord.guard.as_ref()?, chord.pattern.as_deref()?);
+    read_terms(terms, guard)
+        .into_iter()
+        .map(|(t, _)| t)
+        .find(|&t| {
+            input
+                .channel(&terms[t].channel)
+                .is_some_and(|c| c.kind == Kind::Sync)
+        })
+}
+
+/// Whether a guard reads the argument of `channel`'s calls: they retry as
+/// messages arrive instead of queuing, and cannot be branches of a choice.
+pub fn retries(input: &Input, channel: &syn::Ident) -> bool {
+    input.chords.iter().any(|chord| {
+        read_call(input, chord).is_some_and(|t| {
+            chord
+                .pattern
+                .as_deref()
+                .is_some_and(|terms| unraw(&terms[t].channel) == unraw(channel))
+        })
+    })
+}
+
+/// Whether the runtime's tables mark `chord` guarded: it is searched, or
+/// holds a channel whose calls retry (an arrival on its channels wakes them).
+pub fn guarded(input: &Input, chord: &Chord) -> bool {
+    searched(chord)
+        || chord
+            .pattern
+            .iter()
+            .flatten()
+            .any(|term| retries(input, &term.channel))
+}
+
+/// Why a searched guard of `chord` cannot be: it reads the arguments of
+/// two calls, or a repeated call's, or a repeated term of several
+/// parameters.
 pub fn check(input: &Input, chord: &Chord, errors: &mut Errors) {
     let (Some(guard), Some(terms)) = (&chord.guard, &chord.pattern) else {
         return;
@@ -88,12 +131,16 @@ pub fn check(input: &Input, chord: &Chord, errors: &mut Errors) {
                 "this guard reads `{name}` of `{channel_name}`, a repeated term with a value \
                  pattern: the pattern tests each message, and the guard may not read them"
             )
-        } else if channel.kind == Kind::Sync {
+        } else if channel.kind == Kind::Sync && term.repeat.is_some() {
             format!(
-                "this guard reads `{name}`, an argument of a call of `{channel_name}`, and \
-                 another term's messages: a guard across terms sees the asynchronous messages \
-                 only, as they wait. Test a call's arguments alone (`{channel_name}(n) & .. if \
-                 *n > 0`), or by key (`*key == *k`)"
+                "this guard reads `{name}`, an argument of the repeated call `{channel_name}`: \
+                 a guard across terms reads the argument of one call, its caller's own"
+            )
+        } else if channel.kind == Kind::Sync && read_call(input, chord) != Some(t) {
+            format!(
+                "this guard reads `{name}`, an argument of a call of `{channel_name}`, and of \
+                 another call: a guard across terms reads the argument of one call only, \
+                 which its own caller evaluates"
             )
         } else if term.repeat.is_some() && channel.params.len() != 1 {
             format!(
@@ -118,10 +165,11 @@ pub fn guard_call(input: &Input, chord: &Chord) -> Option<TokenStream> {
     }
     let terms = chord.pattern.as_deref()?;
     let mut tests = Vec::new();
+    let read = read_call(input, chord);
     let views = terms.iter().enumerate().map(|(t, term)| {
         let Some(channel) = input
             .channel(&term.channel)
-            .filter(|c| c.kind == Kind::Async)
+            .filter(|c| c.kind == Kind::Async || read == Some(t))
         else {
             return quote!(_);
         };

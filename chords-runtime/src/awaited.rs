@@ -39,8 +39,9 @@ use crate::waiter::{Caller, Left, Slot, Wake};
 /// its code (the static path of `#[chords]`), or hand the reservation back to
 /// run the general way.
 pub(crate) trait Path<'a, A, R> {
-    /// Reserves a chord that the call fires with messages already queued.
-    fn reserve(&mut self) -> Option<Reserved<'a, A, R>>;
+    /// Reserves a chord that the call, with `arg`, fires with messages
+    /// already queued.
+    fn reserve(&mut self, arg: &A) -> Option<Reserved<'a, A, R>>;
     /// Runs a reserved chord on the static path, or hands it back.
     fn run(&mut self, reserved: Reserved<'a, A, R>, arg: A) -> StaticPath<'a, A, R>;
 }
@@ -48,11 +49,11 @@ pub(crate) trait Path<'a, A, R> {
 /// The generated code's path: its reserving closure and its static path.
 impl<'a, A, R, Reserve, Static> Path<'a, A, R> for (Reserve, Static)
 where
-    Reserve: FnMut() -> Option<Reserved<'a, A, R>>,
+    Reserve: FnMut(&A) -> Option<Reserved<'a, A, R>>,
     Static: FnMut(Reserved<'a, A, R>, A) -> StaticPath<'a, A, R>,
 {
-    fn reserve(&mut self) -> Option<Reserved<'a, A, R>> {
-        (self.0)()
+    fn reserve(&mut self, arg: &A) -> Option<Reserved<'a, A, R>> {
+        (self.0)(arg)
     }
 
     fn run(&mut self, reserved: Reserved<'a, A, R>, arg: A) -> StaticPath<'a, A, R> {
@@ -68,9 +69,9 @@ pub(crate) struct General<'a, A, R> {
 }
 
 impl<'a, A: Send + 'static, R: Send + 'static> Path<'a, A, R> for General<'a, A, R> {
-    fn reserve(&mut self) -> Option<Reserved<'a, A, R>> {
+    fn reserve(&mut self, arg: &A) -> Option<Reserved<'a, A, R>> {
         let members = &self.join.state.channels[self.channel.index as usize].members;
-        Reserved::now(self.join, self.channel, members)
+        Reserved::now(self.join, self.channel, members, arg)
     }
 
     fn run(&mut self, reserved: Reserved<'a, A, R>, arg: A) -> StaticPath<'a, A, R> {
@@ -172,8 +173,11 @@ where
         // queued call's waiter points into, stays in place until `drop`.
         let this = unsafe { self.get_unchecked_mut() };
         match std::mem::replace(&mut this.stage, Stage::Finished) {
-            Stage::Start(arg) => match this.path.reserve() {
+            Stage::Start(arg) => match this.path.reserve(&arg) {
                 Some(reserved) => Poll::Ready(Polled::Reserved(reserved, arg)),
+                None if this.join.state.channels[this.channel.index as usize].retries => {
+                    this.wait_for_arrival(arg, cx)
+                }
                 None => {
                     let (join, channel) = (this.join, this.channel.index as usize);
                     let queue = &join.state.channels[channel];
@@ -185,6 +189,29 @@ where
             },
             Stage::Queued(generation) => this.poll_queued(cx, generation),
             Stage::Finished => panic!("a chords call's future polled after it completed"),
+        }
+    }
+
+    /// A call whose argument a guard reads does not queue: it waits for the
+    /// next arrival on the join and tries again (see `arrivals.rs`). Its
+    /// future holds no unit of any counter, so dropping it undoes nothing.
+    #[cold]
+    fn wait_for_arrival(&mut self, arg: A, cx: &Context<'_>) -> Poll<Polled<'a, A, R>> {
+        let arrivals = self
+            .join
+            .state
+            .arrivals
+            .as_ref()
+            .expect("a join whose calls retry counts arrivals");
+        loop {
+            let seen = arrivals.count();
+            if let Some(reserved) = self.path.reserve(&arg) {
+                return Poll::Ready(Polled::Reserved(reserved, arg));
+            }
+            if arrivals.register(seen, cx.waker()) {
+                self.stage = Stage::Start(arg);
+                return Poll::Pending;
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::arrivals::Arrivals;
 use crate::channel::{AsyncChannel, SyncChannel};
 use crate::channel_state::{ChannelState, Queue};
 use crate::error::BuildError;
@@ -171,8 +172,18 @@ impl JoinBuilder {
             return Err(error);
         }
         let needs: Vec<Vec<(u32, u32)>> = self.chords.iter().map(|c| c.needs.to_vec()).collect();
+        // Channels whose call's argument a guard reads: their calls retry
+        // as messages arrive instead of queuing (`arrivals.rs`).
+        let retrying: Vec<u32> = self
+            .chords
+            .iter()
+            .filter_map(|chord| chord.guard.as_ref()?.reads())
+            .collect();
+        // A chord over such a channel takes the guarded path too, so that
+        // an arrival on its other channels wakes the retrying callers.
         let tables = tables::derive(self.channels.len(), &needs, |c| {
-            self.chords[c].guard.is_some()
+            let chord = &self.chords[c];
+            chord.guard.is_some() || chord.needs.iter().any(|(d, _)| retrying.contains(d))
         });
         // A channel whose every chord has its call as the runner, once: a
         // queued call of it is only ever handed a chord, which a choice can
@@ -212,6 +223,10 @@ impl JoinBuilder {
         for c in searched {
             channels[c as usize].make_searched();
         }
+        for &c in &retrying {
+            channels[c as usize].retries = true;
+            channels[c as usize].choosable = false;
+        }
         let join = Join {
             state: Arc::new(State {
                 id: self.id,
@@ -220,6 +235,7 @@ impl JoinBuilder {
                 unfinished: Unfinished::new(),
                 spawn: self.spawn,
                 extension: self.extension,
+                arrivals: (!retrying.is_empty()).then(Arrivals::new),
             }),
         };
         for send in self.initial {
@@ -332,8 +348,9 @@ impl<'b, P: Pattern> When<'b, P> {
 
     /// Lets the chord fire only with messages that `guard` accepts: it sees
     /// each term's messages as [`Visible`] says (`&T` for a message, `()`
-    /// for a call), and the chord takes the oldest messages, per channel in
-    /// term order, that it accepts. Call it once, after the last term.
+    /// for a call, `&A` for an [`Argument`](crate::Argument)'s), and the
+    /// chord takes the oldest messages, per channel in term order, that it
+    /// accepts. Call it once, after the last term.
     ///
     /// The guard must be pure: it runs while the chord's messages wait,
     /// maybe many times, on whichever thread sent or called last, under

@@ -90,6 +90,9 @@ fn retry_or_queue<A: Send + 'static, R: Send + 'static>(
     mut now: impl FnMut(A) -> Result<R, A>,
     run: impl FnOnce(Reserved<'_, A, R>, A) -> R,
 ) -> Result<R, A> {
+    if join.state.channels[channel.index as usize].retries {
+        return retry_on_arrivals(join, arg, deadline, now);
+    }
     for retry in 0..=RETRIES {
         // (Always true under loom, where `ROB_AFTER` is 0.)
         #[allow(clippy::absurd_extreme_comparisons)]
@@ -119,4 +122,21 @@ fn retry_or_queue<A: Send + 'static, R: Send + 'static>(
         Ended::Withdrawn(arg) => Err(arg),
         Ended::HandedOver(chord, arg) => Ok(run(Reserved::handed_over(join, channel, chord), arg)),
     }
+}
+
+/// [`call`] for a channel whose call's argument a guard reads: the call
+/// never queues; it tries again after each arrival on the join, until it
+/// fires or `deadline` passes (see `arrivals.rs`).
+fn retry_on_arrivals<A, R>(
+    join: &Join,
+    arg: A,
+    deadline: Option<Instant>,
+    now: impl FnMut(A) -> Result<R, A>,
+) -> Result<R, A> {
+    let arrivals = join
+        .state
+        .arrivals
+        .as_ref()
+        .expect("a join whose calls retry counts arrivals");
+    arrivals.retry(arg, now, |seen| arrivals.wait_past(seen, deadline))
 }

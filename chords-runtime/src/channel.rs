@@ -59,7 +59,48 @@ pub struct SyncChannel<A, R> {
 /// ```
 pub struct Repeat<C, const N: usize>(pub(crate) C);
 
+/// A synchronous channel whose call's argument the chord's guard reads:
+/// made by [`SyncChannel::argument`]. As a term it is its channel; the
+/// guard sees `&A` (see [`Visible`](crate::Visible)).
+///
+/// Calls of such a channel do not queue: a queued call's argument is its
+/// caller's, which may withdraw it at any moment, so only the caller reads
+/// it. A call that cannot fire at once waits for the next arrival on the
+/// join and tries again, in the caller's thread or task. So the oldest
+/// call does not go first, and such a call cannot be a branch of a
+/// blocking choice.
+///
+/// ```
+/// // The oldest job of at least the size asked for.
+/// let mut b = chords_runtime::Join::builder();
+/// let job = b.asynchronous::<u32>("job");
+/// let take = b.synchronous::<u32, u32>("take");
+/// b.when(take.argument())
+///     .and(job)
+///     .guard(|(min, size): (&u32, &u32)| size >= min)
+///     .then(|((_, r), size)| r.send(size));
+/// let join = b.build().unwrap();
+/// join.send(job, 3);
+/// join.send(job, 40);
+/// join.send(job, 12);
+/// assert_eq!(join.call(take, 10), 40);
+/// assert_eq!(join.call(take, 10), 12);
+/// assert!(join.try_call(take, 10).is_err());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Argument<C>(pub(crate) C);
+
 macro_rules! handle_impls {
+    (@SyncChannel <$($p:ident),*>) => {
+        impl<$($p),*> SyncChannel<$($p),*> {
+            /// This channel as a term whose call's argument the chord's
+            /// guard reads (see [`Argument`]).
+            pub fn argument(self) -> Argument<Self> {
+                Argument(self)
+            }
+        }
+    };
+    (@$name:ident <$($p:ident),*>) => {};
     ($name:ident <$($p:ident),*>, $marker:ident) => {
         impl<$($p),*> $name<$($p),*> {
             pub(crate) fn new(join: u64, index: u32) -> Self {
@@ -73,6 +114,7 @@ macro_rules! handle_impls {
                 Repeat(self)
             }
         }
+        handle_impls!(@$name <$($p),*>);
 
         impl<$($p),*> Clone for $name<$($p),*> {
             fn clone(&self) -> Self {

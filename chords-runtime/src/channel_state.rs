@@ -20,6 +20,9 @@ pub(crate) struct ChannelState {
     /// Whether a call of it may be a branch of a choice: in every chord
     /// that holds it, it is the runner, once.
     pub(crate) choosable: bool,
+    /// Whether a guard reads its calls' argument: they retry as messages
+    /// arrive instead of queuing (`arrivals.rs`).
+    pub(crate) retries: bool,
     queue: Queue,
 }
 
@@ -65,6 +68,7 @@ impl ChannelState {
             count: CachePadded::new(Count::new()),
             members: members.into(),
             choosable,
+            retries: false,
             queue,
         }
     }

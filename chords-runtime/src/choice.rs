@@ -170,7 +170,7 @@ pub trait Now<A, R> {
 impl<A: Send + 'static, R: Send + 'static> Now<A, R> for Registered {
     fn now(&mut self, join: &Join, channel: SyncChannel<A, R>, arg: A) -> Result<R, A> {
         let members = &join.state.channels[channel.index as usize].members;
-        match Reserved::now(join, channel, members) {
+        match Reserved::now(join, channel, members, &arg) {
             Some(reserved) => Ok(reserved.run(arg)),
             None => Err(arg),
         }

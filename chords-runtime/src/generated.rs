@@ -216,19 +216,20 @@ where
 }
 
 /// Reserves the first declared of `members`, the chords of `channel`, that a
-/// call of `channel` completes with messages already queued, without queuing
-/// the call. `None` if none can fire now.
+/// call of `channel` with `arg` completes with messages already queued,
+/// without queuing the call. `None` if none can fire now.
 ///
 /// # Panics
 /// If `channel` belongs to another join.
 #[inline(always)]
-pub fn reserve<'a, A, R>(
+pub fn reserve<'a, A: Send + 'static, R>(
     join: &'a Join,
     channel: SyncChannel<A, R>,
     members: &[Member],
+    arg: &A,
 ) -> Option<Reserved<'a, A, R>> {
     join.state.check(&channel);
-    Reserved::now(join, channel, members)
+    Reserved::now(join, channel, members, arg)
 }
 
 /// Makes a synchronous call of `channel`: `now` tries to reserve and run a
@@ -255,7 +256,7 @@ pub fn call_async<'a, A: Send + 'static, R: Send + 'static>(
     join: &'a Join,
     channel: SyncChannel<A, R>,
     arg: A,
-    reserve: impl FnMut() -> Option<Reserved<'a, A, R>> + Send + 'a,
+    reserve: impl FnMut(&A) -> Option<Reserved<'a, A, R>> + Send + 'a,
     static_path: impl FnMut(Reserved<'a, A, R>, A) -> StaticPath<'a, A, R> + Send + 'a,
 ) -> impl Future<Output = R> + Send + 'a {
     CallFuture::new(join, channel, arg, (reserve, static_path))
@@ -390,10 +391,10 @@ mod tests {
         }];
         check_tables(&join, acquire, members);
         send(&join, free, (), FREE);
-        let reserved = reserve(&join, acquire, members).expect("free is queued");
+        let reserved = reserve(&join, acquire, members, &()).expect("free is queued");
         assert_eq!(reserved.chord(), 0);
         reserved.take(free);
-        assert!(reserve(&join, acquire, members).is_none());
+        assert!(reserve(&join, acquire, members, &()).is_none());
     }
 
     #[test]

@@ -201,12 +201,21 @@ impl Join {
     /// In `select!`, a branch `join.call(channel, arg)` is this op.
     ///
     /// # Panics
-    /// If `channel` belongs to another `Join`.
+    /// If `channel` belongs to another `Join`, or a guard reads its calls'
+    /// argument (see [`Argument`](crate::Argument)): such calls retry as
+    /// messages arrive instead of queuing, so a choice could not offer them.
     pub fn call_op<A: Send + 'static, R: Send + 'static>(
         &self,
         channel: SyncChannel<A, R>,
         arg: A,
     ) -> Op<'_, A, R> {
+        let state = &self.state.channels[self.state.check(&channel)];
+        assert!(
+            !state.retries,
+            "a call of `{}` cannot be a branch of a choice: a guard reads its argument, so it \
+             retries as messages arrive instead of queuing",
+            state.name
+        );
         Op::new(self, channel, arg)
     }
 
@@ -351,7 +360,7 @@ impl Join {
     ) -> Result<R, A> {
         let index = self.state.check(&channel);
         let members = &self.state.channels[index].members;
-        let now = |arg| match Reserved::now(self, channel, members) {
+        let now = |arg| match Reserved::now(self, channel, members, &arg) {
             Some(reserved) => Ok(reserved.run(arg)),
             None => Err(arg),
         };

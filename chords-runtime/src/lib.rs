@@ -97,6 +97,7 @@
 //!  state           the Join and its shared state: channels, chords, bodies
 //!  firing          taking a firing's messages
 //!  search          a guarded chord's search of its queued messages
+//!  arrivals        the count of arrivals that retrying callers wait on
 //!  channel_state   one channel: counter, queue, members
 //!  tables          the chord tables, derived once (also for the macro)
 //!  ─────────────────────────────────────────────────────────────────────────────────
@@ -118,6 +119,7 @@
 //! one exception: the channels its guard reads keep their messages under a
 //! lock, which its search holds (the `search` module).
 
+mod arrivals;
 mod atomic_waker;
 mod awaited;
 mod awaited_choice;
@@ -152,7 +154,7 @@ mod waiter;
 
 pub use awaited_choice::ChoiceFuture;
 pub use builder::{JoinBuilder, When};
-pub use channel::{AsyncChannel, Channel, Repeat, SyncChannel};
+pub use channel::{Argument, AsyncChannel, Channel, Repeat, SyncChannel};
 pub use choice::{choose, Choice, Choices, Keep, Kept, Op, Value, WithRest};
 pub use error::{BuildError, TimeoutError, TryCallError};
 pub use executor::{

@@ -96,7 +96,10 @@
 //!    enable two chords, the earlier declared fires, as in either order of the
 //!    arrivals one at a time.
 
+use std::any::Any;
+
 use crate::count::Count;
+use crate::search::OwnCall;
 use crate::state::State;
 use crate::stats::{count, Event};
 use crate::sync::Backoff;
@@ -116,9 +119,9 @@ pub(crate) enum Reservation<T> {
 
 /// Reserves `needs`: (channel, how many messages) pairs in channel order,
 /// for a chord whose `earlier` chords (declared before it, sharing a
-/// channel) must not be enabled. `own` is the channel of a call that brings
-/// itself (not counted in its channel): it counts for the earlier chords
-/// that hold its channel. A `guarded` chord, once its counts are claimed,
+/// channel) must not be enabled. `own` is the call that brings itself (not
+/// counted in its channel), its channel and argument: it counts for the
+/// earlier chords that hold its channel, and a guard may read it. A `guarded` chord, once its counts are claimed,
 /// searches its messages for a tuple its guard accepts ([`crate::search`]).
 #[inline(always)]
 fn reserve(
@@ -126,7 +129,7 @@ fn reserve(
     chord: u32,
     needs: &[(u32, u32)],
     earlier: &[u32],
-    own: Option<u32>,
+    own: OwnCall<'_>,
     guarded: bool,
 ) -> Reservation<()> {
     if guarded {
@@ -179,7 +182,7 @@ fn reserve_guarded(
     chord: u32,
     needs: &[(u32, u32)],
     earlier: &[u32],
-    own: Option<u32>,
+    own: OwnCall<'_>,
 ) -> Reservation<()> {
     let count = |c: u32| -> &Count { &state.channels[c as usize].count };
     if needs.iter().any(|&(c, n)| count(c).present() < n) {
@@ -196,7 +199,7 @@ fn reserve_guarded(
             _ => roll_back(state, needs),
         };
     }
-    if !pick(state, chord, needs) {
+    if !pick(state, chord, needs, own) {
         // Our claims made others wait, not give up: no rescan.
         release(state, needs);
         return Reservation::NotReady;
@@ -209,8 +212,11 @@ fn reserve_guarded(
 
 /// Picks the messages of a guarded `chord` whose counts are `claimed`;
 /// if its guard panics, the claims go back before the panic goes on.
-fn pick(state: &State, chord: u32, claimed: &[(u32, u32)]) -> bool {
-    let chord = &state.chords[chord as usize];
+fn pick(state: &State, chord: u32, claimed: &[(u32, u32)], own: OwnCall<'_>) -> bool {
+    // A chord over a channel whose calls retry needs no pick without a guard.
+    let Some(guard) = &state.chords[chord as usize].guard else {
+        return true;
+    };
     /// Rolls the chord's claims back while a panic unwinds.
     struct Unclaim<'a>(&'a State, &'a [(u32, u32)]);
     impl Drop for Unclaim<'_> {
@@ -219,8 +225,7 @@ fn pick(state: &State, chord: u32, claimed: &[(u32, u32)]) -> bool {
         }
     }
     let unclaim = Unclaim(state, claimed);
-    let guard = chord.guard.as_ref().expect("a guarded chord has a guard");
-    let picked = guard.pick(&state.channels);
+    let picked = guard.pick(&state.channels, own);
     std::mem::forget(unclaim);
     picked
 }
@@ -249,16 +254,16 @@ fn release(state: &State, claims: &[(u32, u32)]) {
 /// that enables two chords fires the one declared first, and one that
 /// enabled it alone should have fired it already.
 /// A guarded earlier chord is enabled only if its guard finds a tuple.
-fn earlier_enabled(state: &State, earlier: &[u32], own: Option<u32>) -> bool {
+fn earlier_enabled(state: &State, earlier: &[u32], own: OwnCall<'_>) -> bool {
     earlier.iter().any(|&chord| {
         let chord = &state.chords[chord as usize];
         chord.needs.iter().all(|&(c, n)| {
-            let n = n - u32::from(own == Some(c));
+            let n = n - u32::from(own.is_some_and(|(d, _)| d == c));
             state.channels[c as usize].count.present() >= n
         }) && chord
             .guard
             .as_ref()
-            .is_none_or(|guard| guard.finds(&state.channels))
+            .is_none_or(|guard| guard.finds(&state.channels, own))
     })
 }
 
@@ -311,13 +316,15 @@ pub(crate) fn next_enabled(state: &State) -> Option<usize> {
 }
 
 /// Reserves the first of the chords (`members`) of channel `own` that a
-/// call of it, not queued, completes with messages already there. Returns
-/// the chord and the call's position among its messages of the channel.
+/// call of it, not queued, with `argument`, completes with messages already
+/// there. Returns the chord and the call's position among its messages of
+/// the channel.
 #[inline(always)]
 pub(crate) fn reserve_with_call<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
     state: &State,
     members: &[Member<S, I>],
     own: u32,
+    argument: &(dyn Any + Send),
 ) -> Reservation<(usize, u32)> {
     for member in members {
         match reserve(
@@ -325,7 +332,7 @@ pub(crate) fn reserve_with_call<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
             member.chord,
             member.besides_call.as_ref(),
             member.earlier.as_ref(),
-            Some(own),
+            Some((own, argument)),
             member.guarded,
         ) {
             Reservation::Reserved(()) => {

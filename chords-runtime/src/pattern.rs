@@ -12,7 +12,7 @@
 
 use std::any::Any;
 
-use crate::channel::{AsyncChannel, Repeat, SyncChannel};
+use crate::channel::{Argument, AsyncChannel, Repeat, SyncChannel};
 pub use crate::firing::Firing;
 pub use crate::tables::TermSpec;
 use crate::waiter::Reply;
@@ -90,6 +90,22 @@ impl<A: Send + 'static, R: Send + 'static> Term for SyncChannel<A, R> {
     }
 }
 
+impl<A: Send + 'static, R: Send + 'static> Term for Argument<SyncChannel<A, R>> {
+    type Binding = (A, Reply<R>);
+
+    fn specs(&self, specs: &mut Vec<TermSpec>) {
+        self.0.specs(specs);
+        if let Some(spec) = specs.last_mut() {
+            spec.reads = true;
+        }
+    }
+
+    #[inline]
+    fn take(&self, firing: &mut Firing<'_>) -> (A, Reply<R>) {
+        self.0.take(firing)
+    }
+}
+
 impl<A: Send + 'static, R: Send + 'static, const N: usize> Term for Repeat<SyncChannel<A, R>, N> {
     type Binding = [(A, Reply<R>); N];
 
@@ -141,8 +157,9 @@ impl<T: Term> Term for All<T> {
 
 /// How a guard sees a term's messages, or a pattern's, while they wait:
 /// `&T` for an [`AsyncChannel<T>`], arrays and `Vec`s of those for a
-/// [`Repeat`] and an [`All`], and `()` for a synchronous call (a guard does
-/// not read a caller's argument).
+/// [`Repeat`] and an [`All`], `&A` for the call of an [`Argument`], and
+/// `()` for another synchronous call (a guard does not read a queued
+/// caller's argument).
 ///
 /// ```
 /// let mut b = chords_runtime::Join::builder();
@@ -177,7 +194,8 @@ impl<'a> Messages<'a> {
         Messages(seen.iter())
     }
 
-    /// The next message, an asynchronous one of `T`.
+    /// The next message: an asynchronous one of `T`, or the argument of
+    /// the caller's own call.
     fn message<T: 'static>(&mut self) -> &'a T {
         let seen = self.0.next().copied().flatten();
         seen.and_then(|m| m.downcast_ref())
@@ -211,6 +229,14 @@ impl<A, R> Visible for SyncChannel<A, R> {
 
     fn view(&self, messages: &mut Messages<'_>) {
         messages.call();
+    }
+}
+
+impl<A: Send + 'static, R> Visible for Argument<SyncChannel<A, R>> {
+    type View<'a> = &'a A;
+
+    fn view<'a>(&self, messages: &mut Messages<'a>) -> &'a A {
+        messages.message()
     }
 }
 

@@ -52,17 +52,21 @@ impl<'a, A, R> Reserved<'a, A, R> {
     }
 
     /// Reserves the first declared of `members`, the chords of `channel`
-    /// (checked to be this join's), that a call of `channel` completes with
-    /// messages already queued, without queuing the call. `None` if none can
-    /// fire now.
+    /// (checked to be this join's), that a call of `channel` with `arg`
+    /// completes with messages already queued, without queuing the call.
+    /// `None` if none can fire now.
     #[inline(always)]
     pub(crate) fn now<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
         join: &'a Join,
         channel: SyncChannel<A, R>,
         members: &[Member<S, I>],
-    ) -> Option<Self> {
+        arg: &A,
+    ) -> Option<Self>
+    where
+        A: Send + 'static,
+    {
         loop {
-            match matcher::reserve_with_call(&join.state, members, channel.index) {
+            match matcher::reserve_with_call(&join.state, members, channel.index, arg) {
                 Reservation::Reserved((chord, position)) => {
                     return Some(Reserved::new(join, channel, chord, position))
                 }

@@ -30,6 +30,10 @@ fn resolve_arrivals<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
     members: &[Member<S, I>],
     n: u32,
 ) {
+    // (Folded away for the constant tables of unguarded chords.)
+    if members.iter().any(|m| m.guarded) {
+        arrived(join);
+    }
     for _ in 0..n {
         match matcher::first_enabled(&join.state, members) {
             Reservation::Reserved(chord) => hand_over(join, chord),
@@ -93,8 +97,17 @@ pub(crate) fn send_all<T: Send + 'static, S: AsRef<[(u32, u32)]>, I: AsRef<[u32]
 /// other resolvers away.
 #[cold]
 pub(crate) fn rescan(join: &Join) {
+    arrived(join);
     while let Some(chord) = matcher::next_enabled(&join.state) {
         hand_over(join, chord);
+    }
+}
+
+/// Wakes the callers that retry as messages arrive, if the join has any
+/// (`arrivals.rs`): a message was counted, or given back.
+fn arrived(join: &Join) {
+    if let Some(arrivals) = &join.state.arrivals {
+        arrivals.bump();
     }
 }
 

@@ -21,8 +21,12 @@
 //!   the chord is not ready.
 //! - **Run.** A firing of the chord takes one picked tuple, and its body's
 //!   asynchronous terms take their messages from it ([`crate::firing`]); its
-//!   synchronous terms take their calls as usual (the guard does not read a
-//!   caller's argument).
+//!   synchronous terms take their calls as usual.
+//! - **A call's argument.** A queued call's argument is its caller's, who
+//!   may withdraw it at any moment, so a guard reads the argument of one
+//!   call only, the caller's own, in the caller's reservation ([`OwnCall`]);
+//!   the calls of that channel never queue, but retry as messages arrive
+//!   (`arrivals.rs`). A search without that call does not run the guard.
 //! - **Give back.** A firing whose runner went away puts its picked messages
 //!   back in front of their deques before counting them again.
 //! - **Priority.** An earlier chord that is guarded counts as enabled only
@@ -68,6 +72,10 @@ pub(crate) type Test = Box<dyn Fn(&[Seen<'_>]) -> bool + Send + Sync>;
 /// The messages a firing picked, with their channels, in pattern order.
 pub(crate) type Picked = Vec<(u32, Box<dyn Any + Send>)>;
 
+/// The call of a caller reserving a chord with it (not queued): its channel
+/// and its argument, which a guard may read ([`crate::Argument`]).
+pub(crate) type OwnCall<'a> = Option<(u32, &'a (dyn Any + Send))>;
+
 /// One message of a guarded chord's pattern.
 #[derive(Clone, Copy)]
 struct Slot {
@@ -83,6 +91,9 @@ pub(crate) struct Guard {
     slots: Box<[Slot]>,
     /// The searched channels, in channel order: the order they are locked in.
     channels: Box<[u32]>,
+    /// The synchronous channel whose call's argument the guard reads, if
+    /// any: only that call's own caller can evaluate it (`arrivals.rs`).
+    reads: Option<u32>,
     test: Test,
     /// The tuples picked by firings not yet run.
     picked: Mutex<VecDeque<Picked>>,
@@ -112,6 +123,7 @@ impl Guard {
         Guard {
             slots,
             channels: channels.into(),
+            reads: terms.iter().find(|t| t.reads).map(|t| t.channel),
             test,
             picked: Mutex::new(VecDeque::new()),
         }
@@ -127,15 +139,20 @@ impl Guard {
         !self.channels.is_empty()
     }
 
-    /// Whether messages queued now pass the guard.
-    pub(crate) fn finds(&self, channels: &[ChannelState]) -> bool {
-        self.search(channels, false).is_some()
+    /// The channel whose call's argument the guard reads, if any.
+    pub(crate) fn reads(&self) -> Option<u32> {
+        self.reads
     }
 
-    /// Takes the first tuple of queued messages that passes the guard and
-    /// keeps it for a firing; `false` if none does.
-    pub(crate) fn pick(&self, channels: &[ChannelState]) -> bool {
-        match self.search(channels, self.picks()) {
+    /// Whether messages queued now pass the guard, with `own` call.
+    pub(crate) fn finds(&self, channels: &[ChannelState], own: OwnCall<'_>) -> bool {
+        self.search(channels, own, false).is_some()
+    }
+
+    /// Takes the first tuple of queued messages that passes the guard, with
+    /// `own` call, and keeps it for a firing; `false` if none does.
+    pub(crate) fn pick(&self, channels: &[ChannelState], own: OwnCall<'_>) -> bool {
+        match self.search(channels, own, self.picks()) {
             Some(picked) => {
                 if self.picks() {
                     self.lock_picked().push_back(picked);
@@ -174,11 +191,18 @@ impl Guard {
     }
 
     /// Searches the queued messages, oldest first per slot in pattern
-    /// order, for a tuple the guard accepts; takes it out if `take`.
+    /// order, for a tuple the guard accepts with `own` call; takes it out
+    /// if `take`. A guard that reads a call's argument is evaluated only
+    /// with that call as `own`.
     ///
     /// A panicking guard unwinds from here with every lock released and
     /// nothing taken.
-    fn search(&self, channels: &[ChannelState], take: bool) -> Option<Picked> {
+    fn search(&self, channels: &[ChannelState], own: OwnCall<'_>, take: bool) -> Option<Picked> {
+        let argument = match (self.reads, own) {
+            (None, _) => None,
+            (Some(c), Some((d, argument))) if c == d => Some(argument),
+            (Some(_), _) => return None,
+        };
         let mut locked: Vec<Box<dyn Locked + '_>> = self
             .channels
             .iter()
@@ -190,7 +214,11 @@ impl Guard {
             })
             .collect();
         let mut at = vec![0; self.slots.len()];
-        let mut seen = vec![None; self.slots.len()];
+        let mut seen: Vec<Seen<'_>> = self
+            .slots
+            .iter()
+            .map(|slot| argument.filter(|_| Some(slot.channel) == self.reads))
+            .collect();
         if !self.assign(&locked, &mut at, &mut seen, 0) {
             return None;
         }

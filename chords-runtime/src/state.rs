@@ -3,6 +3,7 @@
 //! [`Join`] is defined here, beside the state it shares, because a chord's
 //! body receives the `Join` it fired in; its API is in `join.rs`.
 
+use crate::arrivals::Arrivals;
 use crate::channel::{AsyncChannel, Channel};
 use crate::channel_state::ChannelState;
 use crate::executor::{Spawn, Unfinished};
@@ -54,6 +55,9 @@ pub(crate) struct State {
     /// What generated code keeps with the join: the index of a keyed
     /// object's per-key objects (`generated::Index`).
     pub(crate) extension: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// Its arrivals, counted for the callers that retry, if a guard reads
+    /// a call's argument (`arrivals.rs`).
+    pub(crate) arrivals: Option<Arrivals>,
 }
 
 /// One chord at run time.

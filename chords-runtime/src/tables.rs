@@ -18,6 +18,9 @@ pub struct TermSpec {
     pub(crate) count: u32,
     /// How many messages of the same channel earlier terms of the pattern take.
     pub(crate) offset: u32,
+    /// Whether the chord's guard reads the argument of this term's call
+    /// (see [`Argument`](crate::Argument)).
+    pub(crate) reads: bool,
 }
 
 impl TermSpec {
@@ -27,6 +30,7 @@ impl TermSpec {
             channel,
             count,
             offset: 0,
+            reads: false,
         }
     }
 }
@@ -51,8 +55,10 @@ pub struct Member<S = &'static [(u32, u32)], I = &'static [u32]> {
     /// The chords declared before this one that share a channel with it:
     /// before it commits, a reservation checks that none of them is enabled.
     pub earlier: I,
-    /// Whether the chord has a guard: a reservation searches its messages
-    /// for a tuple the guard accepts (see the runtime's `search` module).
+    /// Whether the chord has a guard (a reservation searches its messages
+    /// for a tuple the guard accepts, see the runtime's `search` module),
+    /// or holds a channel whose calls retry as messages arrive (an arrival
+    /// on its channels wakes them, see the runtime's `arrivals` module).
     pub guarded: bool,
 }
 

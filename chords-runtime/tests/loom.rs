@@ -26,7 +26,7 @@ use loom::sync::Arc;
 use loom::thread;
 
 mod joins;
-use joins::{buffer, lock, rendezvous};
+use joins::{buffer, jobs, lock, rendezvous};
 
 /// Chords `a & x` and `b & x`, both answering `arg + x`, counting firings.
 fn two_chords_on_x(
@@ -816,6 +816,26 @@ fn loom_searched_guard_races_a_send_and_another_match() {
         assert_eq!(other.join().unwrap(), 9);
         sender.join().unwrap();
         assert_eq!([join.waiting(a), join.waiting(c)], [0, 0]);
+    });
+}
+
+/// A guard that reads its caller's argument (`take(min) & job(size) if
+/// size >= min`): the call does not queue but retries on each arrival. Two
+/// sends race the caller's try and its wait; the arrivals' count makes the
+/// wait free of lost wake-ups, so the caller always gets the job that fits.
+#[test]
+fn loom_retrying_call_races_the_sends() {
+    loom::model(|| {
+        let (join, job, take) = jobs();
+        let j2 = join.clone();
+        let sender = thread::spawn(move || {
+            j2.send(job, 3);
+            j2.send(job, 30);
+        });
+        assert_eq!(join.call(take, 10), 30);
+        sender.join().unwrap();
+        assert_eq!(join.waiting(job), 1);
+        assert_eq!(join.waiting(take), 0);
     });
 }
 

@@ -8,11 +8,12 @@ impl Keyed {
     fn any(&self) -> u32;
     fn two(&self) -> [u32; 2];
     fn limited(&self) -> u32;
+    fn ask(&self, n: u32) -> u32;
 
-    // Across two terms, reading a call's argument (other than equal keys).
-    #[chord(take(k) & item(key, v) if *key > *k)]
-    fn keyed(&self) -> u32 {
-        v
+    // Across terms, reading the arguments of two calls.
+    #[chord(take(k) & ask(n) & item(key, v) if *key > *k + *n)]
+    fn keyed(&self) -> (u32, u32) {
+        (v, v)
     }
 
     // Always false: can never fire.

@@ -38,6 +38,20 @@ pub fn guarded() -> (
     (b.build().unwrap(), low, high, get)
 }
 
+/// "The oldest job of at least this size", a guard that reads its
+/// caller's argument: `take(min) & job(size) if size >= min` (calls of
+/// `take` retry as messages arrive).
+pub fn jobs() -> (Join, AsyncChannel<u32>, SyncChannel<u32, u32>) {
+    let mut b = Join::builder();
+    let job = b.asynchronous::<u32>("job");
+    let take = b.synchronous::<u32, u32>("take");
+    b.when(take.argument())
+        .and(job)
+        .guard(|(min, size): (&u32, &u32)| size >= min)
+        .then(|((_, r), size)| r.send(size));
+    (b.build().unwrap(), job, take)
+}
+
 /// The channels of [`claim_race`].
 pub struct ClaimRace {
     pub p: AsyncChannel<()>,
