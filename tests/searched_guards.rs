@@ -518,6 +518,24 @@ fn retrying_calls_conserve_every_job() {
 }
 
 #[test]
+fn a_guard_reads_the_argument_of_one_call_only() {
+    let mut b = Join::builder();
+    let x = b.synchronous::<u32, ()>("x");
+    let y = b.synchronous::<u32, ()>("y");
+    b.when(x.argument())
+        .and(y.argument())
+        .named("both")
+        .guard(|(a, c): (&u32, &u32)| a < c)
+        .then(|((_, r), (_, s))| {
+            r.send(());
+            s.send(());
+        });
+    let err = b.build().expect_err("two arguments read");
+    assert!(matches!(&err, chords::BuildError::TwoArguments { chord } if chord == "both"));
+    assert!(err.to_string().contains("more than one call"), "{err}");
+}
+
+#[test]
 fn a_retrying_call_cannot_be_a_branch_of_a_choice() {
     let (join, _, take) = joins::jobs();
     let err = panic::catch_unwind(AssertUnwindSafe(|| drop(join.call_op(take, 1)))).unwrap_err();

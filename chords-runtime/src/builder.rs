@@ -262,6 +262,12 @@ impl JoinBuilder {
                 .get_or_insert(BuildError::ForeignChannel { chord: name });
             return;
         }
+        let mut read = terms.iter().filter(|t| t.reads);
+        if read.clone().map(|t| t.count).sum::<u32>() > 1 || read.any(|t| t.count > 1) {
+            self.error
+                .get_or_insert(BuildError::TwoArguments { chord: name });
+            return;
+        }
         let Ok(needs) = tables::needs(terms.iter().map(|t| (t.channel, t.count))) else {
             self.error
                 .get_or_insert(BuildError::TooManyMessages { chord: name });

@@ -99,6 +99,13 @@ pub enum BuildError {
         /// The chord's name.
         chord: String,
     },
+    /// A chord's guard reads the arguments of calls of two channels
+    /// ([`Argument`](crate::Argument)), or of a repeated one: only a call's
+    /// own caller can read its argument, so a guard reads one call's.
+    TwoArguments {
+        /// The chord's name.
+        chord: String,
+    },
 }
 
 impl fmt::Display for BuildError {
@@ -118,6 +125,13 @@ impl fmt::Display for BuildError {
             }
             BuildError::NoTerms { chord } => {
                 write!(f, "chord `{chord}` takes no message (its terms are empty)")
+            }
+            BuildError::TwoArguments { chord } => {
+                write!(
+                    f,
+                    "the guard of chord `{chord}` reads the arguments of more than one call: \
+                     only a call's own caller can read its argument"
+                )
             }
         }
     }

@@ -212,7 +212,8 @@ where
     R: Send + 'static,
     N: FnMut(A) -> Result<R, A> + 'a,
 {
-    join.call_op(channel, arg).with_now(now)
+    // (The macro makes no op of a channel whose calls retry.)
+    crate::Op::new(join, channel, arg).with_now(now)
 }
 
 /// Reserves the first declared of `members`, the chords of `channel`, that a

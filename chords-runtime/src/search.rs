@@ -62,8 +62,8 @@ use crate::payloads::Locked;
 use crate::sync::Mutex;
 use crate::tables::TermSpec;
 
-/// What a guard sees of one message of its chord: an asynchronous
-/// message, or `None` for a synchronous call.
+/// What a guard sees of one message of its chord: an asynchronous message,
+/// the argument of the caller's own call, or `None` for another call.
 pub(crate) type Seen<'a> = Option<&'a (dyn Any + Send)>;
 
 /// A guard's test over one message per slot, in pattern order.
