@@ -626,6 +626,25 @@ impl Channel {
         }
     }
 
+    /// Its parameters' names, in order.
+    pub fn param_names(&self) -> Vec<&Ident> {
+        self.params.iter().map(|p| &p.name).collect()
+    }
+
+    /// Its parameters' types, in order.
+    pub fn param_types(&self) -> Vec<&Type> {
+        self.params.iter().map(|p| &p.ty).collect()
+    }
+
+    /// The message (async) or argument (sync) made of its parameters, or
+    /// the pattern that unpacks one into them: `()`, `x` or `(a, b)`.
+    pub fn message_expr(&self) -> TokenStream {
+        match self.param_names().as_slice() {
+            [one] => one.to_token_stream(),
+            names => quote::quote!((#(#names,)*)),
+        }
+    }
+
     /// The message type (async) or argument type (sync): `()`, `T` or `(A, B)`.
     pub fn message_type(&self) -> TokenStream {
         match self.params.as_slice() {

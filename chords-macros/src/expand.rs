@@ -504,25 +504,16 @@ fn now_methods(channel: &Channel, static_paths: &[(usize, TokenStream)]) -> Toke
 }
 
 /// The methods of one channel: the declared one, and for a synchronous
-/// channel its `try_`, `_timeout` and `_deadline` forms. With `body: None`,
-/// stubs.
-/// A channel's methods; `name_op` only if a call of it can be a branch of
-/// a choice (`choosable`: no guard reads its argument).
+/// channel its `try_`, `_timeout`, `_deadline`, `_async` and `_op` forms
+/// (`_op` only if a call of it can be a branch of a choice, `choosable`: no
+/// guard reads its argument). Stubs unless `real`.
 fn channel_methods(channel: &Channel, real: bool, choosable: bool) -> Vec<(String, TokenStream)> {
     let Channel {
-        attrs,
-        vis,
-        name,
-        params,
-        ..
+        attrs, vis, name, ..
     } = channel;
     let field = field(name);
-    let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
-    let types: Vec<&syn::Type> = params.iter().map(|p| &p.ty).collect();
-    let message = match names.as_slice() {
-        [one] => quote!(#one),
-        names => quote!((#(#names,)*)),
-    };
+    let (names, types) = (channel.param_names(), channel.param_types());
+    let message = channel.message_expr();
     let body = |call: TokenStream| {
         if real {
             call
@@ -811,24 +802,15 @@ fn channel_methods(channel: &Channel, real: bool, choosable: bool) -> Vec<(Strin
 /// its send method (and `_all`, or `_now` for a state channel), which route
 /// each message to the sub-channel of its tests' outcomes.
 fn routed_methods(channel: &Channel, subs: &[(usize, Ident)], tests: &[Test]) -> TokenStream {
-    let Channel {
-        attrs,
-        name,
-        params,
-        ..
-    } = channel;
+    let Channel { attrs, name, .. } = channel;
     let vis = if channel.state.is_some() {
         syn::Visibility::Inherited
     } else {
         channel.vis.clone()
     };
     let declared_vis = &channel.vis;
-    let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
-    let types: Vec<&syn::Type> = params.iter().map(|p| &p.ty).collect();
-    let message = match names.as_slice() {
-        [one] => quote!(#one),
-        names => quote!((#(#names,)*)),
-    };
+    let (names, types) = (channel.param_names(), channel.param_types());
+    let message = channel.message_expr();
     let msg = channel.message_type();
     let send = format_ident!("__send_{}", name);
     let route = format_ident!("__route_{}", name);
@@ -955,14 +937,9 @@ pub fn served_calls(
     body: impl Fn(Form, TokenStream) -> TokenStream,
 ) -> TokenStream {
     let Channel {
-        attrs,
-        vis,
-        name,
-        params,
-        ..
+        attrs, vis, name, ..
     } = channel;
-    let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
-    let types: Vec<&syn::Type> = params.iter().map(|p| &p.ty).collect();
+    let (names, types) = (channel.param_names(), channel.param_types());
     let args = channel.message_type();
     let result = channel.result_type();
     let timeout = fresh(channel, "timeout");
@@ -1041,11 +1018,7 @@ pub fn served_calls(
 /// each routes the call by its arguments to the same method of the
 /// sub-channel of its tests' outcomes.
 fn routed_calls(channel: &Channel, subs: &[(usize, Ident)], route_fn: TokenStream) -> TokenStream {
-    let names: Vec<&Ident> = channel.params.iter().map(|p| &p.name).collect();
-    let message = match names.as_slice() {
-        [one] => quote!(#one),
-        names => quote!((#(#names,)*)),
-    };
+    let message = channel.message_expr();
     let route = format_ident!("__route_{}", channel.name);
     // The sub-channel of the arguments' values: its index `__v`.
     let routed = quote! {

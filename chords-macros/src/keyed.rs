@@ -264,14 +264,9 @@ impl Keyed {
 /// key: each sends or calls into the object of the key, `inner`.
 pub fn methods(channel: &Channel, key: usize, inner: &TokenStream) -> TokenStream {
     let Channel {
-        attrs,
-        vis,
-        name,
-        params,
-        ..
+        attrs, vis, name, ..
     } = channel;
-    let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
-    let types: Vec<&syn::Type> = params.iter().map(|p| &p.ty).collect();
+    let (names, types) = (channel.param_names(), channel.param_types());
     let key = names[key];
     let object = quote!(self.__index().get(::core::clone::Clone::clone(&#key)));
     let name_str = unraw(name);
@@ -280,10 +275,7 @@ pub fn methods(channel: &Channel, key: usize, inner: &TokenStream) -> TokenStrea
             let all = format_ident!("{}_all", name, span = name.span());
             let msgs = crate::expand::fresh(channel, "msgs");
             let msg = channel.message_type();
-            let unpack = match names.as_slice() {
-                [one] => quote!(#one),
-                names => quote!((#(#names,)*)),
-            };
+            let unpack = channel.message_expr();
             let all_doc = format!(
                 " Sends every message of `{msgs}` on [`{name_str}`](Self::{name_str}), in \
                  order, one by one (each to the object of its key)."
