@@ -301,16 +301,92 @@ fn a_rendezvous_branch_racing_a_put_fires_alone() {
     });
 }
 
+/// An exchanger whose one channel meets itself: `swap(a) & swap(b)`
+/// answers each caller with the other's value.
+fn swapper() -> (Join, SyncChannel<u32, u32>) {
+    let mut b = Join::builder();
+    let swap = b.synchronous::<u32, u32>("swap");
+    b.when(swap).and(swap).then(|((a, ra), (b, rb))| {
+        ra.send(b);
+        rb.send(a);
+    });
+    (b.build().unwrap(), swap)
+}
+
 #[test]
-fn a_choice_takes_at_most_one_rendezvous_branch() {
-    let (meeting, _, right) = exchanger();
-    let err = std::panic::catch_unwind(|| {
-        choose((meeting.call_op(right, 1), meeting.call_op(right, 2))).try_now()
-    })
-    .unwrap_err();
-    let text = chords::panic_message(&*err).unwrap().to_string();
-    assert!(text.contains("at most one rendezvous branch"), "{text}");
-    assert_eq!(meeting.waiting(right), 0);
+fn a_choice_may_offer_several_rendezvous_branches_and_one_fires() {
+    let (x, x_left, x_right) = exchanger();
+    let (y, y_left, y_right) = exchanger();
+    let (x, y) = (Arc::new(x), Arc::new(y));
+    for round in 0..200 {
+        let chooser = {
+            let (x, y) = (x.clone(), y.clone());
+            thread::spawn(move || {
+                choose((
+                    x.call_op(x_right, 1).map(|n| ('x', n)),
+                    y.call_op(y_right, 2).map(|n| ('y', n)),
+                ))
+                .with_rest()
+                .wait()
+            })
+        };
+        wait_until("both offered", || {
+            x.waiting(x_right) + y.waiting(y_right) == 2
+        });
+        // Two partners race for the two rendezvous branches: one wins.
+        let partners = [(x.clone(), x_left), (y.clone(), y_left)]
+            .map(|(j, left)| thread::spawn(move || j.call(left, 10 + round)));
+        let (chosen, rest) = chooser.join().unwrap();
+        assert_eq!(chosen.1, 10 + round, "round {round}");
+        // The other partner still waits: a plain `right` meets it.
+        let (mine, other) = match chosen.0 {
+            'x' => ((0, 1), (1, &y, y_right)),
+            'y' => ((1, 2), (0, &x, x_right)),
+            tag => panic!("{tag}"),
+        };
+        assert_eq!(other.1.call(other.2, 7), 10 + round);
+        let results = partners.map(|p| p.join().unwrap());
+        assert_eq!(
+            results[mine.0], mine.1,
+            "the winner's partner met the choice"
+        );
+        assert_eq!(results[other.0], 7);
+        // The losing branch kept its argument (or a firing that counted on
+        // it refused it as a ghost, and its argument went with it).
+        match (chosen.0, rest) {
+            ('x', (None, lost)) => assert!(matches!(lost, None | Some(2))),
+            ('y', (lost, None)) => assert!(matches!(lost, None | Some(1))),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(x.waiting(x_right) + y.waiting(y_right), 0);
+        assert_eq!(x.waiting(x_left) + y.waiting(y_left), 0);
+    }
+}
+
+#[test]
+fn two_choices_meet_through_their_rendezvous_branches() {
+    let (meeting, swap) = swapper();
+    let (meeting, idle) = (Arc::new(meeting), Arc::new(buffer()));
+    for round in 0..200 {
+        let barrier = Arc::new(Barrier::new(2));
+        let choosers = [1, 2].map(|n| {
+            let (meeting, idle, barrier) = (meeting.clone(), idle.clone(), barrier.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                choose((
+                    idle.join.call_op(idle.get, n).map(|n| ('i', n)),
+                    meeting.call_op(swap, 100 * n + round).map(|v| ('s', v)),
+                ))
+                .with_rest()
+                .wait()
+            })
+        });
+        let [a, b] = choosers.map(|c| c.join().unwrap());
+        assert_eq!(a, (('s', 200 + round), (Some(1), None)), "round {round}");
+        assert_eq!(b, (('s', 100 + round), (Some(2), None)), "round {round}");
+        assert_eq!(meeting.waiting(swap), 0);
+        assert_eq!(idle.counts(), (0, 0));
+    }
 }
 
 #[test]
@@ -653,10 +729,12 @@ mod awaited {
 
     /// On one thread: the task's rendezvous branch is counted on by a chord
     /// handed to another task (which has not run it yet) when its other
-    /// branch is handed a chord. The choice cannot settle until that task
-    /// runs: it waits (Pending), and does not spin the thread away.
+    /// branch is handed a chord. The offer word settles the choice at once:
+    /// the buffer's branch wins, and when the other task runs its chord it
+    /// finds the rendezvous call a ghost, gives the chord back and waits
+    /// again.
     #[test]
-    fn an_awaited_choice_waits_for_a_task_of_its_own_thread_to_take_its_rendezvous_branch() {
+    fn an_awaited_choice_settles_while_a_task_of_its_own_thread_counts_on_its_rendezvous_branch() {
         let mut b = Join::builder();
         let left = b.synchronous::<u32, u32>("left");
         let right = b.synchronous::<u32, u32>("right");
@@ -681,37 +759,66 @@ mod awaited {
         // handed a chord too.
         meeting.send(token, ());
         other.join.send(other.put, 8);
-        assert!(
-            poll_once(choice.as_mut()).is_pending(),
-            "it cannot settle yet"
-        );
-        assert_eq!(poll_once(partner.as_mut()), Poll::Ready(2));
-        // The partner took `right`: the rendezvous branch wins, and the
-        // buffer's chord went back.
         match poll_once(choice.as_mut()) {
-            Poll::Ready(chosen) => assert_eq!(chosen, (('r', 1), (None, Some(5)))),
-            Poll::Pending => panic!("the partner answered the rendezvous branch"),
+            // The rendezvous call, which the partner's chord counts on, was
+            // left to it: its argument went with it.
+            Poll::Ready(chosen) => assert_eq!(chosen, (('b', 8), (None, None))),
+            Poll::Pending => panic!("the buffer's branch won the offer"),
         }
-        assert_eq!(other.counts(), (1, 0), "the put is still there");
-        assert_eq!((meeting.waiting(left), meeting.waiting(right)), (0, 0));
+        assert!(
+            poll_once(partner.as_mut()).is_pending(),
+            "the partner's chord found a ghost and went back"
+        );
+        assert_eq!((meeting.waiting(left), meeting.waiting(right)), (1, 0));
+        assert_eq!(meeting.waiting(token), 1, "the token went back");
+        assert_eq!(other.counts(), (0, 0));
+        // A later `right` meets the partner.
+        assert_eq!(meeting.call(right, 7), 1);
+        assert_eq!(poll_once(partner.as_mut()), Poll::Ready(7));
 
-        // The same, dropped while it waits to settle: the buffer's chord
-        // goes back, and the partner's chord still takes `right` (its
-        // result is dropped with the choice).
+        // The same, dropped before it is polled again: no branch fires. The
+        // buffer's chord goes back, and the partner's chord finds the
+        // rendezvous call a ghost.
         let mut choice =
             Box::pin(super::rendezvous_or_buffer(&meeting, right, 3, &other, 0).into_future());
-        // The put left from above is taken at once: take it first.
-        assert_eq!(other.join.call(other.get, 0), 8);
         assert!(poll_once(choice.as_mut()).is_pending());
         let mut partner = pin!(meeting.call_async(left, 1));
         assert!(poll_once(partner.as_mut()).is_pending());
         meeting.send(token, ());
         other.join.send(other.put, 9);
-        assert!(poll_once(choice.as_mut()).is_pending());
         drop(choice);
-        assert_eq!(poll_once(partner.as_mut()), Poll::Ready(3));
+        assert!(poll_once(partner.as_mut()).is_pending());
         assert_eq!(other.counts(), (1, 0), "the buffer's chord went back");
-        assert_eq!((meeting.waiting(left), meeting.waiting(right)), (0, 0));
+        assert_eq!((meeting.waiting(left), meeting.waiting(right)), (1, 0));
+        assert_eq!(meeting.call(right, 4), 1);
+        assert_eq!(poll_once(partner.as_mut()), Poll::Ready(4));
+    }
+
+    #[test]
+    fn two_awaited_choices_meet_through_their_rendezvous_branches() {
+        let (meeting, swap) = super::swapper();
+        let idle = buffer();
+        let choice = |n: u32| {
+            choose((
+                idle.join.call_op(idle.get, n).map(|n| ('i', n)),
+                meeting.call_op(swap, 100 * n).map(|v| ('s', v)),
+            ))
+            .with_rest()
+            .into_future()
+        };
+        let (mut first, mut second) = (pin!(choice(1)), pin!(choice(2)));
+        assert!(poll_once(first.as_mut()).is_pending());
+        // The second choice's poll meets the first's queued `swap`.
+        assert_eq!(
+            poll_once(second.as_mut()),
+            Poll::Ready((('s', 100), (Some(2), None)))
+        );
+        assert_eq!(
+            poll_once(first.as_mut()),
+            Poll::Ready((('s', 200), (Some(1), None)))
+        );
+        assert_eq!(meeting.waiting(swap), 0);
+        assert_eq!(idle.counts(), (0, 0));
     }
 
     #[test]

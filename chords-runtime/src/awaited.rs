@@ -27,8 +27,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::channel::SyncChannel;
+use crate::offer::Offer;
 use crate::queued::{self, Withdrawal};
-use crate::reserved::Reserved;
+use crate::reserved::{Handed, Reserved};
 use crate::resolve::give_back;
 use crate::state::Join;
 use crate::sync::Backoff;
@@ -43,7 +44,14 @@ pub(crate) trait Path<'a, A, R> {
     /// already queued.
     fn reserve(&mut self, arg: &A) -> Option<Reserved<'a, A, R>>;
     /// Runs a reserved chord on the static path, or hands it back.
+    // (Under loom, whose atomics are larger, a reservation is over the
+    // lint's size; loom builds are for the model checker only.)
+    #[cfg_attr(loom, allow(clippy::result_large_err))]
     fn run(&mut self, reserved: Reserved<'a, A, R>, arg: A) -> StaticPath<'a, A, R>;
+    /// The choice whose branch the call is, if it is one, and the branch.
+    fn offer(&self) -> Option<OfferRef> {
+        None
+    }
 }
 
 /// The generated code's path: its reserving closure and its static path.
@@ -66,16 +74,64 @@ where
 pub(crate) struct General<'a, A, R> {
     pub(crate) join: &'a Join,
     pub(crate) channel: SyncChannel<A, R>,
+    /// The choice whose branch the call is, if it is one.
+    pub(crate) offer: Option<OfferRef>,
+}
+
+impl<'a, A, R> General<'a, A, R> {
+    /// The general path of a call that is no choice's branch.
+    pub(crate) fn new(join: &'a Join, channel: SyncChannel<A, R>) -> Self {
+        General {
+            join,
+            channel,
+            offer: None,
+        }
+    }
 }
 
 impl<'a, A: Send + 'static, R: Send + 'static> Path<'a, A, R> for General<'a, A, R> {
     fn reserve(&mut self, arg: &A) -> Option<Reserved<'a, A, R>> {
         let members = &self.join.state.channels[self.channel.index as usize].members;
-        Reserved::now(self.join, self.channel, members, arg)
+        let offer = self.offer.as_ref().map(OfferRef::get);
+        Reserved::now_offered(self.join, self.channel, members, arg, offer)
     }
 
     fn run(&mut self, reserved: Reserved<'a, A, R>, arg: A) -> StaticPath<'a, A, R> {
         Err((reserved, arg))
+    }
+
+    fn offer(&self) -> Option<OfferRef> {
+        self.offer
+    }
+}
+
+/// The offer of the awaited choice whose branch a call is, and the branch:
+/// the offer lives in the choice's pinned future, beside its branches'.
+#[derive(Clone, Copy)]
+#[doc(hidden)]
+pub struct OfferRef {
+    offer: *const Offer,
+    branch: u32,
+}
+
+// SAFETY: an `Offer` is a `Sync` atomic word; the pointer is only read
+// (`get`), on whichever thread polls or drops the choice's future.
+unsafe impl Send for OfferRef {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for OfferRef {}
+
+impl OfferRef {
+    /// Branch `branch` of the choice whose offer is `offer`, which must
+    /// outlive every call made with it (the choice's future drops its
+    /// branches first).
+    pub(crate) fn new(offer: &Offer, branch: u32) -> Self {
+        OfferRef { offer, branch }
+    }
+
+    pub(crate) fn get(&self) -> (&Offer, u32) {
+        // SAFETY: the offer outlives the branch's call future (see `new`),
+        // which holds this.
+        (unsafe { &*self.offer }, self.branch)
     }
 }
 
@@ -98,6 +154,8 @@ enum Stage<A> {
     Start(A),
     /// Queued, as this generation of the caller's waiter.
     Queued(u64),
+    /// A choice's branch that lost before it fired: its argument.
+    Lost(A),
     /// Done (or dropped while starting).
     Finished,
 }
@@ -171,7 +229,12 @@ where
     pub(crate) fn poll_reserve(self: Pin<&mut Self>, cx: &Context<'_>) -> Poll<Polled<'a, A, R>> {
         // SAFETY: nothing is moved out of the pinned future: `slot`, which a
         // queued call's waiter points into, stays in place until `drop`.
-        let this = unsafe { self.get_unchecked_mut() };
+        unsafe { self.get_unchecked_mut() }.reserve(cx)
+    }
+
+    /// [`poll_reserve`](Self::poll_reserve), on the pinned future's inside.
+    fn reserve(&mut self, cx: &Context<'_>) -> Poll<Polled<'a, A, R>> {
+        let this = self;
         match std::mem::replace(&mut this.stage, Stage::Finished) {
             Stage::Start(arg) => match this.path.reserve(&arg) {
                 Some(reserved) => Poll::Ready(Polled::Reserved(reserved, arg)),
@@ -181,13 +244,24 @@ where
                 None => {
                     let (join, channel) = (this.join, this.channel.index as usize);
                     let queue = &join.state.channels[channel];
+                    let offer = this.path.offer();
                     let generation = this.begin(arg, |slot, caller| {
-                        queued::enqueue(join, queue, caller, slot)
+                        queued::enqueue(
+                            join,
+                            queue,
+                            caller,
+                            slot,
+                            offer.as_ref().map(OfferRef::get),
+                        )
                     });
                     this.poll_queued(cx, generation)
                 }
             },
             Stage::Queued(generation) => this.poll_queued(cx, generation),
+            Stage::Lost(arg) => {
+                this.stage = Stage::Lost(arg);
+                Poll::Pending
+            }
             Stage::Finished => panic!("a chords call's future polled after it completed"),
         }
     }
@@ -263,10 +337,36 @@ where
             Wake::Done => Poll::Ready(Polled::Done(caller.result(&self.slot))),
             Wake::HandedOver(chord) => {
                 let arg = self.slot.take_arg();
-                let reserved = Reserved::handed_over(self.join, self.channel, chord);
-                Poll::Ready(Polled::Reserved(reserved, arg))
+                let offer = self.path.offer();
+                let offer = offer.as_ref().map(OfferRef::get);
+                match Reserved::handed_over(self.join, self.channel, chord, offer) {
+                    Ok(reserved) => Poll::Ready(Polled::Reserved(reserved, arg)),
+                    Err(handed) => self.again(handed, arg, cx),
+                }
+            }
+            // A choice's branch that lost: its argument is back.
+            Wake::Refused => {
+                self.stage = Stage::Lost(self.slot.take_arg());
+                Poll::Pending
             }
             failed => queued::fail(self.join, failed),
+        }
+    }
+
+    /// A chord handed to the call could not run (see
+    /// [`Reserved::handed_over`]): the call queues again, or, a choice's
+    /// branch that lost, keeps its argument and waits no more.
+    #[cold]
+    fn again(&mut self, handed: Handed, arg: A, cx: &Context<'_>) -> Poll<Polled<'a, A, R>> {
+        match handed {
+            Handed::Again => {
+                self.stage = Stage::Start(arg);
+                self.reserve(cx)
+            }
+            Handed::Lost => {
+                self.stage = Stage::Lost(arg);
+                Poll::Pending
+            }
         }
     }
 }
@@ -287,19 +387,14 @@ where
     }
 }
 
-/// What became of a call that a choice left before it ran another branch's
-/// chord: see [`CallFuture::leave_unless_taken`].
-pub enum Leaving<A> {
-    /// It is withdrawn (or never began, or a chord handed to it went back):
-    /// its argument.
-    Left(A),
-    /// A partner's chord took it: poll the future for the result.
-    Fired,
-    /// Still queued, but a firing counts on it and will take it (or a
-    /// caller counting its own call will free a unit to withdraw it with):
-    /// try again later. The firing may be waiting for a task on this very
-    /// thread to run it, so the caller must not wait for it here.
-    Owed,
+impl<'a, A: Send + 'static, R: Send + 'static> CallFuture<'a, A, R, General<'a, A, R>> {
+    /// Makes the call a branch of the choice of `offer` (before its first
+    /// poll).
+    pub(crate) fn offer(self: Pin<&mut Self>, offer: OfferRef) {
+        // SAFETY: nothing is moved out of the pinned future; `path` is not
+        // structurally pinned.
+        unsafe { self.get_unchecked_mut() }.path.offer = Some(offer);
+    }
 }
 
 impl<'a, A: Send + 'static, R: Send + 'static, P> CallFuture<'a, A, R, P> {
@@ -308,58 +403,6 @@ impl<'a, A: Send + 'static, R: Send + 'static, P> CallFuture<'a, A, R, P> {
     /// the oldest: none was taken) and the chords rescanned.
     pub(crate) fn give_back(&self, reserved: Reserved<'a, A, R>) {
         give_back(self.join, reserved.chord(), self.channel.index);
-    }
-
-    /// Ends the call unless a partner's chord took it: withdraws it, or
-    /// gives back a chord handed to it. Unlike [`withdraw`](Self::withdraw)
-    /// it never leaves the call to a firing that counts on it (that firing
-    /// could take it as its partner): it spins a while for that firing,
-    /// then says [`Leaving::Owed`], the call still queued.
-    pub(crate) fn leave_unless_taken(self: Pin<&mut Self>) -> Leaving<A> {
-        // SAFETY: nothing is moved out of the pinned future (see `poll`).
-        let this = unsafe { self.get_unchecked_mut() };
-        let generation = match std::mem::replace(&mut this.stage, Stage::Finished) {
-            Stage::Start(arg) => return Leaving::Left(arg),
-            Stage::Queued(generation) => generation,
-            Stage::Finished => unreachable!("a choice leaves a branch that has not completed"),
-        };
-        let (join, channel) = (this.join, this.channel.index);
-        let caller = this.caller.as_ref().expect("a queued call's caller");
-        let backoff = Backoff::new();
-        'leave: loop {
-            match queued::withdraw(join, channel, caller.waiter(), generation) {
-                Withdrawal::Withdrawn => break 'leave,
-                Withdrawal::Owed if backoff.is_completed() => {
-                    // Let the firing's thread run (under loom, this is
-                    // what lets another thread take the next step).
-                    backoff.snooze();
-                    this.stage = Stage::Queued(generation);
-                    return Leaving::Owed;
-                }
-                Withdrawal::Owed => backoff.snooze(),
-                Withdrawal::Taken => loop {
-                    match caller.waiter().ended(generation) {
-                        Some(Wake::HandedOver(chord)) => {
-                            give_back(join, chord, channel);
-                            break 'leave;
-                        }
-                        // Answered, or failed (the next poll says which), or
-                        // its chord's body runs.
-                        Some(_) => {}
-                        None if caller.waiter().is_taken(generation) => {}
-                        // A firing is handing it a chord: a few steps.
-                        None => {
-                            backoff.snooze();
-                            continue;
-                        }
-                    }
-                    this.stage = Stage::Queued(generation);
-                    return Leaving::Fired;
-                },
-            }
-        }
-        this.caller = None;
-        Leaving::Left(this.slot.take_arg())
     }
 
     /// Ends the call unless it fired, as dropping the future does, and
@@ -373,7 +416,7 @@ impl<'a, A: Send + 'static, R: Send + 'static, P> CallFuture<'a, A, R, P> {
         // SAFETY: nothing is moved out of the pinned future (see `poll`).
         let this = unsafe { self.get_unchecked_mut() };
         match std::mem::replace(&mut this.stage, Stage::Finished) {
-            Stage::Start(arg) => Some(arg),
+            Stage::Start(arg) | Stage::Lost(arg) => Some(arg),
             // Queued (or already finished: `leave` has nothing to do).
             stage => {
                 this.stage = stage;
@@ -394,8 +437,9 @@ impl<'a, A: Send + 'static, R: Send + 'static, P> CallFuture<'a, A, R, P> {
         let backoff = Backoff::new();
         let arg = loop {
             match caller.leave(generation) {
-                // A result in the slot drops with it.
-                Left::Ended => break None,
+                // A result in the slot drops with it; a refused branch's
+                // argument is still there.
+                Left::Ended => break self.slot.arg_left(),
                 Left::Handed(chord) => {
                     give_back(join, chord, channel);
                     break self.slot.arg_left();

@@ -3,38 +3,29 @@
 //!
 //! Each branch is the future of its call (`awaited.rs`), polled in the
 //! order listed, up to the point where a chord is reserved for it (fired at
-//! once, or handed to its queued call), but not run. The first branch that
-//! gets one wins: before it runs the chord, the choice leaves the other
-//! branches (withdraws each call, or gives back a chord handed to it), and
-//! then polls only the winner. So a choosable branch's call fires only when
-//! the choice runs its chord, after every other branch left.
-//!
-//! A *rendezvous* branch (one at most, as for a thread's choice) may
-//! instead be taken by a partner's chord at any time, which cannot be
-//! undone: it wins whenever that happens (its future is Ready, or Pending
-//! with its result to come). So before a choosable winner runs its chord,
-//! the choice leaves the rendezvous branch first, never orphaning it; if a
-//! partner took it meanwhile, the rendezvous branch wins and the other's
-//! chord goes back. If a firing counts on the rendezvous call but has not
-//! taken it yet, the choice cannot settle: that firing's chord may be handed
-//! to a task of this very thread, which must run first. So the winner keeps
-//! its chord reserved (`held`), the poll returns Pending and wakes the task
-//! at once, and the next poll tries again. A held chord goes back if the
-//! choice is dropped.
+//! once, or handed to its queued call), but not run. Every branch's call
+//! carries the choice's offer word (`offer.rs`), which lives in this
+//! pinned future after the branches: a chord is reserved for a branch only
+//! with the offer won for it (`partners.rs`), and a partner's chord takes a
+//! rendezvous branch's call only so too. So the first branch that wins the
+//! offer is the one that fires: the choice then leaves every other branch
+//! (withdraws its call, or gives back a chord handed to it before the offer
+//! was settled), and polls only the winner. A call left to a firing that
+//! counts on it is a ghost that the firing refuses.
 //!
 //! Dropped at any point, the choice drops its branches' futures: each
 //! leaves no trace, as a dropped call's future does, and a winner whose
-//! body is running has its result dropped. (A rendezvous branch left so
-//! may still be taken by a firing that counted on it; then its result is
-//! dropped, and no other branch ran.)
+//! body is running has its result dropped. A branch's call orphaned so is
+//! a ghost too: no firing uses it.
 
 use std::future::Future;
 use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::awaited::{CallFuture, General, Leaving, Polled};
+use crate::awaited::{CallFuture, General, OfferRef, Polled};
 use crate::choice::{self, Op};
+use crate::offer::{Offer, Settled};
 use crate::reserved::Reserved;
 use crate::state::Join;
 
@@ -43,11 +34,14 @@ use crate::state::Join;
 #[must_use = "futures do nothing unless polled"]
 pub struct ChoiceFuture<L, T> {
     legs: L,
+    /// The offer word of the choice, which the branches' calls point to:
+    /// dropped after them.
+    offer: Offer,
+    /// Whether the branches know the offer (from the first poll, once the
+    /// future is pinned).
+    offered: bool,
     /// The branch that fired, once one did.
     fired: Option<usize>,
-    /// A branch that holds a reserved chord while the rendezvous branch,
-    /// which a firing counts on, is still to leave.
-    held: Option<usize>,
     done: bool,
     _result: std::marker::PhantomData<fn() -> T>,
     _pinned: PhantomPinned,
@@ -55,14 +49,15 @@ pub struct ChoiceFuture<L, T> {
 
 impl<'a, L: Legs<'a, T>, T> ChoiceFuture<L, T> {
     /// # Panics
-    /// If more than one branch is a rendezvous branch (see
+    /// If two branches could meet in one chord (see
     /// [`Choice::wait`](crate::Choice::wait)).
     pub(crate) fn new(legs: L) -> Self {
         choice::check_branches(legs.len(), |i| legs.call(i));
         ChoiceFuture {
             legs,
+            offer: Offer::new(),
+            offered: false,
             fired: None,
-            held: None,
             done: false,
             _result: std::marker::PhantomData,
             _pinned: PhantomPinned,
@@ -87,7 +82,7 @@ pub struct AsyncLeg<'a, A: Send + 'static, R: Send + 'static, F> {
     call: Option<CallFuture<'a, A, R, General<'a, A, R>>>,
     map: Option<F>,
     /// A chord reserved for the call, with its argument, while the choice
-    /// leaves a rendezvous branch.
+    /// leaves the other branches.
     reserved: Option<(Reserved<'a, A, R>, A)>,
     /// The argument, once the branch lost.
     rest: Option<A>,
@@ -102,7 +97,7 @@ impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
                 join,
                 channel,
                 arg,
-                General { join, channel },
+                General::new(join, channel),
             )),
             map: Some(map),
             reserved: None,
@@ -119,8 +114,8 @@ impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
 
 impl<A: Send + 'static, R: Send + 'static, F> Drop for AsyncLeg<'_, A, R, F> {
     fn drop(&mut self) {
-        // A chord reserved for the branch while the choice waited to settle:
-        // its messages go back.
+        // A chord reserved for the branch, not run (a panic in another
+        // branch's leaving): its messages go back.
         if let (Some((chord, _)), Some(call)) = (self.reserved.take(), &self.call) {
             call.give_back(chord);
         }
@@ -129,8 +124,8 @@ impl<A: Send + 'static, R: Send + 'static, F> Drop for AsyncLeg<'_, A, R, F> {
 
 /// How far a poll took a branch.
 pub enum Step<T> {
-    /// A chord is reserved for it (kept in the branch): to run, or give
-    /// back.
+    /// A chord is reserved for it, with the choice won for it (kept in
+    /// the branch): to run.
     Reserved,
     /// A partner's chord took it: its result, mapped.
     Done(T),
@@ -142,21 +137,14 @@ pub enum Step<T> {
 
 /// What the choice does with a branch, whatever its types.
 pub trait Branch<T> {
-    /// Whether a partner's chord may take its call.
-    fn rendezvous(&self) -> bool;
+    /// Makes the branch's call branch `offer`'s of the choice.
+    fn offer(self: Pin<&mut Self>, offer: OfferRef);
     /// Polls the branch's call until a chord is reserved for it, or a
-    /// partner's chord took it.
+    /// partner's chord took it (either wins the choice for it).
     fn poll_step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Step<T>;
     /// Runs the chord reserved for it, or polls the call a partner's chord
     /// took: its mapped result once it came.
     fn poll_won(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T>;
-    /// Gives back the chord reserved for it: it lost, and keeps its
-    /// argument.
-    fn give_back(self: Pin<&mut Self>);
-    /// Leaves a rendezvous branch before another runs its chord:
-    /// [`Leaving::Fired`] if a partner's chord took it first (it wins),
-    /// [`Leaving::Owed`] if a firing counts on it (try again later).
-    fn leave_unless_taken(self: Pin<&mut Self>) -> Leaving<()>;
     /// Ends the branch, which lost: withdraws its call, or gives back the
     /// chord handed to it, and keeps its argument.
     fn lose(self: Pin<&mut Self>);
@@ -186,9 +174,11 @@ impl<'a, A: Send + 'static, R: Send + 'static, F> AsyncLeg<'a, A, R, F> {
 impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T> Branch<T>
     for AsyncLeg<'_, A, R, F>
 {
-    fn rendezvous(&self) -> bool {
-        let (join, channel) = self.target;
-        !join.state.channels[channel as usize].choosable
+    fn offer(self: Pin<&mut Self>, offer: OfferRef) {
+        let (call, ..) = self.project();
+        if let Some(future) = call.as_pin_mut() {
+            future.offer(offer);
+        }
     }
 
     fn poll_step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Step<T> {
@@ -221,32 +211,6 @@ impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T> Branch<T>
         });
         call.set(None);
         Poll::Ready(map.take().expect("a branch completes once")(result))
-    }
-
-    fn give_back(self: Pin<&mut Self>) {
-        let (mut call, _, reserved, rest) = self.project();
-        let (chord, arg) = reserved.take().expect("a chord reserved for the branch");
-        if let Some(future) = call.as_ref().as_pin_ref() {
-            future.give_back(chord);
-        }
-        *rest = Some(arg);
-        call.set(None);
-    }
-
-    fn leave_unless_taken(self: Pin<&mut Self>) -> Leaving<()> {
-        let (mut call, _, _, rest) = self.project();
-        let Some(future) = call.as_mut().as_pin_mut() else {
-            return Leaving::Left(());
-        };
-        match future.leave_unless_taken() {
-            Leaving::Left(arg) => {
-                *rest = Some(arg);
-                call.set(None);
-                Leaving::Left(())
-            }
-            Leaving::Fired => Leaving::Fired,
-            Leaving::Owed => Leaving::Owed,
-        }
     }
 
     fn lose(self: Pin<&mut Self>) {
@@ -348,31 +312,6 @@ macro_rules! tuple_legs {
     };
 }
 
-/// Settles the choice for branch `reserved`, which has a chord reserved:
-/// leaves the rendezvous branch (if another is one), then every other
-/// branch, and returns the winner: `reserved`, or the rendezvous branch if a
-/// partner took it first (then `reserved`'s chord goes back). `None` if a
-/// firing counts on the rendezvous branch's call: nothing changed, try
-/// again later.
-fn settle<'a, T, L: Legs<'a, T> + ?Sized>(mut legs: Pin<&mut L>, reserved: usize) -> Option<usize> {
-    let rendezvous = (0..legs.len()).find(|&j| j != reserved && legs.as_mut().leg(j).rendezvous());
-    let mut winner = reserved;
-    if let Some(r) = rendezvous {
-        match legs.as_mut().leg(r).leave_unless_taken() {
-            Leaving::Left(()) => {}
-            Leaving::Fired => {
-                legs.as_mut().leg(reserved).give_back();
-                winner = r;
-            }
-            Leaving::Owed => return None,
-        }
-    }
-    // Exactly one branch fires: the others go, before the winner's chord
-    // runs and before any is polled again.
-    lose_all_but(legs, winner);
-    Some(winner)
-}
-
 /// Ends every branch but `winner`: each keeps its argument as its rest.
 fn lose_all_but<'a, T, L: Legs<'a, T> + ?Sized>(mut legs: Pin<&mut L>, winner: usize) {
     for other in (0..legs.len()).filter(|&j| j != winner) {
@@ -387,54 +326,56 @@ impl<'a, L: Legs<'a, T>, T> Future for ChoiceFuture<L, T> {
     type Output = (T, <L as Rest>::Rest);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `legs` is structurally pinned (never moved out); the
-        // other fields are plain data.
+        // SAFETY: `legs` and `offer` are structurally pinned (never moved
+        // out); the other fields are plain data.
         let this = unsafe { self.get_unchecked_mut() };
         assert!(!this.done, "a choice's future polled after it completed");
         // SAFETY: as above: `legs` stays where it is.
         let mut legs = unsafe { Pin::new_unchecked(&mut this.legs) };
-        let polled = match (this.fired, this.held) {
-            (Some(winner), _) => legs.as_mut().leg(winner).poll_won(cx),
-            (None, Some(held)) => match settle(legs.as_mut(), held) {
-                Some(winner) => {
-                    this.held = None;
-                    this.fired = Some(winner);
-                    legs.as_mut().leg(winner).poll_won(cx)
-                }
-                None => {
-                    cx.waker().wake_by_ref();
-                    Poll::Pending
-                }
-            },
-            (None, None) => 'fire: {
+        if !this.offered {
+            // Pinned now: the offer stays where it is until the branches go.
+            for i in 0..legs.len() {
+                legs.as_mut()
+                    .leg(i)
+                    .offer(OfferRef::new(&this.offer, i as u32));
+            }
+            this.offered = true;
+        }
+        let polled = match this.fired {
+            Some(winner) => legs.as_mut().leg(winner).poll_won(cx),
+            None => 'fire: {
+                let mut winner = None;
                 for i in 0..legs.len() {
-                    let winner = match legs.as_mut().leg(i).poll_step(cx) {
-                        Step::Waiting => continue,
+                    if let Some(Settled::Won(w)) = this.offer.winner() {
+                        winner = Some(w as usize);
+                        break;
+                    }
+                    match legs.as_mut().leg(i).poll_step(cx) {
+                        Step::Waiting => {}
                         Step::Done(result) => {
                             this.fired = Some(i);
                             lose_all_but(legs.as_mut(), i);
                             break 'fire Poll::Ready(result);
                         }
-                        Step::Taken => {
-                            lose_all_but(legs.as_mut(), i);
-                            i
+                        Step::Taken | Step::Reserved => {
+                            winner = Some(i);
+                            break;
                         }
-                        Step::Reserved => match settle(legs.as_mut(), i) {
-                            Some(winner) => winner,
-                            // A firing counts on the rendezvous branch's
-                            // call: perhaps a task of this thread's, which
-                            // must run before the choice can be settled.
-                            None => {
-                                this.held = Some(i);
-                                cx.waker().wake_by_ref();
-                                break 'fire Poll::Pending;
-                            }
-                        },
-                    };
-                    this.fired = Some(winner);
-                    break 'fire legs.as_mut().leg(winner).poll_won(cx);
+                    }
                 }
-                Poll::Pending
+                // A partner's chord may have won a branch polled before.
+                let winner = winner.or(match this.offer.winner() {
+                    Some(Settled::Won(w)) => Some(w as usize),
+                    _ => None,
+                });
+                let Some(winner) = winner else {
+                    break 'fire Poll::Pending;
+                };
+                // Exactly one branch fires: the others go, before the
+                // winner's chord runs and before any is polled again.
+                lose_all_but(legs.as_mut(), winner);
+                this.fired = Some(winner);
+                legs.as_mut().leg(winner).poll_won(cx)
             }
         };
         let result = std::task::ready!(polled);

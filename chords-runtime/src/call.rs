@@ -103,7 +103,9 @@ fn retry_or_queue<A: Send + 'static, R: Send + 'static>(
             // again in its place.
             if let Some(chord) = queued::rob(join, channel.index) {
                 count(Event::Robbery);
-                return Ok(run(Reserved::handed_over(join, channel, chord), arg));
+                if let Ok(reserved) = Reserved::handed_over(join, channel, chord, None) {
+                    return Ok(run(reserved, arg));
+                }
             }
         }
         if retry == RETRIES {
@@ -117,10 +119,19 @@ fn retry_or_queue<A: Send + 'static, R: Send + 'static>(
         }
     }
     count(Event::Queued);
-    match queued::queue_and_wait(join, channel, arg, deadline) {
-        Ended::Done(result) => Ok(result),
-        Ended::Withdrawn(arg) => Err(arg),
-        Ended::HandedOver(chord, arg) => Ok(run(Reserved::handed_over(join, channel, chord), arg)),
+    loop {
+        match queued::queue_and_wait(join, channel, arg, deadline) {
+            Ended::Done(result) => return Ok(result),
+            Ended::Withdrawn(arg) => return Err(arg),
+            Ended::HandedOver(chord, back) => {
+                match Reserved::handed_over(join, channel, chord, None) {
+                    Ok(reserved) => return Ok(run(reserved, back)),
+                    // A partner call was a ghost, with none in its stead:
+                    // the chord went back; queue again.
+                    Err(_) => arg = back,
+                }
+            }
+        }
     }
 }
 

@@ -4,11 +4,14 @@
 //! A queued call is an [`Call`] in a node of a singly linked list, oldest
 //! first. It is *waiting* until a firing takes it or its caller withdraws it
 //! (both by a CAS on the caller's [`Waiter`]); then it is *dead*, for good,
-//! but for one detour: a call *handed* a chord to run stays in its place
+//! but for two detours: a call *handed* a chord to run stays in its place
 //! until its caller claims the chord (then it is dead), and a robber may put
-//! it back to waiting first ([`Calls::rob`]). A handed call is not unlinked.
-//! Dead nodes are unlinked by whoever walks past them: a firing looking for
-//! the oldest waiting call ([`Calls::take_reserved`]), or a caller that withdrew
+//! it back to waiting first ([`Calls::rob`]); a call *claimed* by a firing
+//! as a partner stays in its place until that firing takes it, or puts it
+//! back to waiting (`partners.rs`). Handed and claimed calls are not
+//! unlinked. Dead nodes are unlinked by whoever walks past them: a firing
+//! looking for the oldest waiting call ([`Calls::claim_reserved`]) or a
+//! claimed one ([`Calls::take_claimed`]), or a caller that withdrew
 //! its call, which walks to its own node ([`Calls::unlink_withdrawn`]). So the
 //! list holds the waiting calls, plus dead nodes that a walk will unlink: the
 //! last node, which stays until a call queues behind it, and the calls taken
@@ -33,12 +36,13 @@
 //!   not the tail leads to it any more (the tail never moves back: it is at
 //!   or past the node's successor).
 //! - **Walk.** A walk starts at `first` and restarts from there when an
-//!   unlink CAS fails. A node is judged dead, handed or waiting when the walk
-//!   reaches it; a dead node never waits again, and nodes are only appended,
-//!   so when a walk reaches a waiting node, every node before it was dead or
-//!   handed when the walk passed it: it is the oldest waiting call. (A handed
-//!   call robbed back to waiting after a walk passed it is older than the
-//!   call that walk took: it was being served when the walk looked.)
+//!   unlink CAS fails. A node is judged dead, handed, claimed or waiting
+//!   when the walk reaches it; a dead node never waits again, and nodes are
+//!   only appended, so when a walk reaches a waiting node, every node before
+//!   it was dead, handed or claimed when the walk passed it: it is the
+//!   oldest waiting call. (A handed call robbed back to waiting, or a claimed
+//!   one put back, after a walk passed it is older than the call that walk
+//!   took: it was being served when the walk looked.)
 //!
 //! Every step is a CAS that fails only when another thread made progress:
 //! no operation waits for another.
@@ -229,11 +233,13 @@ impl Calls {
         }
     }
 
-    /// Takes the oldest waiting call for a firing that reserved one (see
-    /// [`crate::matcher`]), so there is one; another firing may take it
-    /// first, or its caller withdraw it, and then the next is tried.
-    pub(crate) fn take_reserved(&self) -> TakenCall {
-        self.take_oldest(false)
+    /// Claims the oldest waiting call, tentatively (see [`Call::claim`]),
+    /// for a firing that reserved one (see [`crate::matcher`]), so there is
+    /// one; another firing may take it first, or its caller withdraw it,
+    /// and then the next is tried. A firing claims all its partner calls
+    /// before it takes any message (`partners.rs`).
+    pub(crate) fn claim_reserved(&self) -> TakenCall {
+        self.take_oldest(Call::claim)
     }
 
     /// Hands `chord`, which a firing reserved with one of this channel's
@@ -241,12 +247,12 @@ impl Calls {
     /// [`TakenCall::hand_over`]); the call keeps its place until its caller
     /// claims the chord. `false` if that call's future was dropped.
     pub(crate) fn hand_over(&self, chord: usize) -> bool {
-        self.take_oldest(true).hand_over(chord)
+        self.take_oldest(|call| call.take(true)).hand_over(chord)
     }
 
-    fn take_oldest(&self, handing: bool) -> TakenCall {
+    fn take_oldest(&self, take: impl Fn(Call) -> Option<TakenCall>) -> TakenCall {
         loop {
-            if let Some(taken) = self.oldest_waiting().take(handing) {
+            if let Some(taken) = take(self.oldest_waiting()) {
                 if taken.is_orphan() {
                     self.uncount_orphan();
                 }
@@ -278,6 +284,28 @@ impl Calls {
         self.find(&guard, |_, standing| standing == Standing::Waiting)
             .expect("a reserved call is queued (matcher invariant 1)")
             .clone()
+    }
+
+    /// Takes the oldest call that a firing claimed for good as a partner
+    /// (`partners.rs`), for that firing, which counts on one.
+    pub(crate) fn take_claimed(&self) -> TakenCall {
+        let guard = self.nodes.pin();
+        let taken = std::cell::Cell::new(None);
+        // A call claimed for good after the walk passed it (it was claimed
+        // tentatively then) may make the walk miss the last one: walk again.
+        loop {
+            let found = self.find(&guard, |call, standing| {
+                let took = (standing == Standing::Claimed)
+                    .then(|| call.take_claimed())
+                    .flatten();
+                let found = took.is_some();
+                taken.set(took);
+                found
+            });
+            if found.is_some() {
+                return taken.take().expect("the call taken");
+            }
+        }
     }
 
     /// Withdraws the oldest orphaned call (its future dropped while a firing
@@ -435,7 +463,7 @@ mod tests {
 
     /// Queues a call of `caller` and returns its generation.
     fn queue(calls: &Calls, caller: &Caller, slot: &Slot<(), ()>) -> u64 {
-        let (call, generation) = caller.publish(slot);
+        let (call, generation) = caller.publish(slot, None);
         calls.push(call);
         generation
     }
@@ -487,6 +515,12 @@ mod tests {
     use crate::sync::{thread, Arc};
     use crate::waiter::{Caller, Slot};
 
+    /// Takes the oldest waiting call, as a firing does.
+    fn take(calls: &Calls) {
+        calls.claim_reserved().confirm();
+        drop(calls.take_claimed());
+    }
+
     /// A caller whose call is queued.
     struct Queued {
         caller: Caller,
@@ -499,7 +533,7 @@ mod tests {
         fn queue(calls: &Calls) -> Queued {
             let slot = Box::new(Slot::new(()));
             let caller = Caller::new();
-            let (call, generation) = caller.publish(&slot);
+            let (call, generation) = caller.publish(&slot, None);
             calls.push(call);
             Queued {
                 caller,
@@ -551,7 +585,7 @@ mod tests {
             };
             let firing = {
                 let calls = calls.clone();
-                thread::spawn(move || drop(calls.take_reserved()))
+                thread::spawn(move || take(&calls))
             };
             let c = Queued::queue(&calls);
             let (withdrawn, a) = withdrawer.join().unwrap();
@@ -609,7 +643,7 @@ mod tests {
                     }
                 })
             };
-            drop(calls.take_reserved());
+            take(&calls);
             churn.join().unwrap();
             assert!(!live.waiting());
         });
@@ -643,7 +677,7 @@ mod tests {
                 })
             };
             let unlinkers = [unlinker(vec![x3]), unlinker(vec![x2, y1])];
-            drop(calls.take_reserved());
+            take(&calls);
             unlinkers.into_iter().for_each(|t| t.join().unwrap());
             assert!(!live.waiting());
         });

@@ -8,88 +8,81 @@
 //! # Protocol
 //!
 //! Each object keeps its own matcher and sees only ordinary calls; the
-//! choice is settled by its chooser, on its own thread.
+//! choice is settled by one *offer word* (`offer.rs`) that every branch's
+//! queued call points to, as Go's `selectDone`, crossbeam's `Context` and
+//! Reagents' offers do: `OPEN`, then `WON(branch)` by the first party to
+//! fire a branch, or `CLOSED` by a chooser that gives up. Once it is
+//! settled, every other branch's call is a *ghost*: still queued and
+//! counted until its chooser withdraws it, but no firing uses it.
 //!
-//! Most branches are calls of a *choosable* channel, one that in every
-//! chord holding it is the runner, once. A queued call of such a channel is
-//! never taken by another caller's firing as a partner: a firing can only
-//! *hand it* a chord (`HANDED`), to run on the chooser's thread, and a
-//! handed chord can be given back as a dropped future gives it back. So no
-//! chord's body runs for such a branch unless the chooser runs it.
+//! A branch fires in one of two ways, and each wins the offer first:
 //!
-//! One branch may be a *rendezvous* branch, whose call another caller's
-//! firing may take as its partner and answer: that cannot be undone, so it
-//! is the one branch the chooser does not control, and it wins whenever it
-//! is taken. The chooser leaves it before it runs any other branch's chord:
-//! withdrawn, it leaves no trace; taken (or owed to a firing, which will
-//! take it), the chooser waits for its answer and gives the other branch's
-//! chord back. Two rendezvous branches could both be taken: a choice takes
-//! one at most.
+//! - *Handed.* A firing whose runner is the branch's call hands it a chord
+//!   (`HANDED`), as to any queued call; a firing that finds the offer
+//!   settled refuses the call instead and gives its chord back. The chooser
+//!   claims the chord, then wins the offer for the branch (with the offers
+//!   of the chord's partner calls, if any: `partners.rs`) before it runs
+//!   it; if the offer went to another branch meanwhile, the chord goes
+//!   back.
+//! - *Taken as a partner* (a *rendezvous* branch, whose chord needs another
+//!   synchronous caller). The partner's firing claims every partner call
+//!   tentatively before it takes any message, wins all their offers (and
+//!   its runner's, if that is a branch too) at once, and only then takes
+//!   them; a ghost among them is refused, and another call of its channel
+//!   stands in if one is free, or the firing puts its claims back and its
+//!   chord's messages go back (`partners.rs`).
+//!
+//! The chooser, on its own thread:
 //!
 //! 1. **Poll.** Each branch in order tries to reserve a chord at once, as a
 //!    `try_` call does; the first that does fires, and nothing was queued.
-//! 2. **Offer.** Otherwise each branch in order queues an ordinary call
-//!    (its own waiter, all waking this thread), and the chooser stops
-//!    offering as soon as one is handed a chord.
-//! 3. **Wait.** The chooser parks until a branch is handed a chord, and
-//!    claims the first listed that is (`HANDED -> TAKEN`), or until the
-//!    rendezvous branch is answered.
+//! 2. **Offer.** Otherwise each branch in order queues its call, pointing to
+//!    the offer, and the chooser stops offering once the offer is settled.
+//! 3. **Wait.** It parks until the offer is settled: it claims each chord
+//!    handed to a branch as above, and a partner's firing may settle it for
+//!    a rendezvous branch. At its deadline it closes the offer, unless a
+//!    branch won first.
 //! 4. **Leave.** Every other offered branch is withdrawn as a timed-out
-//!    call is (claim a unit of its channel's count, then `WAITING -> IDLE`).
-//!    One handed a chord meanwhile gives it back: its messages are counted
-//!    again, still the oldest, and its object rescanned. One that a firing
-//!    counts on (every unit of its channel reserved) is waited for a while:
-//!    that firing hands it a chord, which goes back. If it does not come in
-//!    a few steps (its thread was descheduled, say), the call is left to it
-//!    as an orphan, as a dropped call's future leaves it: the firing hands
-//!    it nothing and gives its chord back, and drops its argument.
-//! 5. **Fire.** The winner runs its chord on this thread (a rendezvous
-//!    winner has its answer already).
+//!    call is (claim a unit of its channel's count, then `WAITING ->
+//!    IDLE`). One handed a chord before the offer was settled gives it
+//!    back: its messages are counted again, still the oldest, and its object
+//!    rescanned. One that a firing holds is waited for: that firing refuses
+//!    it (or puts it back, to withdraw). One that a firing counts on (every
+//!    unit of its channel reserved) is waited for a while; then, if the
+//!    choice fired another branch, it is left to that firing as an orphan,
+//!    as a dropped call's future leaves it: the firing refuses it, and its
+//!    argument goes with it.
+//! 5. **Fire.** The winner runs its chord on this thread, or waits for the
+//!    answer of the partner's chord that took its call.
 //!
-//! At a deadline the chooser leaves every branch; a branch handed a chord
-//! meanwhile wins, as a timed call that a chord took first does. A task's
-//! choice (`.await`) is made by polling its branches' call futures instead:
-//! see `awaited_choice.rs`.
+//! A task's choice (`.await`) is made by polling its branches' call futures
+//! instead, with the same offer word: see `awaited_choice.rs`.
 //!
 //! # Invariants
 //!
-//! - *Exactly one branch fires:* only the chooser runs a branch's chord,
-//!   once, and only after the rendezvous branch, if any, was withdrawn;
-//!   every other chord handed to a branch goes back before its body runs.
+//! - *Exactly one branch fires:* a branch's chord runs (on the chooser's
+//!   thread, or a partner's) only once the offer is won for it, and the
+//!   offer is won once. Several offers are won together or not at all
+//!   (locked in address order, then set: `offer.rs`), so two choices that
+//!   meet in one chord fire together, or neither does.
 //! - *No trace:* a branch that lost was withdrawn (uncounted, then
-//!   unlinked), handed a chord that went back, or orphaned to the firing
-//!   that counted on it, which gives its chord back: its object's counts
-//!   are as before, and no message moved (nothing is popped before a body
-//!   runs).
+//!   unlinked), handed a chord that went back, or refused by the firing
+//!   that counted on it, which consumed its unit and no message of its
+//!   object: its object's counts are as before, and no message moved
+//!   (nothing is popped before the offers are won).
 //! - *Arguments back:* a losing branch's argument stays in its slot (on the
 //!   chooser's stack) unless it was orphaned; [`Choice::with_rest`] hands
 //!   the slots' arguments back.
 //! - *No message lost:* given-back messages are counted again and resolved,
-//!   as an arrival is; a withdrawal that a firing beat is waited out, as a
-//!   timed call's is.
+//!   as an arrival is; a firing that refused a ghost takes another call in
+//!   its stead or gives back all its other messages; a withdrawal that a
+//!   firing beat is waited out, as a timed call's is.
 //! - *First listed first:* of branches that can fire when the choice
 //!   starts, the first listed fires; later, the first listed of those
-//!   handed a chord when the chooser looks.
-//!
-//! # Why no shared offer word (yet)
-//!
-//! Go's `select`, crossbeam's `Context` and Reagents' offers settle a
-//! choice with one word that every branch's waiting entry shares: the first
-//! party to CAS it wins, and the other entries are dead at once. In this
-//! engine a queued call is also a unit of its channel's counter, which
-//! firings reserve before they know which call they will take. A call
-//! killed by a shared word would stay counted (a *ghost*) until its chooser
-//! uncounts it, and a firing that reserved the ghost's unit would find no
-//! live call to take: after it may already have popped messages of its
-//! other terms, which cannot be put back in front. So each branch keeps its
-//! own waiter, and a firing only ever hands a choosable branch a chord,
-//! which the chooser claims or gives back: every ghost is avoided, at the
-//! price of giving back the extra chords when several branches are handed
-//! one at once, and of taking one rendezvous branch at most. Lifting that
-//! limit needs firings that claim their partner calls before they commit
-//! (a tentative call state, the offer word CASed there, and an abort that
-//! gives every unit back), or rendezvous calls counted apart and handed,
-//! not taken.
+//!   handed a chord when the chooser looks, unless a partner's firing
+//!   settled the offer first.
+//! - *No deadlock:* a locked offer is held for a few steps, without user
+//!   code, and offers are locked in one global order.
 
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
@@ -102,8 +95,9 @@ use crate::call::Patience;
 use crate::channel::SyncChannel;
 use crate::error::{TimeoutError, TryCallError};
 use crate::executor;
+use crate::offer::{Offer, Settled};
 use crate::queued::{self, Withdrawal};
-use crate::reserved::Reserved;
+use crate::reserved::{Claimed, Handed, Reserved};
 use crate::resolve::give_back;
 use crate::state::Join;
 use crate::stats::{count, Event};
@@ -397,15 +391,15 @@ impl<T, C: Choices<T>, K: Keep<T, C::Rest>> Choice<C, T, K> {
     /// Blocks until one branch fires, and returns what it gives. The other
     /// branches leave no trace in their objects.
     ///
-    /// One branch may be a *rendezvous* branch: a call that another caller's
-    /// chord may take as its partner (`right` of `left(x) & right(y)`). If
-    /// that happens, it fires, and any chord handed to another branch goes
-    /// back.
+    /// A branch may be a *rendezvous* branch: a call that another caller's
+    /// chord may take as its partner (`right` of `left(x) & right(y)`),
+    /// perhaps another choice's branch. If that happens first, it is the
+    /// branch that fires, and any chord handed to another goes back.
     ///
     /// # Panics
     /// As [`Join::call`]: if the chord that fires panics, or its reply is
-    /// dropped. If more than one branch is a rendezvous branch: both could
-    /// fire. (The same for every form below.)
+    /// dropped. If one chord would take two branches' calls together: the
+    /// choice would meet itself. (The same for every form below.)
     pub fn wait(self) -> K::Output {
         match self.make(Patience::Forever) {
             Ok(chosen) => chosen,
@@ -443,7 +437,7 @@ impl<T, C: Choices<T>, K: Keep<T, C::Rest>> Choice<C, T, K> {
 /// a runtime's timeout around it loses no message.
 ///
 /// # Panics
-/// As [`Choice::wait`], if more than one branch is a rendezvous branch.
+/// As [`Choice::wait`], if one chord would take two branches' calls.
 impl<T, C: Choices<T>, K: Keep<T, C::Rest>> IntoFuture for Choice<C, T, K> {
     type Output = K::Output;
     type IntoFuture = Kept<C::Future, K>;
@@ -510,56 +504,31 @@ impl<'a, A, R, F, N> Leg<'a, A, R, F, N> {
     }
 }
 
-impl<A: Send + 'static, R: Send + 'static, T, F: FnOnce(R) -> T, N> Leg<'_, A, R, F, N> {
-    /// What the offered call's ending means for the choice.
-    ///
-    /// # Panics
-    /// As a call does, if the partner's chord that answered it panicked or
-    /// dropped its reply.
-    fn ended(&mut self, caller: &Caller, wake: Wake) -> Won<T> {
-        match wake {
-            Wake::HandedOver(chord) => Won::Handed(chord),
-            Wake::Done => {
-                let result = caller.result(&self.slot);
-                Won::Fired(self.map.take().expect("a branch fires once")(result))
-            }
-            failed => queued::fail(self.join, failed),
-        }
-    }
-}
-
-/// How an offered branch's call ended, when it did.
-enum Won<T> {
-    /// It was handed this chord, to run (or give back).
-    Handed(usize),
-    /// Another caller's chord took it as its partner and answered it: the
-    /// branch fired, with this result.
-    Fired(T),
-}
-
 /// What the choice does with a branch, whatever its types.
 trait Branch<T> {
     /// Its call's join and channel.
     fn call(&self) -> (&Join, u32);
     /// Fires at once if it can (the poll).
     fn fire_now(&mut self) -> Option<T>;
-    /// Queues the call (the offer).
-    fn offer(&mut self);
-    /// How the offered call ended, if it did: handed a chord (claimed), or
-    /// fired as a partner.
-    fn claim(&mut self) -> Option<Won<T>>;
-    /// Withdraws the offered call, or, if a firing took it or counts on it,
-    /// waits for how it ends: its argument stays in the branch, unless a
-    /// partner's chord took the call. A choosable branch that `lost`
-    /// (another fired) waits only a while for a firing that counts on its
-    /// call, then leaves the call (and its argument) to that firing, which
-    /// gives its chord back.
-    fn leave(&mut self, lost: bool) -> Option<Won<T>>;
-    /// Gives back the chord handed to this branch; its call is then done
-    /// with (leaving it is a no-op).
-    fn give_back(&mut self, chord: usize);
-    /// Runs the chord handed to this branch.
-    fn run(&mut self, chord: usize) -> T;
+    /// Queues the call, as branch `i` of the choice of `offer`.
+    fn offer(&mut self, offer: &Offer, i: u32);
+    /// Looks at the offered call: claims a chord handed to it, with the
+    /// choice won for it (see `partners.rs`), and returns it. A chord that
+    /// cannot run goes back, and the call queues again if the choice is
+    /// still open.
+    fn poll(&mut self, offer: &Offer, i: u32) -> Option<Claimed>;
+    /// Withdraws the offered call of a branch that did not fire, or gives
+    /// back a chord handed to it: its argument stays in the branch. A
+    /// branch that `lost` (another fired) waits only a while for a firing
+    /// that counts on its call, then leaves the call (and its argument) to
+    /// that firing, which refuses it.
+    fn leave(&mut self, lost: bool);
+    /// The winner's result: runs the chord `claimed` for it, or waits for
+    /// the answer of the partner's chord that took its call.
+    ///
+    /// # Panics
+    /// As a call does, if that chord panicked or dropped its reply.
+    fn finish(&mut self, claimed: Option<Claimed>) -> T;
 }
 
 impl<A, R, T, F, N> Branch<T> for Leg<'_, A, R, F, N>
@@ -583,70 +552,86 @@ where
         }
     }
 
-    fn offer(&mut self) {
+    fn offer(&mut self, offer: &Offer, i: u32) {
         let queue = &self.join.state.channels[self.channel.index as usize];
         let caller = Caller::branch();
-        let generation = queued::enqueue(self.join, queue, &caller, &self.slot);
+        let generation = queued::enqueue(self.join, queue, &caller, &self.slot, Some((offer, i)));
         count(Event::Queued);
         self.offered = Some((caller, generation));
     }
 
-    fn claim(&mut self) -> Option<Won<T>> {
-        let (caller, generation) = self.offered.take()?;
-        match caller.waiter().ended(generation) {
-            Some(wake) => Some(self.ended(&caller, wake)),
-            None => {
-                self.offered = Some((caller, generation));
-                None
+    fn poll(&mut self, offer: &Offer, i: u32) -> Option<Claimed> {
+        let (caller, generation) = self.offered.as_ref()?;
+        match caller.waiter().ended(*generation) {
+            Some(Wake::HandedOver(chord)) => {
+                // Claimed: the call is done with, whatever comes next.
+                self.offered = None;
+                match Reserved::handed_over(self.join, self.channel, chord, Some((offer, i))) {
+                    Ok(reserved) => return Some(reserved.into_claimed()),
+                    Err(Handed::Again) => self.offer(offer, i),
+                    Err(Handed::Lost) => {}
+                }
             }
+            // A ghost of a settled choice, consumed unused.
+            Some(Wake::Refused) => self.offered = None,
+            // Taken by a partner's chord, which won the choice for it (the
+            // offer says so), or still queued.
+            _ => {}
         }
+        None
     }
 
-    fn leave(&mut self, lost: bool) -> Option<Won<T>> {
-        let (mut caller, generation) = self.offered.take()?;
-        let channel = self.channel.index;
-        // Whether no other caller's chord can take its call as a partner.
-        let choosable = self.join.state.channels[channel as usize].choosable;
+    fn leave(&mut self, lost: bool) {
+        let Some((mut caller, generation)) = self.offered.take() else {
+            return;
+        };
+        let (join, channel) = (self.join, self.channel.index);
         let backoff = Backoff::new();
         loop {
-            let waiter = caller.waiter();
-            match queued::withdraw(self.join, channel, waiter, generation) {
-                Withdrawal::Withdrawn => return None,
+            match queued::withdraw(join, channel, caller.waiter(), generation) {
+                Withdrawal::Withdrawn => return,
                 // Every unit of the channel is reserved or not yet counted:
-                // a firing will take the call, or a caller counting its own
-                // call will free a unit for the withdrawal, in a few steps.
-                // A choosable branch that lost waits for them a while, to
-                // keep its argument; then (if that thread was descheduled,
-                // say) it leaves its call to that firing, which gives its
-                // chord back, and its argument goes with the call.
-                Withdrawal::Owed if lost && choosable && backoff.is_completed() => {
-                    let slot = &self.slot;
-                    if queued::orphan(self.join, channel, &mut caller, generation, slot) {
-                        return None;
+                // a firing will claim the call (and refuse it: the choice is
+                // settled), or a caller counting its own call will free a
+                // unit for the withdrawal, in a few steps. A branch that
+                // lost waits for them a while, to keep its argument; then
+                // (if that thread was descheduled, say) it leaves its call
+                // to that firing, and its argument goes with the call.
+                Withdrawal::Owed if lost && backoff.is_completed() => {
+                    if queued::orphan(join, channel, &mut caller, generation, &self.slot) {
+                        return;
                     }
                 }
                 Withdrawal::Owed => backoff.snooze(),
-                // A firing took the call: it hands it a chord, or (a
-                // rendezvous branch's) takes it as its partner and answers
-                // it. Either wakes this thread.
-                Withdrawal::Taken => {
-                    let wake = caller.waiter().wait(generation, None);
-                    return Some(self.ended(&caller, wake));
-                }
+                // A firing holds the call: it hands it a chord, which goes
+                // back; refuses it; or puts it back (withdraw again). No
+                // firing takes it: the choice is not won for it.
+                Withdrawal::Taken => loop {
+                    match caller.waiter().ended(generation) {
+                        Some(Wake::HandedOver(chord)) => return give_back(join, chord, channel),
+                        Some(Wake::Refused) => return,
+                        Some(_) => unreachable!("a branch that did not win never fires"),
+                        None if caller.waiter().is_waiting(generation) => break,
+                        None => backoff.snooze(),
+                    }
+                },
             }
         }
     }
 
-    fn give_back(&mut self, chord: usize) {
-        // Its call ended with the chord it was handed: nothing to leave.
-        self.offered = None;
-        give_back(self.join, chord, self.channel.index);
-    }
-
-    fn run(&mut self, chord: usize) -> T {
-        self.offered = None;
-        let reserved = Reserved::handed_over(self.join, self.channel, chord);
-        let result = reserved.run(self.slot.take_arg());
+    fn finish(&mut self, claimed: Option<Claimed>) -> T {
+        let result = match claimed {
+            Some(claimed) => {
+                Reserved::from_claimed(self.join, self.channel, claimed).run(self.slot.take_arg())
+            }
+            None => {
+                let (caller, generation) = self.offered.take().expect("the winner's call");
+                match caller.waiter().wait(generation, None) {
+                    Wake::Done => caller.result(&self.slot),
+                    failed => queued::fail(self.join, failed),
+                }
+            }
+        };
         self.map.take().expect("a branch fires once")(result)
     }
 }
@@ -673,26 +658,19 @@ impl<T, L: Branch<T>> Legs<T> for Vec<L> {
 }
 
 /// Checks the branches of a choice, the call of branch `i` being
-/// `call(i)` (its join and channel): at most one is a rendezvous branch (two
-/// could both be taken), and, if one is, no chord takes it together with
-/// another branch's call (the choice would wait for itself: that chord
-/// would fire two branches, so it never may).
+/// `call(i)` (its join and channel): no chord takes the calls of two
+/// branches together (the choice would wait for itself: that chord would
+/// fire two branches, so it never may). Only rendezvous branches (calls
+/// that another caller's chord may take as its partner) can meet so.
 ///
 /// # Panics
 /// If a check fails.
 pub(crate) fn check_branches<'a>(n: usize, call: impl Fn(usize) -> (&'a Join, u32)) {
-    let rendezvous = (0..n)
-        .filter(|&i| {
-            let (join, channel) = call(i);
-            !join.state.channels[channel as usize].choosable
-        })
-        .count();
-    assert!(
-        rendezvous <= 1,
-        "a choice takes at most one rendezvous branch (a call that another caller's chord \
-         may take as its partner): two could both fire"
-    );
-    if rendezvous == 0 {
+    let rendezvous = |i: usize| {
+        let (join, channel) = call(i);
+        !join.state.channels[channel as usize].choosable
+    };
+    if !(0..n).any(rendezvous) {
         return;
     }
     for i in 0..n {
@@ -727,7 +705,7 @@ pub(crate) fn check_branches<'a>(n: usize, call: impl Fn(usize) -> (&'a Join, u3
 /// within `patience`.
 ///
 /// # Panics
-/// If more than one branch is a rendezvous branch (not choosable).
+/// If two branches could meet in one chord (see [`check_branches`]).
 fn make<T>(legs: &mut dyn Legs<T>, patience: Patience) -> Option<T> {
     check_branches(legs.len(), |i| legs.leg_ref(i).call());
     for i in 0..legs.len() {
@@ -740,19 +718,26 @@ fn make<T>(legs: &mut dyn Legs<T>, patience: Patience) -> Option<T> {
         Patience::Until(deadline) => Some(deadline),
         Patience::Forever => None,
     };
+    let offer = Offer::new();
+    // The chord claimed for the winner, if it won so.
+    let mut claimed = None;
     let mut offered = 0;
-    let mut winner = None;
-    while offered < legs.len() && winner.is_none() {
+    while offered < legs.len() && offer.winner().is_none() {
         let leg = legs.leg(offered);
-        leg.offer();
-        winner = leg.claim().map(|won| (offered, won));
+        leg.offer(&offer, offered as u32);
+        claimed = leg.poll(&offer, offered as u32);
         offered += 1;
     }
     let mut backoff = Backoff::new();
-    while winner.is_none() {
-        winner = (0..offered).find_map(|i| legs.leg(i).claim().map(|won| (i, won)));
-        if winner.is_some() {
-            break;
+    let winner = loop {
+        if let Some(settled) = offer.winner() {
+            break settled;
+        }
+        for i in 0..offered {
+            claimed = claimed.or_else(|| legs.leg(i).poll(&offer, i as u32));
+        }
+        if offer.winner().is_some() {
+            continue;
         }
         if !backoff.is_completed() {
             backoff.snooze();
@@ -760,43 +745,25 @@ fn make<T>(legs: &mut dyn Legs<T>, patience: Patience) -> Option<T> {
         }
         count(Event::Park);
         match deadline {
-            Some(deadline) => {
-                if cfg!(loom) || Instant::now() >= deadline {
-                    break;
+            Some(deadline) if cfg!(loom) || Instant::now() >= deadline => {
+                // Gives up, unless a branch fired meanwhile.
+                if offer.close().is_ok() {
+                    break Settled::Closed;
                 }
-                executor::park(Some(deadline));
             }
+            Some(deadline) => executor::park(Some(deadline)),
             None => executor::park(None),
         }
         backoff = Backoff::new();
+    };
+    let winner = match winner {
+        Settled::Won(i) => Some(i as usize),
+        Settled::Closed => None,
+    };
+    for i in (0..offered).filter(|&i| Some(i) != winner) {
+        legs.leg(i).leave(winner.is_some());
     }
-    for i in 0..offered {
-        if winner.as_ref().is_some_and(|(w, _)| *w == i) {
-            continue;
-        }
-        match (legs.leg(i).leave(winner.is_some()), winner.take()) {
-            (None, kept) => winner = kept,
-            // Handed a chord before the deadline passed: it wins.
-            (Some(won), None) => winner = Some((i, won)),
-            (Some(Won::Handed(chord)), kept) => {
-                legs.leg(i).give_back(chord);
-                winner = kept;
-            }
-            // A partner's chord took the rendezvous branch: it fired, so it
-            // wins, and a chord handed to the branch that had won goes back.
-            (Some(Won::Fired(result)), Some((w, kept))) => {
-                match kept {
-                    Won::Handed(chord) => legs.leg(w).give_back(chord),
-                    Won::Fired(_) => unreachable!("one rendezvous branch at most"),
-                }
-                winner = Some((i, Won::Fired(result)));
-            }
-        }
-    }
-    match winner? {
-        (_, Won::Fired(result)) => Some(result),
-        (i, Won::Handed(chord)) => Some(legs.leg(i).run(chord)),
-    }
+    winner.map(|i| legs.leg(i).finish(claimed))
 }
 
 impl<A, R, F, N> Sealed for Vec<Op<'_, A, R, F, N>> {}

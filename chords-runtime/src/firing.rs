@@ -16,7 +16,7 @@ use crate::channel_state::ChannelState;
 use crate::search::{Guard, Picked};
 use crate::state::Chord;
 use crate::tables::TermSpec;
-use crate::waiter::Taken;
+use crate::waiter::{Taken, TakenCall};
 
 /// A chord being fired: its reserved messages, as its terms take them.
 ///
@@ -26,10 +26,14 @@ pub struct Firing<'a> {
     channels: &'a [ChannelState],
     /// The chord, and its index in declaration order.
     chord_state: &'a Chord,
-    chord: usize,
+    chord: u32,
     /// The next term to take, in pattern order.
-    next: usize,
+    next: u32,
     own: Option<Own>,
+    /// Its first partner call, taken when the firing claimed them all
+    /// (`partners.rs`); the others wait, claimed, in their queues. No drop
+    /// glue, as for `picked`: the firing's terms take it.
+    partner: ManuallyDrop<Option<TakenCall>>,
     /// The messages a guarded chord's reservation picked and the firing has
     /// not taken yet, from its first take to its last (which frees them):
     /// no drop glue, so that a firing of an unguarded chord has nothing to
@@ -51,9 +55,10 @@ impl<'a> Firing<'a> {
         Firing {
             channels,
             chord_state,
-            chord,
+            chord: chord as u32,
             next: 0,
             own: None,
+            partner: ManuallyDrop::new(None),
             picked: Cell::new(None),
         }
     }
@@ -61,7 +66,7 @@ impl<'a> Firing<'a> {
     /// The chord's index, in declaration order.
     #[inline]
     pub(crate) fn chord(&self) -> usize {
-        self.chord
+        self.chord as usize
     }
 
     /// Brings the caller's own call into the firing.
@@ -70,10 +75,24 @@ impl<'a> Firing<'a> {
         self.own = Some(own);
     }
 
+    /// Brings the first partner call the firing claimed.
+    #[inline]
+    pub(crate) fn bring_partner(&mut self, call: Option<TakenCall>) {
+        self.partner = ManuallyDrop::new(call);
+    }
+
+    /// Takes the first partner call back, untaken.
+    pub(crate) fn take_partner(&mut self) -> Option<TakenCall> {
+        ManuallyDrop::into_inner(std::mem::replace(
+            &mut self.partner,
+            ManuallyDrop::new(None),
+        ))
+    }
+
     /// The next term of the pattern.
     #[inline]
     pub(crate) fn next_term(&mut self) -> TermSpec {
-        let term = self.chord_state.terms[self.next];
+        let term = self.chord_state.terms[self.next as usize];
         self.next += 1;
         term
     }
@@ -125,8 +144,8 @@ impl<'a> Firing<'a> {
         *message.downcast::<T>().expect("channel type mismatch")
     }
 
-    /// The `i`-th call of a synchronous term: the caller's own, or the
-    /// oldest queued call still waiting.
+    /// The `i`-th call of a synchronous term: the caller's own, or a
+    /// partner call the firing claimed (`partners.rs`).
     #[inline]
     pub(crate) fn call(&mut self, term: TermSpec, i: u32) -> Taken {
         let position = term.offset + i;
@@ -135,6 +154,9 @@ impl<'a> Firing<'a> {
                 return own.call.take().expect("own call taken twice");
             }
         }
-        Taken::Queued(self.channels[term.channel as usize].calls().take_reserved())
+        Taken::Queued(match self.partner.take() {
+            Some(first) => first,
+            None => self.channels[term.channel as usize].calls().take_claimed(),
+        })
     }
 }

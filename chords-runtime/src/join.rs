@@ -339,15 +339,7 @@ impl Join {
         channel: SyncChannel<A, R>,
         arg: A,
     ) -> impl Future<Output = R> + Send + '_ {
-        CallFuture::new(
-            self,
-            channel,
-            arg,
-            General {
-                join: self,
-                channel,
-            },
-        )
+        CallFuture::new(self, channel, arg, General::new(self, channel))
     }
 
     /// Makes a synchronous call through the general path: the channel's

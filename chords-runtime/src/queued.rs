@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use crate::channel::SyncChannel;
 use crate::channel_state::ChannelState;
+use crate::offer::Offer;
 use crate::resolve::resolve;
 use crate::state::Join;
 use crate::sync::Backoff;
@@ -32,19 +33,21 @@ pub(crate) fn queue_and_wait<A: Send + 'static, R: Send + 'static>(
     let queue = &state.channels[state.check(&channel)];
     let slot = Slot::new(arg);
     let caller = Caller::new();
-    let generation = enqueue(join, queue, &caller, &slot);
+    let generation = enqueue(join, queue, &caller, &slot, None);
     wait(join, channel.index, &slot, &caller, generation, deadline)
 }
 
 /// Queues the call of `caller` with `slot` on `queue` and counts it, then
-/// resolves; returns the call's generation.
+/// resolves; returns the call's generation. The call is branch `offer.1` of
+/// a choice, if `offer` is given (`offer.rs`).
 pub(crate) fn enqueue<A, R>(
     join: &Join,
     queue: &ChannelState,
     caller: &Caller,
     slot: &Slot<A, R>,
+    offer: Option<(&Offer, u32)>,
 ) -> u64 {
-    let (call, generation) = caller.publish(slot);
+    let (call, generation) = caller.publish(slot, offer);
     queue.calls().push(call);
     // An orphan (a dropped future's call, counted as if a firing owed it)
     // gives way to a new call: it is withdrawn, and the new call stands in
@@ -119,6 +122,7 @@ pub(crate) fn wait<A, R>(
             Wake::Done => return Ended::Done(caller.result(slot)),
             Wake::HandedOver(chord) => return Ended::HandedOver(chord, slot.take_arg()),
             failed @ (Wake::Panicked(_) | Wake::NoReply(_)) => fail(join, failed),
+            Wake::Refused => unreachable!("a call that is no choice's branch is never refused"),
             Wake::TimedOut => {
                 let backoff = Backoff::new();
                 loop {

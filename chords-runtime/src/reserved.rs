@@ -18,13 +18,15 @@
 use crate::channel::{AsyncChannel, SyncChannel};
 use crate::firing::{Firing, Own};
 use crate::matcher::{self, Reservation};
+use crate::offer::Offer;
 use crate::own_call::OwnCall;
+use crate::partners::{self, Lost};
 use crate::queued;
-use crate::resolve::rescan;
+use crate::resolve::{give_back_except, rescan};
 use crate::state::{self, Join};
 use crate::sync::Backoff;
 use crate::tables::Member;
-use crate::waiter::{Caller, Slot, Taken};
+use crate::waiter::{Caller, Slot, Taken, TakenCall};
 
 /// A chord reserved for a caller that brings its own call: its other
 /// messages are reserved and must be taken, then its body run, on this
@@ -42,12 +44,22 @@ pub struct Reserved<'a, A, R> {
 }
 
 impl<'a, A, R> Reserved<'a, A, R> {
-    fn new(join: &'a Join, channel: SyncChannel<A, R>, chord: usize, position: u32) -> Self {
+    /// `chord`, reserved for a call of `channel` at `position` among the
+    /// chord's messages of it, with the first `partner` call it claimed.
+    fn new(
+        join: &'a Join,
+        channel: SyncChannel<A, R>,
+        chord: usize,
+        position: u32,
+        partner: Option<TakenCall>,
+    ) -> Self {
+        let mut firing = join.state.firing(chord);
+        firing.bring_partner(partner);
         Reserved {
             join,
             channel,
             position,
-            firing: join.state.firing(chord),
+            firing,
         }
     }
 
@@ -65,24 +77,129 @@ impl<'a, A, R> Reserved<'a, A, R> {
     where
         A: Send + 'static,
     {
+        Reserved::now_offered(join, channel, members, arg, None)
+    }
+
+    /// As [`now`](Reserved::now), for a call that is branch `offer.1` of a
+    /// choice, if `offer` is given: the chord is reserved only if the
+    /// choice is won for it. `None` also if the choice was settled for
+    /// another branch.
+    #[inline(always)]
+    pub(crate) fn now_offered<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
+        join: &'a Join,
+        channel: SyncChannel<A, R>,
+        members: &[Member<S, I>],
+        arg: &A,
+        offer: Option<(&Offer, u32)>,
+    ) -> Option<Self>
+    where
+        A: Send + 'static,
+    {
         loop {
             match matcher::reserve_with_call(&join.state, members, channel.index, arg) {
                 Reservation::Reserved((chord, position)) => {
-                    return Some(Reserved::new(join, channel, chord, position))
+                    let partner = if offer.is_some() || join.state.chords[chord].partners {
+                        match claim(join, channel.index, chord, position, offer) {
+                            Ok(partner) => partner,
+                            Err(Lost { own: true, .. }) => return None,
+                            // A partner was a ghost, with no call in its
+                            // stead: try again.
+                            Err(_) => continue,
+                        }
+                    } else {
+                        None
+                    };
+                    return Some(Reserved::new(join, channel, chord, position, partner));
                 }
                 Reservation::NotReady => return None,
-                Reservation::Conflict => {
-                    // Our claims were rolled back: they may have turned others away.
-                    rescan(join);
-                    Backoff::new().spin();
-                }
+                Reservation::Conflict => conflict(join),
             }
         }
     }
 
-    /// The chord a firing handed a queued call of `channel`.
-    pub(crate) fn handed_over(join: &'a Join, channel: SyncChannel<A, R>, chord: usize) -> Self {
-        Reserved::new(join, channel, chord, 0)
+    /// The chord a firing handed a queued call of `channel`, which is
+    /// branch `offer.1` of a choice if `offer` is given. `Err` if the chord
+    /// cannot run (see `partners.rs`): its messages went back, and the
+    /// call, which the handing consumed, must queue again
+    /// ([`Handed::Again`]), or lost its choice ([`Handed::Lost`]).
+    pub(crate) fn handed_over(
+        join: &'a Join,
+        channel: SyncChannel<A, R>,
+        chord: usize,
+        offer: Option<(&Offer, u32)>,
+    ) -> Result<Self, Handed> {
+        let partner = if join.state.chords[chord].partners || offer.is_some() {
+            claim(join, channel.index, chord, 0, offer).map_err(|lost| match lost.own {
+                true => Handed::Lost,
+                false => Handed::Again,
+            })?
+        } else {
+            None
+        };
+        Ok(Reserved::new(join, channel, chord, 0, partner))
+    }
+}
+
+/// Claims the partner calls of `chord`, reserved for a call of `channel` at
+/// `position`, and wins the offer of every choice among them and the
+/// caller's own (`partners.rs`); if that fails, gives the chord's messages
+/// back. Returns the first partner call.
+#[cold]
+#[inline(never)]
+fn claim(
+    join: &Join,
+    channel: u32,
+    chord: usize,
+    position: u32,
+    offer: Option<(&Offer, u32)>,
+) -> Result<Option<TakenCall>, Lost> {
+    let own = (channel, position);
+    partners::claim(&join.state, &join.state.chords[chord], own, offer).inspect_err(|lost| {
+        give_back_except(join, chord, channel, &lost.consumed);
+    })
+}
+
+/// After a reservation's claims were rolled back (a conflict), which may
+/// have turned others away.
+fn conflict(join: &Join) {
+    rescan(join);
+    Backoff::new().spin();
+}
+
+/// Why a chord handed to a queued call cannot run: see
+/// [`Reserved::handed_over`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Handed {
+    /// A partner call was a ghost, and no other stood in: the call must
+    /// queue again.
+    Again,
+    /// The call's choice was settled for another branch.
+    Lost,
+}
+
+/// A chord handed to a choice's branch and claimed, without its types: a
+/// choice keeps its winner so until it runs it (see `choice.rs`).
+pub(crate) struct Claimed {
+    chord: usize,
+    partner: Option<TakenCall>,
+}
+
+impl<'a, A, R> Reserved<'a, A, R> {
+    /// The reservation, without its types.
+    pub(crate) fn into_claimed(mut self) -> Claimed {
+        Claimed {
+            chord: self.firing.chord(),
+            partner: self.firing.take_partner(),
+        }
+    }
+
+    /// The reservation of a chord handed to a call of `channel`, again.
+    pub(crate) fn from_claimed(
+        join: &'a Join,
+        channel: SyncChannel<A, R>,
+        claimed: Claimed,
+    ) -> Self {
+        Reserved::new(join, channel, claimed.chord, 0, claimed.partner)
     }
 }
 

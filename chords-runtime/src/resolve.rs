@@ -138,13 +138,22 @@ fn hand_over(join: &Join, chord: usize) {
 /// instead of counted again.
 #[cold]
 pub(crate) fn give_back(join: &Join, chord: usize, runner: u32) {
+    give_back_except(join, chord, runner, &[]);
+}
+
+/// As [`give_back`], but for one unit of each channel in `consumed`: those
+/// of the ghosts the firing refused while it claimed its partner calls
+/// (`partners.rs`).
+#[cold]
+pub(crate) fn give_back_except(join: &Join, chord: usize, runner: u32, consumed: &[u32]) {
     let state = &join.state;
     if let Some(guard) = state.chords[chord].guard.as_ref().filter(|g| g.picks()) {
         guard.put_back(&state.channels);
     }
     for &(c, n) in state.chords[chord].needs.iter() {
         let channel = &state.channels[c as usize];
-        for _ in 0..n - u32::from(c == runner) {
+        let gone = consumed.iter().filter(|&&d| d == c).count() as u32;
+        for _ in 0..n - u32::from(c == runner) - gone {
             if !(channel.queue_is_calls() && channel.calls().withdraw_orphan()) {
                 channel.count.add_one();
             }

@@ -35,6 +35,15 @@ pub(crate) fn loom_seq_cst() {
     loom::sync::atomic::fence(Ordering::SeqCst);
 }
 
+/// A number for ordering objects made during a loom model, the same in
+/// every run that follows the same schedule (their addresses are not): an
+/// untracked counter, since it only orders.
+#[cfg(loom)]
+pub(crate) fn loom_order() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// An `UnsafeCell` with loom's closure API, so loom can check every access.
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;

@@ -30,6 +30,17 @@
 //!   call may be *robbed*: a caller of the same channel that has not queued
 //!   takes the chord (CAS `HANDED -> ROBBING`, reads the chord, stores
 //!   `WAITING`), and the robbed call waits again where it was.
+//! - `CLAIMING`: a firing claimed the call as a partner, tentatively (CAS
+//!   from `WAITING`): it claims all its partner calls before it takes any
+//!   message (`partners.rs`), and then keeps them (`CLAIMED`), puts them
+//!   back (`WAITING`, waking the caller to look again), or refuses one that
+//!   is a *ghost*.
+//! - `CLAIMED`: a firing claimed it for good; one of its terms takes it
+//!   (CAS to `TAKEN`), still in its queue meanwhile.
+//! - `REFUSED`: the call was a branch of a choice that another branch won
+//!   (a ghost, see `offer.rs`): a firing that claimed it, or was about to
+//!   hand it a chord, consumed it unused; its argument is still the
+//!   caller's.
 //! - `RUNNING`: the firing moved the argument out; its body runs. (A task's
 //!   call only: a thread's stays `TAKEN`.)
 //! - `WRITING`: the firing's [`Reply`] writes the result (CAS from
@@ -38,17 +49,20 @@
 //! - `PANICKED` / `NO_REPLY`: the firing's body panicked, or dropped the reply.
 //! - `IDLE`: not in a call, or withdrawn by its caller (CAS from `WAITING`).
 //!
-//! A thread does not return while its call is `TAKEN`, `HANDED`, `RUNNING` or
-//! `WRITING`, so its slot outlives every access to it. A future may be
-//! dropped at any of those points; its slot goes with it. So no firing reads
-//! or writes a slot without owning the call by a CAS, and a dropped future:
-//! - `TAKEN`, `WRITING`: waits; a firing moves the argument out (`RUNNING`),
-//!   or writes the result (`DONE`), in a few steps without user code;
+//! A thread does not return while its call is `TAKEN`, `CLAIMING`,
+//! `CLAIMED`, `HANDED`, `RUNNING` or `WRITING`, so its slot (and its
+//! choice's offer) outlives every access to it. A future may be dropped at
+//! any of those points; its slot goes with it. So no firing reads or writes
+//! a slot without owning the call by a CAS, and a dropped future:
+//! - `TAKEN`, `CLAIMING`, `CLAIMED`, `WRITING`: waits; a firing moves the
+//!   argument out (`RUNNING`), puts the call back or refuses it, or writes
+//!   the result (`DONE`), in a few steps without user code;
 //! - `RUNNING`: marks the call `ORPHAN` (CAS): the reply drops the result;
 //! - `WAITING`, promised to a firing (its count taken): moves its argument to
 //!   the heap under `MOVING` (CAS) and leaves the call `WAITING | ORPHAN`,
 //!   for the firing to take. A firing handing a chord to an orphan gives the
-//!   chord's messages back instead.
+//!   chord's messages back instead; a firing that claims an orphaned branch
+//!   of a choice refuses it (it is a ghost, see `offer.rs`).
 //!
 //! An orphaned waiter is never reused: its last call is still queued.
 
@@ -59,6 +73,7 @@ use std::task::Waker;
 use std::time::Instant;
 
 use crate::atomic_waker::AtomicWaker;
+use crate::offer::Offer;
 use crate::own_call::{OwnAnswer, OwnTaken};
 use crate::stats::{count, Event};
 use crate::sync::{thread, Arc, AtomicPtr, AtomicU32, AtomicU64, Backoff, Ordering, UnsafeCell};
@@ -80,6 +95,9 @@ const PANICKED: u64 = 8;
 const NO_REPLY: u64 = 9;
 const HANDING: u64 = 10;
 const ROBBING: u64 = 11;
+const CLAIMING: u64 = 12;
+const REFUSED: u64 = 13;
+const CLAIMED: u64 = 14;
 
 fn word(generation: u64, status: u64) -> u64 {
     generation << STATUS_BITS | status
@@ -155,6 +173,12 @@ pub(crate) struct Waiter {
     arg: AtomicPtr<()>,
     result: AtomicPtr<()>,
     target: Target,
+    /// The offer of the choice whose branch the call is, if it is one
+    /// (`offer.rs`), and the branch: set before the call is published. A
+    /// firing reads the offer only while it holds the call (`CLAIMING` or
+    /// `HANDING`), which its chooser waits out; never an orphan's.
+    offer: AtomicPtr<Offer>,
+    branch: AtomicU32,
     /// An orphaned call's argument: written under `MOVING` by the caller,
     /// taken by the one thread whose CAS takes or withdraws the orphan.
     orphan: UnsafeCell<Option<Box<dyn Any + Send>>>,
@@ -179,6 +203,9 @@ pub(crate) enum Wake {
     NoReply(usize),
     /// The deadline passed while the call was still queued.
     TimedOut,
+    /// The call was a branch of a choice that another branch won, and a
+    /// firing consumed it unused: its argument is still the caller's.
+    Refused,
 }
 
 #[cfg(not(loom))]
@@ -212,6 +239,8 @@ impl Waiter {
             arg: AtomicPtr::new(std::ptr::null_mut()),
             result: AtomicPtr::new(std::ptr::null_mut()),
             target,
+            offer: AtomicPtr::new(std::ptr::null_mut()),
+            branch: AtomicU32::new(0),
             orphan: UnsafeCell::new(None),
         }
     }
@@ -223,7 +252,10 @@ impl Waiter {
     /// Starts a new call on this waiter: points it at `slot` and enters
     /// `status` (`WAITING` to be queued, `TAKEN` when the caller reserves a
     /// chord itself). Returns the call's generation.
-    fn begin<A, R>(&self, slot: &Slot<A, R>, status: u64) -> u64 {
+    fn begin<A, R>(&self, slot: &Slot<A, R>, status: u64, offer: Option<(&Offer, u32)>) -> u64 {
+        let (offer, branch) = offer.map_or((std::ptr::null(), 0), |(o, b)| (o as *const Offer, b));
+        self.offer.store(offer.cast_mut(), Ordering::Relaxed);
+        self.branch.store(branch, Ordering::Relaxed);
         self.arg
             .store(&slot.arg as *const _ as *mut (), Ordering::Relaxed);
         self.result
@@ -238,6 +270,11 @@ impl Waiter {
     #[inline]
     fn signal(&self, word: u64) {
         self.state.store(word, Ordering::Release);
+        self.wake();
+    }
+
+    /// Wakes the caller, to look at its status word again.
+    fn wake(&self) {
         count(Event::Unpark);
         match &self.target {
             Target::Thread(thread) => thread.unpark(),
@@ -252,6 +289,16 @@ impl Waiter {
             Target::Thread(thread) => thread.unpark(),
             Target::Task(_) => unreachable!("a task's waiter lent to a thread's call"),
         }
+    }
+
+    /// Drops an orphaned call's argument.
+    ///
+    /// # Safety
+    /// The caller's CAS took or ended the orphan: no one else touches its
+    /// cell.
+    unsafe fn drop_orphan(&self) {
+        // SAFETY: as the caller vouches.
+        drop(self.orphan.with_mut(|orphan| unsafe { (*orphan).take() }));
     }
 
     /// Whether a task waits on this waiter (or a thread).
@@ -285,6 +332,7 @@ impl Waiter {
             DONE => Some(Wake::Done),
             PANICKED => Some(Wake::Panicked(chord())),
             NO_REPLY => Some(Wake::NoReply(chord())),
+            REFUSED => Some(Wake::Refused),
             _ => None,
         }
     }
@@ -377,7 +425,7 @@ impl Waiter {
     pub(crate) fn is_taken(&self, generation: u64) -> bool {
         !matches!(
             self.status(generation),
-            WAITING | HANDING | HANDED | MOVING | ROBBING | IDLE
+            WAITING | HANDING | HANDED | MOVING | ROBBING | IDLE | CLAIMING | REFUSED
         )
     }
 }
@@ -461,10 +509,15 @@ impl Caller {
             .expect("the waiter is lent to this call")
     }
 
-    /// Starts a queued call; returns the call to push and its generation.
-    pub(crate) fn publish<A, R>(&self, slot: &Slot<A, R>) -> (Call, u64) {
+    /// Starts a queued call, the branch `offer` of a choice if it is one;
+    /// returns the call to push and its generation.
+    pub(crate) fn publish<A, R>(
+        &self,
+        slot: &Slot<A, R>,
+        offer: Option<(&Offer, u32)>,
+    ) -> (Call, u64) {
         let waiter = self.waiter();
-        let generation = waiter.begin(slot, WAITING);
+        let generation = waiter.begin(slot, WAITING, offer);
         let call = Call {
             waiter: Arc::clone(waiter),
             generation,
@@ -478,7 +531,7 @@ impl Caller {
     /// `own_call.rs`.)
     pub(crate) fn own<A, R>(&self, slot: &Slot<A, R>) -> (TakenCall, u64) {
         let waiter = self.waiter();
-        let generation = waiter.begin(slot, TAKEN);
+        let generation = waiter.begin(slot, TAKEN, None);
         let taken = TakenCall {
             waiter: Arc::clone(waiter),
             taken: word(generation, TAKEN),
@@ -508,7 +561,7 @@ impl Caller {
                         return Left::Handed(chord);
                     }
                 }
-                DONE | PANICKED | NO_REPLY | IDLE => return Left::Ended,
+                DONE | PANICKED | NO_REPLY | IDLE | REFUSED => return Left::Ended,
                 RUNNING => {
                     let orphaned = waiter.state.compare_exchange(
                         word(generation, RUNNING),
@@ -573,6 +626,8 @@ impl Caller {
 pub(crate) enum Standing {
     Waiting,
     Handed,
+    /// Claimed by a firing as a partner (tentatively, or for good).
+    Claimed,
     Dead,
 }
 
@@ -640,6 +695,7 @@ impl Call {
         match word & STATUS_MASK {
             WAITING | MOVING | ROBBING => Standing::Waiting,
             HANDING | HANDED => Standing::Handed,
+            CLAIMING | CLAIMED => Standing::Claimed,
             _ => Standing::Dead,
         }
     }
@@ -679,6 +735,18 @@ impl Call {
     /// `None` if it is no longer queued: another firing took it, or its
     /// caller withdrew it (the waiter may be on a later call by now).
     pub(crate) fn take(self, handing: bool) -> Option<TakenCall> {
+        self.take_as(if handing { HANDING } else { TAKEN })
+    }
+
+    /// Claims the call tentatively for a firing, as a partner (`CLAIMING`):
+    /// the firing then takes it ([`TakenCall::confirm`]), puts it back
+    /// ([`TakenCall::put_back`]) or refuses it ([`TakenCall::refuse`]).
+    /// `None` as for [`take`](Call::take).
+    pub(crate) fn claim(self) -> Option<TakenCall> {
+        self.take_as(CLAIMING)
+    }
+
+    fn take_as(self, status: u64) -> Option<TakenCall> {
         let backoff = Backoff::new();
         loop {
             let now = self.waiter.load();
@@ -697,10 +765,10 @@ impl Call {
             }
             // An orphan is handed nothing: its chord goes back (see
             // `hand_over`), and its call is dead at once.
-            let status = if handing && now & ORPHAN == 0 {
-                HANDING
-            } else {
+            let status = if status == HANDING && now & ORPHAN != 0 {
                 TAKEN
+            } else {
+                status
             };
             let taken = (now & !STATUS_MASK) | status;
             if self
@@ -715,6 +783,25 @@ impl Call {
                 });
             }
         }
+    }
+
+    /// Takes the call for a firing that claimed it for good, or another
+    /// that did a call of the same channel (`CLAIMED -> TAKEN`). `None` if
+    /// it is not `CLAIMED`.
+    pub(crate) fn take_claimed(&self) -> Option<TakenCall> {
+        let now = self.waiter.load();
+        if now >> STATUS_BITS != self.generation || now & STATUS_MASK != CLAIMED {
+            return None;
+        }
+        let taken = (now & !STATUS_MASK) | TAKEN;
+        self.waiter
+            .state
+            .compare_exchange(now, taken, Ordering::AcqRel, Ordering::Relaxed)
+            .ok()?;
+        Some(TakenCall {
+            waiter: Arc::clone(&self.waiter),
+            taken,
+        })
     }
 
     /// Withdraws the call if its future was dropped (`WAITING | ORPHAN`), as
@@ -734,12 +821,8 @@ impl Call {
         {
             return false;
         }
-        // SAFETY: our CAS ended the orphan: no one else touches its cell.
-        drop(
-            self.waiter
-                .orphan
-                .with_mut(|orphan| unsafe { (*orphan).take() }),
-        );
+        // SAFETY: our CAS ended the orphan.
+        unsafe { self.waiter.drop_orphan() };
         true
     }
 }
@@ -762,18 +845,86 @@ impl TakenCall {
         self.taken & ORPHAN != 0
     }
 
+    /// The choice whose branch this call is, and the branch, if it is one
+    /// and not an orphan (whose choice may be gone).
+    pub(crate) fn offer(&self) -> Option<(&Offer, u32)> {
+        let offer = self.waiter.offer.load(Ordering::Relaxed);
+        if offer.is_null() || self.is_orphan() {
+            return None;
+        }
+        // SAFETY: the offer outlives every call of its choice that a firing
+        // holds: the chooser (or the dropped future) waits out `CLAIMING` and
+        // `HANDING`, which we hold, before it lets the offer go.
+        let offer = unsafe { &*offer };
+        Some((offer, self.waiter.branch.load(Ordering::Relaxed)))
+    }
+
+    /// Whether the call is a ghost: a branch of a choice already settled,
+    /// or an orphaned branch (its choice was dropped). No firing may use it.
+    pub(crate) fn is_ghost(&self) -> bool {
+        if self.is_orphan() {
+            return !self.waiter.offer.load(Ordering::Relaxed).is_null();
+        }
+        self.offer().is_some_and(|(offer, _)| offer.is_settled())
+    }
+
+    /// Takes a call claimed as a partner for good (`CLAIMING -> TAKEN`).
+    pub(crate) fn keep(mut self) -> TakenCall {
+        self.taken = (self.taken & !STATUS_MASK) | TAKEN;
+        self.waiter.state.store(self.taken, Ordering::Release);
+        self
+    }
+
+    /// Keeps a call claimed as a partner for good (`CLAIMING -> CLAIMED`),
+    /// for one of the firing's terms to take ([`Call::take_claimed`]).
+    pub(crate) fn confirm(self) {
+        let claimed = (self.taken & !STATUS_MASK) | CLAIMED;
+        self.waiter.state.store(claimed, Ordering::Release);
+    }
+
+    /// Puts a call claimed as a partner back in its place, waiting
+    /// (`CLAIMING -> WAITING`), and wakes its caller to look again (a
+    /// deadline may have passed meanwhile).
+    pub(crate) fn put_back(self) {
+        let waiting = (self.taken & !STATUS_MASK) | WAITING;
+        self.waiter.state.store(waiting, Ordering::Release);
+        if !self.is_orphan() {
+            self.waiter.wake();
+        }
+    }
+
+    /// Consumes a ghost unused: its caller finds it `REFUSED`, its argument
+    /// still in its slot (an orphan's is dropped).
+    pub(crate) fn refuse(self) {
+        if self.drop_orphan() {
+            let idle = word(self.generation(), IDLE);
+            return self.waiter.state.store(idle, Ordering::Release);
+        }
+        self.waiter.signal(word(self.generation(), REFUSED));
+    }
+
+    /// Drops an orphan's argument (no one will run its chord): `true` if the
+    /// call is an orphan.
+    fn drop_orphan(&self) -> bool {
+        if !self.is_orphan() {
+            return false;
+        }
+        // SAFETY: our CAS took the orphan.
+        unsafe { self.waiter.drop_orphan() };
+        true
+    }
+
     /// Hands the caller `chord` to run on its own thread (the call was taken
-    /// `handing`). `false` if the caller's future was dropped: then no one
-    /// will run the chord, and its reserved messages must go back.
+    /// `handing`). `false` if the caller's future was dropped, or the call
+    /// is a branch of a choice already settled: then no one will run the
+    /// chord, and its reserved messages (but the call's) must go back.
     #[must_use]
     pub(crate) fn hand_over(self, chord: usize) -> bool {
-        if self.is_orphan() {
-            // SAFETY: our CAS took the orphan: no one else touches its cell.
-            drop(
-                self.waiter
-                    .orphan
-                    .with_mut(|orphan| unsafe { (*orphan).take() }),
-            );
+        if self.drop_orphan() {
+            return false;
+        }
+        if self.is_ghost() {
+            self.refuse();
             return false;
         }
         self.waiter.chord.store(chord as u32, Ordering::Relaxed);

@@ -26,7 +26,7 @@ use loom::sync::Arc;
 use loom::thread;
 
 mod joins;
-use joins::{buffer, jobs, lock, rendezvous};
+use joins::{buffer, jobs, lock, one_met, rendezvous};
 
 /// Chords `a & x` and `b & x`, both answering `arg + x`, counting firings.
 fn two_chords_on_x(
@@ -712,6 +712,77 @@ fn loom_choice_with_a_rendezvous_branch() {
         }
         assert_eq!([meeting.waiting(left), meeting.waiting(right)], [0, 0]);
         assert_eq!(b.waiting(b_get), 0);
+    });
+}
+
+/// A choice between two rendezvous branches, `right` on two exchangers,
+/// while a `left` caller on each races for them: exactly one branch fires
+/// (the offer word settles it); the other partner's chord finds the losing
+/// call a ghost, or the call withdrawn, and its `left` still waits for a
+/// later `right`.
+#[test]
+fn loom_choice_with_two_rendezvous_branches() {
+    loom::model(|| {
+        let (x, y) = (rendezvous::<u32, u32>(), rendezvous::<u32, u32>());
+        let (x2, x_left) = (x.0.clone(), x.1);
+        let to_x = thread::spawn(move || x2.call(x_left, 10));
+        let (y2, y_left) = (y.0.clone(), y.1);
+        let to_y = thread::spawn(move || y2.call(y_left, 20));
+        let (chose, rest) = chords_runtime::choose((
+            x.0.call_op(x.2, 1).map(|n| ('x', n)),
+            y.0.call_op(y.2, 2).map(|n| ('y', n)),
+        ))
+        .with_rest()
+        .wait();
+        match chose.0 {
+            'x' => assert!(lost(rest, 0, 2), "{rest:?}"),
+            _ => assert!(lost(rest, 1, 1), "{rest:?}"),
+        }
+        one_met(&x, &y, chose, || {
+            (to_x.join().unwrap(), to_y.join().unwrap())
+        });
+    });
+}
+
+/// Two choices whose rendezvous branches meet each other, `swap(a) &
+/// swap(b)`, while a put makes the first choice's other branch ready: they
+/// swap (one firing wins both offers), or the first takes the put and the
+/// second's `swap` waits for a later one. Never both.
+#[test]
+fn loom_two_choices_meet_through_their_rendezvous_branches() {
+    loom::model(|| {
+        let mut b = Join::builder();
+        let swap = b.synchronous::<u32, u32>("swap");
+        b.when(swap).and(swap).then(|((a, ra), (b, rb))| {
+            ra.send(b);
+            rb.send(a);
+        });
+        let meeting = b.build().unwrap();
+        let (buf, put, get) = buffer();
+        let (m2, buf2) = (meeting.clone(), buf.clone());
+        let second = thread::spawn(move || {
+            chords_runtime::choose((m2.call_op(swap, 2).map(|v| ('s', v)),)).wait()
+        });
+        let buf3 = buf.clone();
+        let sender = thread::spawn(move || buf3.send(put, 5));
+        let first = chords_runtime::choose((
+            meeting.call_op(swap, 1).map(|v| ('s', v)),
+            buf2.call_op(get, 9).map(|n| ('b', n)),
+        ))
+        .wait();
+        sender.join().unwrap();
+        match first {
+            ('s', 2) => assert_eq!(buf.waiting(put), 1, "the put stays"),
+            ('b', 905) => assert_eq!(meeting.call(swap, 3), 2),
+            other => panic!("{other:?}"),
+        }
+        let second = second.join().unwrap();
+        assert!(
+            matches!((first.0, second), ('s', ('s', 1)) | ('b', ('s', 3))),
+            "{first:?} {second:?}"
+        );
+        assert_eq!(meeting.waiting(swap), 0);
+        assert_eq!(buf.waiting(get), 0);
     });
 }
 

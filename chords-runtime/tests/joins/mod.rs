@@ -120,6 +120,36 @@ pub fn rendezvous<L: Send + 'static, R: Send + 'static>(
     (b.build().unwrap(), left, right)
 }
 
+/// A [`rendezvous`] of `u32`s.
+pub type Exchanger = (Join, SyncChannel<u32, u32>, SyncChannel<u32, u32>);
+
+/// Checks how a choice between the `right(1)` of exchanger `x` and the
+/// `right(2)` of `y` ended, `chose` tagged `'x'` or `'y'`, while a `left`
+/// caller on each, sending 10 and 20, raced for them: exactly one branch
+/// fired, with its partner's value; a later `right(7)` meets the other
+/// `left`; `partners` joins the two `left` callers, which got 1 and 7, or 7
+/// and 2; and no call is left queued.
+pub fn one_met(
+    x: &Exchanger,
+    y: &Exchanger,
+    chose: (char, u32),
+    partners: impl FnOnce() -> (u32, u32),
+) {
+    match chose {
+        ('x', 10) => assert_eq!(y.0.call(y.2, 7), 20),
+        ('y', 20) => assert_eq!(x.0.call(x.2, 7), 10),
+        other => panic!("{other:?}"),
+    }
+    let got = partners();
+    assert!(
+        matches!((chose.0, got), ('x', (1, 7)) | ('y', (7, 2))),
+        "{got:?}"
+    );
+    for (join, left, right) in [x, y] {
+        assert_eq!([join.waiting(*left), join.waiting(*right)], [0, 0]);
+    }
+}
+
 /// A lock `acquire() & free()`, free.
 pub fn lock() -> (Join, AsyncChannel<()>, SyncChannel<(), ()>) {
     let mut b = Join::builder();
