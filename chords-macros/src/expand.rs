@@ -391,23 +391,26 @@ fn member_tables(input: &Input) -> TokenStream {
         let pairs = pairs.iter().map(|(c, n)| quote!((#c, #n)));
         quote!(&[#(#pairs),*])
     };
-    let derived = tables::derive(input.channels.len(), &needs, |c| {
-        crate::searched::guarded(input, &input.chords[c])
-    });
+    let derived = tables::derive(
+        input.channels.len(),
+        &needs,
+        |c| crate::searched::guarded(input, &input.chords[c]),
+        |c| input.channels[c as usize].kind == Kind::Sync,
+    );
     let tables = input
         .channels
         .iter()
         .zip(&derived.members)
         .map(|(channel, members)| {
             let members = members.iter().map(|m| {
-                let (chord, position, earlier, guarded) =
-                    (m.chord, m.position, &m.earlier, m.guarded);
+                let (chord, position, earlier, guarded, partners) =
+                    (m.chord, m.position, &m.earlier, m.guarded, m.partners);
                 let (needs, besides_call) = (list(&m.needs), list(&m.besides_call));
                 quote! {
                     ::chords::__private::Member {
                         chord: #chord, position: #position, needs: #needs,
                         besides_call: #besides_call, earlier: &[#(#earlier),*],
-                        guarded: #guarded,
+                        guarded: #guarded, partners: #partners,
                     }
                 }
             });

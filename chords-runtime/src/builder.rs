@@ -181,10 +181,15 @@ impl JoinBuilder {
             .collect();
         // A chord over such a channel takes the guarded path too, so that
         // an arrival on its other channels wakes the retrying callers.
-        let tables = tables::derive(self.channels.len(), &needs, |c| {
-            let chord = &self.chords[c];
-            chord.guard.is_some() || chord.needs.iter().any(|(d, _)| retrying.contains(d))
-        });
+        let tables = tables::derive(
+            self.channels.len(),
+            &needs,
+            |c| {
+                let chord = &self.chords[c];
+                chord.guard.is_some() || chord.needs.iter().any(|(d, _)| retrying.contains(d))
+            },
+            |c| self.channels[c as usize].1.is_calls(),
+        );
         // A channel whose every chord has its call as the runner, once: a
         // queued call of it is only ever handed a chord, which a choice can
         // give back (see `choice.rs`).

@@ -279,6 +279,7 @@ pub fn check_tables(join: &Join, channel: impl Channel, members: &[Member]) {
         besides_call: &*m.besides_call,
         earlier: &*m.earlier,
         guarded: m.guarded,
+        partners: m.partners,
     });
     assert!(
         built.eq(members.iter().copied()),
@@ -380,6 +381,7 @@ mod tests {
         besides_call: &[(1, 1)],
         earlier: &[],
         guarded: false,
+        partners: false,
     }];
 
     #[test]

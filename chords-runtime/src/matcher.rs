@@ -317,15 +317,15 @@ pub(crate) fn next_enabled(state: &State) -> Option<usize> {
 
 /// Reserves the first of the chords (`members`) of channel `own` that a
 /// call of it, not queued, with `argument`, completes with messages already
-/// there. Returns the chord and the call's position among its messages of
-/// the channel.
+/// there. Returns the chord, the call's position among its messages of
+/// the channel, and whether the chord takes partner calls.
 #[inline(always)]
 pub(crate) fn reserve_with_call<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
     state: &State,
     members: &[Member<S, I>],
     own: u32,
     argument: &(dyn Any + Send),
-) -> Reservation<(usize, u32)> {
+) -> Reservation<(usize, u32, bool)> {
     for member in members {
         match reserve(
             state,
@@ -336,7 +336,11 @@ pub(crate) fn reserve_with_call<S: AsRef<[(u32, u32)]>, I: AsRef<[u32]>>(
             member.guarded,
         ) {
             Reservation::Reserved(()) => {
-                return Reservation::Reserved((member.chord as usize, member.position))
+                return Reservation::Reserved((
+                    member.chord as usize,
+                    member.position,
+                    member.partners,
+                ))
             }
             Reservation::NotReady => {}
             Reservation::Conflict => return Reservation::Conflict,

@@ -79,7 +79,7 @@ pub(crate) fn claim(
             }
             match claim_live(state, term.channel, &mut consumed) {
                 Some(call) => calls.push((call, term.channel)),
-                None => return Err(lost(calls, consumed, false)),
+                None => return Err(lost(state, calls, consumed, false)),
             }
         }
     }
@@ -99,7 +99,7 @@ pub(crate) fn claim(
         let k = whose[i];
         drop(offers);
         if k == usize::MAX {
-            return Err(lost(calls, consumed, true));
+            return Err(lost(state, calls, consumed, true));
         }
         // A partner's choice was settled: it is a ghost; another call of
         // its channel stands in, if one is free.
@@ -107,7 +107,7 @@ pub(crate) fn claim(
         ghost.refuse();
         match replace(state, channel, &mut consumed) {
             Some(call) => calls.insert(k, (call, channel)),
-            None => return Err(lost(calls, consumed, false)),
+            None => return Err(lost(state, calls, consumed, false)),
         }
     }
     let mut calls = calls.into_iter().map(|(call, _)| call);
@@ -145,8 +145,13 @@ fn replace(state: &State, channel: u32, consumed: &mut Inline<u32>) -> Option<Ta
 }
 
 /// Puts every claimed call back, for a firing that is lost.
-fn lost(calls: Calls, consumed: Inline<u32>, own: bool) -> Lost {
-    for (call, _) in calls {
+fn lost(state: &State, calls: Calls, consumed: Inline<u32>, own: bool) -> Lost {
+    for (call, channel) in calls {
+        // An orphan (a dropped future's call) waits again as one: counted
+        // again, as its claim uncounted it.
+        if call.is_orphan() {
+            state.channels[channel as usize].calls().count_orphan();
+        }
         call.put_back();
     }
     Lost { own, consumed }

@@ -97,8 +97,8 @@ impl<'a, A, R> Reserved<'a, A, R> {
     {
         loop {
             match matcher::reserve_with_call(&join.state, members, channel.index, arg) {
-                Reservation::Reserved((chord, position)) => {
-                    let partner = if offer.is_some() || join.state.chords[chord].partners {
+                Reservation::Reserved((chord, position, partners)) => {
+                    let partner = if partners || offer.is_some() {
                         match claim(join, channel.index, chord, position, offer) {
                             Ok(partner) => partner,
                             Err(Lost { own: true, .. }) => return None,

@@ -60,6 +60,10 @@ pub struct Member<S = &'static [(u32, u32)], I = &'static [u32]> {
     /// or holds a channel whose calls retry as messages arrive (an arrival
     /// on its channels wakes them, see the runtime's `arrivals` module).
     pub guarded: bool,
+    /// Whether the chord takes queued calls as partners: it has more than
+    /// one synchronous message (a call that fires it claims them first,
+    /// see the runtime's `partners` module).
+    pub partners: bool,
 }
 
 /// A member as [`derive()`] makes it.
@@ -121,11 +125,13 @@ pub struct Tables {
 
 /// Derives the tables of `channels` channels and chords needing `needs`
 /// (each chord's [`Needs::by_channel`], in declaration order), of which
-/// those `guarded` tells have a guard.
+/// those `guarded` tells have a guard; `synchronous` tells the channels
+/// whose messages are calls.
 pub fn derive(
     channels: usize,
     needs: &[Vec<(u32, u32)>],
     guarded: impl Fn(usize) -> bool,
+    synchronous: impl Fn(u32) -> bool,
 ) -> Tables {
     let shares =
         |a: &[(u32, u32)], b: &[(u32, u32)]| a.iter().any(|x| b.iter().any(|y| x.0 == y.0));
@@ -140,6 +146,11 @@ pub fn derive(
         .collect();
     let mut members: Vec<Vec<OwnedMember>> = vec![Vec::new(); channels];
     for (chord, own) in needs.iter().enumerate() {
+        let calls: u32 = own
+            .iter()
+            .filter(|&&(c, _)| synchronous(c))
+            .map(|&(_, n)| n)
+            .sum();
         for &(channel, total) in own {
             let besides_call = own
                 .iter()
@@ -153,6 +164,7 @@ pub fn derive(
                 besides_call,
                 earlier: earlier[chord].clone(),
                 guarded: guarded(chord),
+                partners: calls > 1,
             });
         }
     }
@@ -174,13 +186,20 @@ mod tests {
     #[test]
     fn members_list_each_chord_of_a_channel_with_its_earlier_sharers() {
         // A lock `acquire() & free()` (channels 1, 0) and a later `probe() & free()` (2, 0).
-        let tables = derive(3, &[vec![(0, 1), (1, 1)], vec![(0, 1), (2, 1)]], |c| c == 1);
+        let tables = derive(
+            3,
+            &[vec![(0, 1), (1, 1)], vec![(0, 1), (2, 1)]],
+            |c| c == 1,
+            |c| c != 0,
+        );
         assert_eq!(tables.earlier, [vec![], vec![0]]);
         let free = &tables.members[0];
         assert_eq!(free.len(), 2);
         assert_eq!(free[1].besides_call, [(2, 1)]);
         assert_eq!(free[1].earlier, [0]);
         assert!(!free[0].guarded && free[1].guarded);
+        // `acquire` and `probe` are calls: neither chord has a partner.
+        assert!(!free[0].partners && !free[1].partners);
         assert_eq!(tables.members[2][0].besides_call, [(0, 1)]);
     }
 
