@@ -421,6 +421,82 @@ fn a_choice_whose_branches_one_chord_would_join_is_refused() {
     assert_eq!(err.into_inner(), (1, 2));
 }
 
+/// Choosers that either meet another chooser through a rendezvous branch
+/// (`swap & swap`) or take a job, while a producer sends jobs: every swap
+/// pairs two choices (each got the other's value), every job is taken once
+/// at most, and nothing is left queued.
+#[test]
+fn choosers_meeting_through_swaps_or_taking_jobs_conserve_everything() {
+    const CHOOSERS: u32 = 4;
+    const ROUNDS: u32 = 400;
+    let (meeting, swap) = swapper();
+    let (meeting, jobs) = (Arc::new(meeting), Arc::new(buffer()));
+    let done = Arc::new(AtomicUsize::new(0));
+    let choosers: Vec<_> = (0..CHOOSERS)
+        .map(|c| {
+            let (meeting, jobs, done) = (meeting.clone(), jobs.clone(), done.clone());
+            thread::spawn(move || {
+                let (mut swapped, mut took) = (Vec::new(), Vec::new());
+                for round in 0..ROUNDS {
+                    let mine = c * 1_000_000 + round;
+                    // A lone chooser whose peers are done waits for a job.
+                    let chosen = loop {
+                        let choice = choose((
+                            meeting.call_op(swap, mine).map(|v| ('s', v)),
+                            jobs.join.call_op(jobs.get, c).map(|n| ('j', n)),
+                        ));
+                        if let Ok(chosen) = choice.wait_timeout(Duration::from_millis(20)) {
+                            break chosen;
+                        }
+                    };
+                    match chosen {
+                        ('s', theirs) => swapped.push((mine, theirs)),
+                        (_, n) => took.push(n),
+                    }
+                }
+                done.fetch_add(1, SeqCst);
+                (swapped, took)
+            })
+        })
+        .collect();
+    let producer = {
+        let (jobs, done) = (jobs.clone(), done.clone());
+        thread::spawn(move || {
+            let mut sent = 0;
+            while done.load(SeqCst) < CHOOSERS as usize {
+                sent += 1;
+                jobs.join.send(jobs.put, sent);
+                thread::sleep(Duration::from_micros(50));
+            }
+            sent
+        })
+    };
+    let mut swaps = std::collections::HashMap::new();
+    let mut taken = std::collections::HashSet::new();
+    for chooser in choosers {
+        let (swapped, took) = chooser.join().unwrap();
+        for (mine, theirs) in swapped {
+            assert!(swaps.insert(mine, theirs).is_none(), "{mine} swapped twice");
+        }
+        for n in took {
+            assert!(taken.insert(n), "job {n} taken twice");
+        }
+    }
+    let sent = producer.join().unwrap();
+    for (&mine, &theirs) in &swaps {
+        assert_eq!(
+            swaps.get(&theirs),
+            Some(&mine),
+            "{mine} met {theirs}, not the other way"
+        );
+        assert_ne!(mine / 1_000_000, theirs / 1_000_000, "a chooser met itself");
+    }
+    assert_eq!(swaps.len() + taken.len(), (CHOOSERS * ROUNDS) as usize);
+    assert!(taken.iter().all(|&n| (1..=sent).contains(&n)));
+    assert_eq!(jobs.counts(), ((sent as usize) - taken.len(), 0));
+    assert_eq!(meeting.waiting(swap), 0);
+}
+
 /// N choosers over M buffers while producers send: every message is taken
 /// exactly once, each choice takes exactly one, and none is left waiting
 /// while a chooser could take it.
