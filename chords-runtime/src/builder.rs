@@ -283,18 +283,12 @@ impl JoinBuilder {
         }
         let is_calls = |c: u32| self.channels[c as usize].1.is_calls();
         let runner = terms.iter().map(|t| t.channel).find(|&c| is_calls(c));
-        let calls: u32 = terms
-            .iter()
-            .filter(|t| is_calls(t.channel))
-            .map(|t| t.count)
-            .sum();
         let guard = guard.map(|test| Box::new(Guard::new(&terms, |c| !is_calls(c), test)));
         self.chords.push(Chord {
             name,
             terms: terms.into(),
             needs: needs.by_channel.into(),
             runner,
-            partners: calls > 1,
             earlier: Box::default(),
             guard,
             body,

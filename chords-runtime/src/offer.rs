@@ -60,8 +60,8 @@ impl Offer {
         return self as *const Offer as usize;
     }
 
-    /// Reads the word, waiting out a lock.
-    fn settled(&self) -> Option<Settled> {
+    /// How the choice was settled, if it was (waiting out a lock).
+    pub(crate) fn winner(&self) -> Option<Settled> {
         let backoff = Backoff::new();
         loop {
             match self.word.load(Ordering::Acquire) {
@@ -71,11 +71,6 @@ impl Offer {
                 won => return Some(Settled::Won(won - WON)),
             }
         }
-    }
-
-    /// How the choice was settled, if it was.
-    pub(crate) fn winner(&self) -> Option<Settled> {
-        self.settled()
     }
 
     /// Whether the choice was settled (a firing that finds it so leaves its
@@ -99,19 +94,16 @@ impl Offer {
 
     fn settle(&self, to: u32) -> Result<(), Settled> {
         loop {
-            match self
+            let set = self
                 .word
-                .compare_exchange(OPEN, to, Ordering::AcqRel, Ordering::Acquire)
-            {
+                .compare_exchange(OPEN, to, Ordering::AcqRel, Ordering::Acquire);
+            // Locked, it may open again: look once the lock is gone.
+            match set.map_err(|_| self.winner()) {
                 Ok(_) => return Ok(()),
-                Err(LOCKED) => {}
-                Err(_) => break,
-            }
-            if let Some(settled) = self.settled() {
-                return Err(settled);
+                Err(Some(settled)) => return Err(settled),
+                Err(None) => {}
             }
         }
-        Err(self.settled().expect("a settled offer stays settled"))
     }
 
     /// Locks the offer for a firing that settles several at once; `false`

@@ -128,7 +128,13 @@ impl<'a, A, R> Reserved<'a, A, R> {
         chord: usize,
         offer: Option<(&Offer, u32)>,
     ) -> Result<Self, Handed> {
-        let partner = if join.state.chords[chord].partners || offer.is_some() {
+        // The chord's entry among the channel's members says whether it
+        // takes partner calls (`tables::Member`).
+        let members = &join.state.channels[channel.index as usize].members;
+        let partners = members
+            .iter()
+            .any(|m| m.chord as usize == chord && m.partners);
+        let partner = if partners || offer.is_some() {
             claim(join, channel.index, chord, 0, offer).map_err(|lost| match lost.own {
                 true => Handed::Lost,
                 false => Handed::Again,

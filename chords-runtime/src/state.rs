@@ -69,9 +69,6 @@ pub(crate) struct Chord {
     pub(crate) needs: Box<[(u32, u32)]>,
     /// The channel of its first synchronous term: its caller runs the body.
     pub(crate) runner: Option<u32>,
-    /// Whether it takes queued calls as partners of the runner's: more
-    /// than one synchronous message (see `partners.rs`).
-    pub(crate) partners: bool,
     /// The chords declared before it that share a channel with it.
     pub(crate) earlier: Box<[u32]>,
     /// Its guard, if it has one: its firings search their messages.
